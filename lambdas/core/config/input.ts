@@ -1,0 +1,161 @@
+import type { DurationString } from '../duration.ts';
+
+/**
+ * What users write in monitors.config.ts. Everything but `id`, `type` and
+ * the target has a default; `validateConfig` turns this into `Config`.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'TXT' | 'NS' | 'SRV' | 'CAA' | 'PTR' | 'SOA';
+
+/** 200, [200, 204], "2xx", "200-299", or a list mixing them. */
+export type StatusSpecInput = number | string | readonly (number | string)[];
+
+export interface AlertPolicyInput {
+  /** k: how many locations must fail in a period. @default majority of the check's regions */
+  readonly failingLocations?: number;
+  /** m: how many of the last `evaluationPeriods` periods must fail. @default 2 (1 when evaluationPeriods is 1) */
+  readonly failingPeriods?: number;
+  /** n: how many recent periods are looked at. @default 3 */
+  readonly evaluationPeriods?: number;
+}
+
+export type AssertionInput =
+  | { readonly type: 'totalTime'; readonly lessThan: DurationString }
+  | { readonly type: 'ttfb'; readonly lessThan: DurationString }
+  | { readonly type: 'body'; readonly contains: string }
+  | { readonly type: 'body'; readonly notContains: string }
+  | { readonly type: 'body'; readonly matches: string }
+  | { readonly type: 'json'; readonly path: string; readonly equals: unknown }
+  | { readonly type: 'json'; readonly path: string; readonly notEquals: unknown }
+  | { readonly type: 'json'; readonly path: string; readonly exists: boolean }
+  | { readonly type: 'json'; readonly path: string; readonly greaterThan: number }
+  | { readonly type: 'json'; readonly path: string; readonly lessThan: number }
+  | { readonly type: 'json'; readonly path: string; readonly matches: string }
+  | { readonly type: 'header'; readonly name: string; readonly equals: string }
+  | { readonly type: 'header'; readonly name: string; readonly matches: string }
+  | { readonly type: 'header'; readonly name: string; readonly exists: boolean };
+
+/** Where a multi-step scenario takes a variable from: a JSON path in the body, or a header. */
+export type ExtractInput = { readonly json: string } | { readonly header: string };
+
+export interface HttpRequestInput {
+  readonly url: string;
+  /** @default "GET" */
+  readonly method?: HttpMethod;
+  /** @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A string is sent as is; anything else is sent as JSON. @default no body */
+  readonly body?: unknown;
+  /** @default "200-399" */
+  readonly expectStatus?: StatusSpecInput;
+  /** @default [] */
+  readonly assertions?: readonly AssertionInput[];
+}
+
+export interface HttpStepInput extends HttpRequestInput {
+  /** @default "step N" */
+  readonly name?: string;
+  /** Variables for later steps, used there as `{{name}}`. @default {} */
+  readonly extract?: Readonly<Record<string, ExtractInput>>;
+}
+
+interface CommonCheckInput {
+  /** Stable and unique: results, metrics and alarms are keyed by it. */
+  readonly id: string;
+  /** @default the id */
+  readonly name?: string;
+  /** 10s to 1h. @default defaults.interval, else "1m" */
+  readonly interval?: DurationString;
+  /** One attempt's deadline. @default defaults.timeout, else "10s" */
+  readonly timeout?: DurationString;
+  /** Extra attempts inside one location before the run counts as failed. @default defaults.retries, else 1 */
+  readonly retries?: number;
+  /** AWS regions that probe this check. @default defaults.regions, else ["us-east-1"] */
+  readonly regions?: readonly string[];
+  /** @default [] */
+  readonly tags?: readonly string[];
+  /** @default defaults.severity, else "high" */
+  readonly severity?: Severity;
+  readonly alertPolicy?: AlertPolicyInput;
+  /** A passing run slower than this in total is `degraded`. @default none */
+  readonly degradedAfter?: DurationString;
+  /** Allow private, loopback and link-local targets when probing from AWS. @default false */
+  readonly allowPrivateTargets?: boolean;
+}
+
+export interface HttpCheckInput extends CommonCheckInput, Partial<HttpRequestInput> {
+  readonly type: 'http';
+  /** Multi-step scenario, run in order; give either `url` or `steps`. */
+  readonly steps?: readonly HttpStepInput[];
+  /** @default true */
+  readonly followRedirects?: boolean;
+  /** @default 5 */
+  readonly maxRedirects?: number;
+  /** Bodies are read up to this many bytes; more is `body_too_large`. @default 1048576 */
+  readonly maxBodyBytes?: number;
+  /** Skip certificate verification (not recommended). @default false */
+  readonly insecure?: boolean;
+}
+
+export interface TcpCheckInput extends CommonCheckInput {
+  readonly type: 'tcp';
+  readonly host: string;
+  readonly port: number;
+  /** Bytes to send once connected (\r\n escapes allowed). @default nothing */
+  readonly send?: string;
+  /** The reply must contain this string (or match it, as a /regex/). @default any reply, or none */
+  readonly expect?: string;
+}
+
+export interface DnsCheckInput extends CommonCheckInput {
+  readonly type: 'dns';
+  readonly name: string;
+  /** @default "A" */
+  readonly recordType?: DnsRecordType;
+  /** @default none: any non-empty answer passes */
+  readonly expectedAnswers?: readonly string[];
+  /** all: every expected answer is present; any: at least one; exact: same set. @default "all" */
+  readonly match?: 'all' | 'any' | 'exact';
+  /** Resolver "ip" or "ip:port". @default the system resolver */
+  readonly resolver?: string;
+}
+
+export interface TlsCheckInput extends CommonCheckInput {
+  readonly type: 'tls';
+  readonly host: string;
+  /** @default 443 */
+  readonly port?: number;
+  /** Fail when the leaf expires in fewer days than this. @default 14 */
+  readonly minDaysRemaining?: number;
+  /** @default true */
+  readonly requireTrustedChain?: boolean;
+  /** @default true */
+  readonly requireHostnameMatch?: boolean;
+}
+
+export type CheckInput = HttpCheckInput | TcpCheckInput | DnsCheckInput | TlsCheckInput;
+
+export interface DefaultsInput {
+  readonly interval?: DurationString;
+  readonly timeout?: DurationString;
+  readonly retries?: number;
+  readonly regions?: readonly string[];
+  readonly severity?: Severity;
+  readonly alertPolicy?: AlertPolicyInput;
+}
+
+export interface ConfigInput {
+  /** Prefix for stack and resource names. @default "skyprobe" */
+  readonly project?: string;
+  /** Region of alarms, incidents and the SNS topic. @default "us-east-1" */
+  readonly homeRegion?: string;
+  readonly defaults?: DefaultsInput;
+  readonly checks: readonly CheckInput[];
+}
+
+/** Identity function that gives `monitors.config.ts` its types. */
+export function defineConfig<const T extends ConfigInput>(config: T): T {
+  return config;
+}
