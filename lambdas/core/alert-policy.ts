@@ -1,0 +1,324 @@
+import type { AlertPolicy, Check } from './check.ts';
+import { ConfigError } from './errors.ts';
+import type { ConfigIssue } from './errors.ts';
+import type { ProbeResult } from './result.ts';
+
+/**
+ * The quorum rule, written once and used twice: `evaluateAlertPolicy` runs it
+ * locally over per-location period counts; `quorumAlarmDefinition` emits the
+ * CloudWatch alarm (metric math) that runs the same rule in AWS. A property
+ * test holds the two equal.
+ *
+ * The rule, per check with policy {k, m, n}:
+ * - a location FAILS in a period when at least half of its runs failed there;
+ *   a location with no runs in a period has no data and never fails;
+ * - a period FAILS when at least k locations failed in it;
+ * - the check is DOWN when at least m of the last n periods failed;
+ * - it is DEGRADED when not down but some location failed or had a failed or
+ *   degraded run in the latest period;
+ * - a location with no data in the latest period is SILENT: reported, never down.
+ */
+
+/** Namespace every probe metric is put in (in the home region). */
+export const METRIC_NAMESPACE = 'Skyprobe';
+
+/** Probe metrics; units are CloudWatch `StandardUnit` names. */
+export const METRICS = {
+  /** 1 per failed run, 0 per passing run: its per-period Average is the location's failure rate. */
+  Failed: { name: 'Failed', unit: 'None' },
+  /** Total time of each run. */
+  DurationMs: { name: 'DurationMs', unit: 'Milliseconds' },
+  /** 1 per probe invocation in a location: silence here means the probe location stopped, not the target. */
+  LocationAlive: { name: 'LocationAlive', unit: 'Count' },
+} as const;
+export type MetricName = (typeof METRICS)[keyof typeof METRICS]['name'];
+
+/** Metric names by key, for callers that only need the name. */
+export const METRIC_NAMES = {
+  Failed: METRICS.Failed.name,
+  DurationMs: METRICS.DurationMs.name,
+  LocationAlive: METRICS.LocationAlive.name,
+} as const;
+
+/** Dimension names. `Failed` and `DurationMs` carry both; `LocationAlive` carries `Location` only. */
+export const METRIC_DIMENSIONS = { CheckId: 'CheckId', Location: 'Location' } as const;
+export type MetricDimensionName = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
+
+/** A location fails in a period when its failure rate is at least this. */
+export const LOCATION_FAILURE_RATIO = 0.5;
+
+/** CloudWatch: an alarm's metric math may read at most this many metrics (hard limit). */
+export const MAX_ALARM_METRICS = 10;
+
+const MINUTE_MS = 60_000;
+/** CloudWatch: period × evaluation periods may not exceed 1 day for periods under 1 hour, else 7 days. */
+const MAX_EVALUATION_RANGE_SHORT_SECONDS = 86_400;
+const MAX_EVALUATION_RANGE_LONG_SECONDS = 604_800;
+
+export type CheckState = 'up' | 'degraded' | 'down';
+
+/** Runs of one check in one location during one alarm period. */
+export interface LocationPeriod {
+  readonly location: string;
+  /** Epoch ms, a multiple of the period length. */
+  readonly periodStart: number;
+  readonly runs: number;
+  readonly failedRuns: number;
+  readonly degradedRuns: number;
+}
+
+/**
+ * The alarm period: the check interval rounded up to a whole minute, at least
+ * 60 s. (10/20/30 s alarm periods exist only for high-resolution metrics.)
+ */
+export function periodLengthMs(check: Pick<Check, 'intervalMs'>): number {
+  return Math.max(MINUTE_MS, Math.ceil(check.intervalMs / MINUTE_MS) * MINUTE_MS);
+}
+
+/** Start of the period holding `epochMs` (periods are aligned to the epoch, as CloudWatch aligns them). */
+export function periodStartOf(epochMs: number, periodMs: number): number {
+  return Math.floor(epochMs / periodMs) * periodMs;
+}
+
+/** A run counts as failed for alerting (and as Failed = 1 in the metric) when it was not ok. */
+export function isFailedRun(result: Pick<ProbeResult, 'ok'>): boolean {
+  return !result.ok;
+}
+
+/** A passing run that was slow or otherwise degraded. */
+export function isDegradedRun(result: Pick<ProbeResult, 'ok' | 'status'>): boolean {
+  return result.ok && result.status === 'degraded';
+}
+
+/** At least half of the runs failed. No runs is no data, never a failure. */
+export function locationFailed(p: Pick<LocationPeriod, 'runs' | 'failedRuns'>): boolean {
+  // failedRuns / runs >= 0.5, without division.
+  return p.runs > 0 && p.failedRuns * 2 >= p.runs;
+}
+
+/** Had data, did not fail, but some run failed or was degraded. */
+export function locationDegraded(p: LocationPeriod): boolean {
+  return p.runs > 0 && !locationFailed(p) && (p.failedRuns > 0 || p.degradedRuns > 0);
+}
+
+/** Counts runs per location and period. Input order does not matter; output is sorted by period, then location. */
+export function locationPeriodsFromResults(
+  results: readonly Pick<ProbeResult, 'location' | 'startedAt' | 'ok' | 'status'>[],
+  periodMs: number,
+): LocationPeriod[] {
+  const byKey = new Map<string, { location: string; periodStart: number; runs: number; failedRuns: number; degradedRuns: number }>();
+  for (const r of results) {
+    const startedMs = Date.parse(r.startedAt);
+    if (Number.isNaN(startedMs)) throw new RangeError(`startedAt must be an ISO time, got ${JSON.stringify(r.startedAt)}`);
+    const periodStart = periodStartOf(startedMs, periodMs);
+    const key = `${periodStart}\u0000${r.location}`;
+    let p = byKey.get(key);
+    if (p === undefined) {
+      p = { location: r.location, periodStart, runs: 0, failedRuns: 0, degradedRuns: 0 };
+      byKey.set(key, p);
+    }
+    p.runs += 1;
+    if (isFailedRun(r)) p.failedRuns += 1;
+    else if (isDegradedRun(r)) p.degradedRuns += 1;
+  }
+  return [...byKey.values()].sort((a, b) => a.periodStart - b.periodStart || compareStrings(a.location, b.location));
+}
+
+export interface PeriodEvaluation {
+  readonly periodStart: number;
+  /** Locations that failed in this period, sorted. */
+  readonly failingLocations: readonly string[];
+  /** Locations with at least one run in this period, sorted. */
+  readonly reportingLocations: readonly string[];
+  /** At least k locations failed. */
+  readonly failed: boolean;
+}
+
+export interface AlertEvaluation {
+  readonly state: CheckState;
+  /** Failed periods among the last n. */
+  readonly failingPeriods: number;
+  /** Locations that failed in the latest period, sorted. */
+  readonly failingLocationsNow: readonly string[];
+  /** Locations that had data and did not fail, but had a failed or degraded run in the latest period, sorted. */
+  readonly degradedLocationsNow: readonly string[];
+  /** Expected locations with no data in the latest period, sorted. Silence never makes a check down. */
+  readonly silentLocations: readonly string[];
+  /** The last n periods, oldest first, the latest being `nowPeriodStart`. */
+  readonly periods: readonly PeriodEvaluation[];
+}
+
+/**
+ * Evaluates the quorum rule over the n periods ending with (and including) `nowPeriodStart`.
+ *
+ * `expectedLocations` are the locations that should report (the check's
+ * regions, or the local location). When given, only they are counted and
+ * silence is reported against them; when left out, every location in
+ * `history` is counted and a location is silent when it reported in the
+ * window but not in the latest period. Entries outside the window are ignored;
+ * several entries for one location and period are added up.
+ */
+export function evaluateAlertPolicy(
+  policy: AlertPolicy,
+  history: readonly LocationPeriod[],
+  nowPeriodStart: number,
+  periodMs: number,
+  expectedLocations?: readonly string[],
+): AlertEvaluation {
+  const n = Math.max(0, Math.floor(policy.evaluationPeriods));
+  const windowStart = nowPeriodStart - (n - 1) * periodMs;
+  const expected = expectedLocations === undefined ? undefined : new Set(expectedLocations);
+
+  // periodStart → location → totals
+  const totals = new Map<number, Map<string, { location: string; periodStart: number; runs: number; failedRuns: number; degradedRuns: number }>>();
+  const seen = new Set<string>();
+  for (const p of history) {
+    if (p.periodStart < windowStart || p.periodStart > nowPeriodStart) continue;
+    if ((p.periodStart - windowStart) % periodMs !== 0) continue;
+    if (expected !== undefined && !expected.has(p.location)) continue;
+    if (p.runs <= 0) continue;
+    seen.add(p.location);
+    let byLocation = totals.get(p.periodStart);
+    if (byLocation === undefined) {
+      byLocation = new Map();
+      totals.set(p.periodStart, byLocation);
+    }
+    const t = byLocation.get(p.location) ?? { location: p.location, periodStart: p.periodStart, runs: 0, failedRuns: 0, degradedRuns: 0 };
+    t.runs += p.runs;
+    t.failedRuns += p.failedRuns;
+    t.degradedRuns += p.degradedRuns;
+    byLocation.set(p.location, t);
+  }
+
+  const periods: PeriodEvaluation[] = [];
+  for (let i = 0; i < n; i++) {
+    const periodStart = windowStart + i * periodMs;
+    const byLocation = [...(totals.get(periodStart)?.values() ?? [])];
+    const failingLocations = byLocation.filter(locationFailed).map((p) => p.location).sort(compareStrings);
+    periods.push({
+      periodStart,
+      failingLocations,
+      reportingLocations: byLocation.map((p) => p.location).sort(compareStrings),
+      failed: failingLocations.length >= policy.failingLocations,
+    });
+  }
+
+  const failingPeriods = periods.filter((p) => p.failed).length;
+  const latest = [...(totals.get(nowPeriodStart)?.values() ?? [])];
+  const failingLocationsNow = latest.filter(locationFailed).map((p) => p.location).sort(compareStrings);
+  const degradedLocationsNow = latest.filter(locationDegraded).map((p) => p.location).sort(compareStrings);
+  const reportingNow = new Set(latest.map((p) => p.location));
+  const silentLocations = [...(expected ?? seen)].filter((l) => !reportingNow.has(l)).sort(compareStrings);
+
+  const down = n > 0 && failingPeriods >= policy.failingPeriods;
+  const state: CheckState = down ? 'down' : failingLocationsNow.length > 0 || degradedLocationsNow.length > 0 ? 'degraded' : 'up';
+  return { state, failingPeriods, failingLocationsNow, degradedLocationsNow, silentLocations, periods };
+}
+
+/** One metric a quorum alarm reads: the failure rate of one check in one location. */
+export interface AlarmMetric {
+  /** Id used in the expression: m0, m1, … */
+  readonly id: string;
+  readonly namespace: typeof METRIC_NAMESPACE;
+  readonly metricName: typeof METRICS.Failed.name;
+  /** Keyed by METRIC_DIMENSIONS names. */
+  readonly dimensions: { readonly [K in MetricDimensionName]: string };
+  readonly stat: 'Average';
+  readonly periodSeconds: number;
+}
+
+/** Plain data for a CloudWatch metric-math alarm; the CDK stack turns it into `AWS::CloudWatch::Alarm`. */
+export interface QuorumAlarmDefinition {
+  readonly alarmName: string;
+  readonly alarmDescription: string;
+  readonly metrics: readonly AlarmMetric[];
+  /** Number of failing locations per period, e.g. `IF(FILL(m0, 0) >= 0.5, 1, 0) + IF(FILL(m1, 0) >= 0.5, 1, 0)`. */
+  readonly expression: string;
+  readonly expressionLabel: string;
+  /** k */
+  readonly threshold: number;
+  readonly comparisonOperator: 'GreaterThanOrEqualToThreshold';
+  /** n */
+  readonly evaluationPeriods: number;
+  /** m */
+  readonly datapointsToAlarm: number;
+  /** A silent probe location is not a target failure. */
+  readonly treatMissingData: 'notBreaching';
+}
+
+export interface QuorumAlarmOptions {
+  /** Start of the alarm name, e.g. the project name. @default "skyprobe" */
+  readonly alarmNamePrefix?: string;
+}
+
+/**
+ * The CloudWatch alarm that is the quorum rule. Each region's `Failed`
+ * average is its failure rate; FILL(…, 0) makes a silent region count as
+ * not failing; the sum is the number of failing regions, compared with k;
+ * m of n datapoints alarm; missing datapoints do not breach.
+ *
+ * Throws `ConfigError` when the check cannot be expressed as one alarm
+ * (more than MAX_ALARM_METRICS regions, policy out of range, evaluation range
+ * over CloudWatch's limit).
+ */
+export function quorumAlarmDefinition(check: Check, options: QuorumAlarmOptions = {}): QuorumAlarmDefinition {
+  const periodSeconds = periodLengthMs(check) / 1000;
+  const issues = quorumAlarmIssues(check, periodSeconds);
+  if (issues.length > 0) throw new ConfigError(issues);
+
+  const { failingLocations: k, failingPeriods: m, evaluationPeriods: n } = check.alertPolicy;
+  const metrics: AlarmMetric[] = check.regions.map((region, i) => ({
+    id: `m${i}`,
+    namespace: METRIC_NAMESPACE,
+    metricName: METRICS.Failed.name,
+    dimensions: { CheckId: check.id, Location: region },
+    stat: 'Average',
+    periodSeconds,
+  }));
+  const expression = metrics.map((metric) => `IF(FILL(${metric.id}, 0) >= ${LOCATION_FAILURE_RATIO}, 1, 0)`).join(' + ');
+  const prefix = options.alarmNamePrefix ?? 'skyprobe';
+  return {
+    alarmName: `${prefix}-${check.id}-down`,
+    alarmDescription:
+      `${check.name} is down: ${k} of ${check.regions.length} regions failing (at least half of their runs) ` +
+      `in ${m} of the last ${n} periods of ${periodSeconds} s`,
+    metrics,
+    expression,
+    expressionLabel: 'failing regions',
+    threshold: k,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    evaluationPeriods: n,
+    datapointsToAlarm: m,
+    treatMissingData: 'notBreaching',
+  };
+}
+
+function quorumAlarmIssues(check: Check, periodSeconds: number): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const issue = (path: string, message: string) => issues.push({ checkId: check.id, path, message });
+  const regions = check.regions.length;
+  const { failingLocations: k, failingPeriods: m, evaluationPeriods: n } = check.alertPolicy;
+  if (regions === 0) issue('regions', 'a check needs at least one region');
+  if (regions > MAX_ALARM_METRICS) {
+    issue('regions', `a quorum alarm can read at most ${MAX_ALARM_METRICS} regions (a CloudWatch limit), got ${regions}`);
+  }
+  if (!Number.isInteger(k) || k < 1 || (regions > 0 && k > regions)) {
+    issue('alertPolicy.failingLocations', `must be an integer from 1 to ${regions} (the number of regions), got ${k}`);
+  }
+  if (!Number.isInteger(n) || n < 1) issue('alertPolicy.evaluationPeriods', `must be a positive integer, got ${n}`);
+  if (!Number.isInteger(m) || m < 1 || (Number.isInteger(n) && m > n)) {
+    issue('alertPolicy.failingPeriods', `must be an integer from 1 to evaluationPeriods (${n}), got ${m}`);
+  }
+  const maxRange = periodSeconds < 3600 ? MAX_EVALUATION_RANGE_SHORT_SECONDS : MAX_EVALUATION_RANGE_LONG_SECONDS;
+  if (Number.isInteger(n) && n * periodSeconds > maxRange) {
+    issue(
+      'alertPolicy.evaluationPeriods',
+      `${n} periods of ${periodSeconds} s exceed the ${maxRange / 3600} h CloudWatch allows an alarm to look back, got ${n}`,
+    );
+  }
+  return issues;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

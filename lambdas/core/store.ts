@@ -1,0 +1,135 @@
+import type { LocationPeriod } from './alert-policy.ts';
+import type { ErrorKind, ProbeError } from './errors.ts';
+import type { Histogram } from './histogram.ts';
+import type { ProbeResult } from './result.ts';
+
+/**
+ * The results store port: what the runner, the alert policy and the
+ * dashboard need. Implemented by `DynamoResultsStore` (lambdas/store/), the
+ * same code against AWS DynamoDB or the embedded server.
+ */
+
+/** What one `recordResults` or `flush` did. Nothing is dropped without being counted here. */
+export interface WriteReport {
+  /** Items written by this call (raw results, latest states, rollup increments), outbox items included. */
+  readonly written: number;
+  /** Items this call sent again: unprocessed batch items and items from the outbox. */
+  readonly retried: number;
+  /** Items waiting in the outbox after this call; the next `recordResults` or `flush` sends them first. */
+  readonly pending: number;
+  /** Items that could not be written on their first try, since the store was created. */
+  readonly failedTotal: number;
+  /** Raw results dropped from a full outbox (oldest first), since the store was created. Rollups are never dropped. */
+  readonly droppedTotal: number;
+  /** The last write error seen by this call, for logs; null when every write went through. */
+  readonly lastError: string | null;
+}
+
+/** Sums of phase times over the runs of a rollup (a phase that did not happen adds 0). */
+export interface PhaseSumsMs {
+  readonly dns: number;
+  readonly connect: number;
+  readonly tls: number;
+  readonly ttfb: number;
+  readonly download: number;
+}
+
+/** Counts for one check, one location, one UTC hour. Merge across hours and locations by adding. */
+export interface HourlyRollup {
+  readonly checkId: string;
+  readonly location: string;
+  /** UTC hour, `yyyy-mm-ddThh`. */
+  readonly hour: string;
+  readonly runs: number;
+  readonly failedRuns: number;
+  readonly degradedRuns: number;
+  /** Total time of every run, failed ones included. */
+  readonly latency: Histogram;
+  readonly phaseSumMs: PhaseSumsMs;
+  readonly errorsByKind: Readonly<Record<ErrorKind, number>>;
+}
+
+export interface Incident {
+  readonly id: string;
+  readonly checkId: string;
+  /** ISO time. */
+  readonly openedAt: string;
+  readonly closedAt: string | null;
+  readonly durationSeconds: number | null;
+  readonly failingLocations: readonly string[];
+  readonly firstError: ProbeError | null;
+  readonly rootCause?: string;
+}
+
+export interface OpenIncidentInput {
+  readonly checkId: string;
+  /** ISO time. */
+  readonly openedAt: string;
+  readonly failingLocations: readonly string[];
+  readonly firstError: ProbeError | null;
+  readonly rootCause?: string;
+}
+
+export interface OpenIncidentResult {
+  /** The incident now open: the new one, or the one that was already open. */
+  readonly incident: Incident;
+  /** False when an incident was already open for the check (nothing was written). */
+  readonly created: boolean;
+}
+
+export interface RecentResultsQuery {
+  /** At most this many, newest first. */
+  readonly limit: number;
+  /** Only results that started before this ISO time. @default no bound */
+  readonly beforeIso?: string;
+}
+
+export interface RollupsQuery {
+  /** @default every location of the check */
+  readonly location?: string;
+  /** First hour, `yyyy-mm-ddThh`, inclusive. */
+  readonly fromHour: string;
+  /** Last hour, `yyyy-mm-ddThh`, inclusive. */
+  readonly toHour: string;
+}
+
+export interface IncidentsQuery {
+  /** @default every check */
+  readonly checkId?: string;
+  /** Incidents still open at or after this ISO time. @default no bound */
+  readonly fromIso?: string;
+  /** Incidents opened at or before this ISO time. @default no bound */
+  readonly toIso?: string;
+}
+
+export interface ResultsStore {
+  /** Writes raw results, latest states and hourly rollups. Idempotent: recording a result twice counts it once. */
+  recordResults(results: readonly ProbeResult[]): Promise<WriteReport>;
+  /** Retries the outbox. */
+  flush(): Promise<WriteReport>;
+  /** Items waiting in the outbox. */
+  pendingWrites(): number;
+  /**
+   * Latest result per location of a check, sorted by check, then location.
+   * Without a check id, of every check: the DynamoDB store scans the table for that, so pass the id when known.
+   */
+  latest(checkId?: string): Promise<readonly ProbeResult[]>;
+  /** Raw results of one check in one location, newest first. */
+  recentResults(checkId: string, location: string, query: RecentResultsQuery): Promise<readonly ProbeResult[]>;
+  /** Hourly rollups in the range, sorted by location, then hour. */
+  rollups(checkId: string, query: RollupsQuery): Promise<readonly HourlyRollup[]>;
+  /** Run counts per location per period for the periods from the one holding `sinceMs` on: what the alert policy reads. */
+  locationPeriods(checkId: string, sinceMs: number, periodMs: number): Promise<readonly LocationPeriod[]>;
+  /** Opens an incident unless one is open for the check; at most one is ever open per check. */
+  openIncident(input: OpenIncidentInput): Promise<OpenIncidentResult>;
+  /** Closes the open incident of the check; null when none is open. */
+  closeIncident(checkId: string, closedAt: string): Promise<Incident | null>;
+  openIncidentFor(checkId: string): Promise<Incident | null>;
+  /** Incidents overlapping the range, oldest first. */
+  incidents(query?: IncidentsQuery): Promise<readonly Incident[]>;
+}
+
+/** The rollup hour (`yyyy-mm-ddThh`, UTC) holding an epoch-ms time. */
+export function utcHourOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 13);
+}

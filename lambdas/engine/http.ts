@@ -1,0 +1,267 @@
+import { Client } from 'undici';
+import type { Socket } from 'node:net';
+import type { HttpCheck, HttpStep } from '../core/check.ts';
+import type { ProbeError } from '../core/errors.ts';
+import type { AssertionResult, StepResult, TlsInfo } from '../core/result.ts';
+import { evaluateAssertions, statusAssertionResult } from '../core/assertions.ts';
+import { queryJsonPath } from '../core/jsonpath.ts';
+import { renderForDisplay, renderTemplate } from '../core/templates.ts';
+import { classifyError, ProbeFailure } from './classify.ts';
+import { assertAddressAllowed, connectTcp, resolveHost, upgradeTls, type Progress } from './connect.ts';
+import type { ProbeContext } from './context.ts';
+import type { Deadline } from './deadline.ts';
+import { addTimings, emptyTimings, type MutableTimings, type AttemptOutcome } from './outcome.ts';
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+interface Request {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | null;
+}
+
+interface Response {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
+  readonly body: string;
+}
+
+/** State of one attempt, filled as it goes so a failure still reports what was measured. */
+interface Exchange {
+  readonly timings: MutableTimings;
+  address: string | null;
+  tls: TlsInfo | undefined;
+  redirects: number;
+}
+
+function headerValue(headers: Response['headers'], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : (v as string | undefined);
+}
+
+/** One request and response over a fresh connection; the deadline bounds every phase. */
+async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, deadline: Deadline, progress: Progress, ex: Exchange): Promise<Response> {
+  const https = req.url.protocol === 'https:';
+  const port = Number(req.url.port || (https ? 443 : 80));
+  const { addresses, dnsMs } = await resolveHost(req.url.hostname, ctx, deadline, progress);
+  if (dnsMs !== null) ex.timings.dnsMs = (ex.timings.dnsMs ?? 0) + dnsMs;
+  const target = addresses[0]!;
+  assertAddressAllowed(target.address, check, ctx);
+  ex.address = target.family === 6 ? `[${target.address}]:${port}` : `${target.address}:${port}`;
+
+  let mark = ctx.clock.monotonic();
+  let socket: Socket = await connectTcp(target.address, port, deadline, progress);
+  ex.timings.connectMs = (ex.timings.connectMs ?? 0) + (ctx.clock.monotonic() - mark);
+  if (https) {
+    mark = ctx.clock.monotonic();
+    const tls = await upgradeTls(socket, req.url.hostname, ctx, deadline, progress, ['http/1.1']);
+    ex.timings.tlsMs = (ex.timings.tlsMs ?? 0) + (ctx.clock.monotonic() - mark);
+    ex.tls = tls.info;
+    socket = tls.socket;
+    const failure = tls.chainError ?? tls.hostnameError;
+    if (failure && !check.insecure) {
+      tls.socket.destroy();
+      throw new ProbeFailure(failure.kind, failure.message);
+    }
+  }
+
+  const connected = socket;
+  const client = new Client(req.url.origin, {
+    // undici stalls when the connector answers synchronously; hand the socket over on the next tick.
+    connect: (_opts, callback) => process.nextTick(callback, null, connected),
+    pipelining: 1,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    maxResponseSize: -1,
+  });
+  try {
+    progress.phase = 'request';
+    mark = ctx.clock.monotonic();
+    const res = await client.request({
+      path: `${req.url.pathname}${req.url.search}`,
+      method: req.method as 'GET',
+      headers: req.headers,
+      body: req.body ?? undefined,
+      signal: deadline.signal,
+    });
+    const headersAt = ctx.clock.monotonic();
+    ex.timings.ttfbMs = (ex.timings.ttfbMs ?? 0) + (headersAt - mark);
+    progress.phase = 'body';
+    const body = await readCapped(res.body, res.headers, check.maxBodyBytes);
+    ex.timings.downloadMs = (ex.timings.downloadMs ?? 0) + (ctx.clock.monotonic() - headersAt);
+    return { status: res.statusCode, headers: res.headers as Response['headers'], body };
+  } finally {
+    client.destroy().catch(() => undefined);
+  }
+}
+
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, headers: Record<string, unknown>, maxBytes: number): Promise<string> {
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    body.destroy();
+    throw new ProbeFailure('body_too_large', `body is ${declared} bytes, over the ${maxBytes}-byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      body.destroy();
+      throw new ProbeFailure('body_too_large', `body exceeds the ${maxBytes}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Follows redirects as a browser would: 303 (and 301/302 after POST) become GET; credentials stay on their origin. */
+async function exchange(first: Request, check: HttpCheck, ctx: ProbeContext, deadline: Deadline, progress: Progress, ex: Exchange): Promise<Response & { url: URL }> {
+  let req = first;
+  for (;;) {
+    const res = await exchangeOnce(req, check, ctx, deadline, progress, ex);
+    const location = headerValue(res.headers, 'location');
+    if (!check.followRedirects || !REDIRECT_STATUSES.has(res.status) || location === undefined) return { ...res, url: req.url };
+    if (ex.redirects >= check.maxRedirects) {
+      throw new ProbeFailure('too_many_redirects', `more than ${check.maxRedirects} redirects (last: ${res.status} to ${location})`);
+    }
+    ex.redirects += 1;
+    let next: URL;
+    try {
+      next = new URL(location, req.url);
+    } catch {
+      throw new ProbeFailure('protocol', `invalid redirect location ${JSON.stringify(location)}`);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new ProbeFailure('protocol', `redirect to unsupported scheme ${next.protocol}`);
+    const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && req.method === 'POST');
+    const headers = { ...req.headers };
+    if (next.origin !== req.url.origin) {
+      delete headers['authorization'];
+      delete headers['cookie'];
+    }
+    if (toGet) delete headers['content-type'];
+    req = { url: next, method: toGet ? 'GET' : req.method, headers, body: toGet ? null : req.body };
+  }
+}
+
+function render(template: string, vars: Record<string, string>, ctx: ProbeContext): string {
+  const out = renderTemplate(template, vars, ctx.secrets);
+  if (!out.ok) {
+    throw new ProbeFailure('assertion', out.missing.startsWith('secret:') ? `secret ${out.missing.slice(7)} has no value` : `variable ${out.missing} has no value (an earlier extract found nothing)`);
+  }
+  return out.value;
+}
+
+function buildRequest(step: HttpStep, vars: Record<string, string>, ctx: ProbeContext): Request {
+  const headers: Record<string, string> = { 'user-agent': 'skyprobe/0.1 (+synthetic monitoring)' };
+  for (const [k, v] of Object.entries(step.headers)) headers[k] = render(v, vars, ctx);
+  const rendered = render(step.url, vars, ctx);
+  let url: URL;
+  try {
+    url = new URL(rendered);
+  } catch {
+    throw new ProbeFailure('assertion', `url ${JSON.stringify(renderForDisplay(step.url))} is not valid after substitution`);
+  }
+  return { url, method: step.method, headers, body: step.body === null ? null : render(step.body, vars, ctx) };
+}
+
+function extractVariables(step: HttpStep, res: Response, vars: Record<string, string>): AssertionResult[] {
+  const results: AssertionResult[] = [];
+  let parsed: { ok: true; doc: unknown } | { ok: false; error: string } | undefined;
+  for (const ex of step.extract) {
+    const assertion = `extract ${ex.variable} from ${ex.from} ${ex.path}`;
+    let value: string | undefined;
+    if (ex.from === 'header') {
+      value = headerValue(res.headers, ex.path);
+    } else {
+      if (parsed === undefined) {
+        try {
+          parsed = { ok: true, doc: JSON.parse(res.body) as unknown };
+        } catch (err) {
+          parsed = { ok: false, error: (err as Error).message };
+        }
+      }
+      if (parsed.ok) {
+        const found = queryJsonPath(parsed.doc, ex.path);
+        if (found.found && found.value !== null && found.value !== undefined) {
+          value = typeof found.value === 'string' ? found.value : JSON.stringify(found.value);
+        }
+      }
+    }
+    if (value === undefined) {
+      const why = parsed && !parsed.ok && ex.from === 'json' ? `body is not JSON: ${parsed.error}` : `${ex.path}: not found`;
+      results.push({ assertion, ok: false, message: `cannot extract ${ex.variable}: ${why}` });
+    } else {
+      vars[ex.variable] = value;
+      results.push({ assertion, ok: true, message: `extracted ${ex.variable}` });
+    }
+  }
+  return results;
+}
+
+/** The error a failed step reports: the status first, then the first failed assertion. */
+function stepError(assertions: readonly AssertionResult[], statusResult: AssertionResult): ProbeError | null {
+  if (!statusResult.ok) return { kind: 'http_status', message: statusResult.message };
+  const failed = assertions.filter((a) => !a.ok);
+  if (failed.length === 0) return null;
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more failed assertion${failed.length > 2 ? 's' : ''})` : '';
+  return { kind: 'assertion', message: `${failed[0]!.message}${more}` };
+}
+
+export async function probeHttp(check: HttpCheck, ctx: ProbeContext, deadline: Deadline): Promise<AttemptOutcome> {
+  const vars: Record<string, string> = {};
+  const steps: StepResult[] = [];
+  const total: MutableTimings = emptyTimings();
+  const started = ctx.clock.monotonic();
+  let httpStatus: number | null = null;
+  let address: string | null = null;
+  let tls: TlsInfo | undefined;
+  let redirects = 0;
+  let error: ProbeError | null = null;
+
+  for (const [index, step] of check.steps.entries()) {
+    const stepStarted = ctx.clock.monotonic();
+    const ex: Exchange = { timings: emptyTimings(), address: null, tls: undefined, redirects: 0 };
+    const progress: Progress = { phase: 'dns' };
+    let assertions: AssertionResult[] = [];
+    let stepStatus: number | null = null;
+    let failure: ProbeError | null = null;
+    try {
+      const res = await exchange(buildRequest(step, vars, ctx), check, ctx, deadline, progress, ex);
+      stepStatus = res.status;
+      ex.timings.totalMs = ctx.clock.monotonic() - stepStarted;
+      const statusResult = statusAssertionResult(res.status, step.expectStatus);
+      const observed = evaluateAssertions(step.assertions, { status: res.status, headers: res.headers, body: res.body, timings: ex.timings });
+      assertions = [statusResult, ...observed];
+      if (statusResult.ok && observed.every((a) => a.ok)) assertions.push(...extractVariables(step, res, vars));
+      failure = stepError(assertions, statusResult);
+    } catch (err) {
+      failure = classifyError(err, progress.phase, deadline.expired, deadline.timeoutMs);
+    }
+    ex.timings.totalMs = ctx.clock.monotonic() - stepStarted;
+    addTimings(total, ex.timings);
+    httpStatus = stepStatus ?? httpStatus;
+    address = ex.address ?? address;
+    tls = ex.tls ?? tls;
+    redirects += ex.redirects;
+    steps.push({ name: step.name, ok: failure === null, error: failure, url: renderForDisplay(step.url), httpStatus: stepStatus, timings: { ...ex.timings }, assertions });
+    if (failure) {
+      error = check.steps.length > 1 ? { kind: failure.kind, message: `step ${index + 1} "${step.name}": ${failure.message}` } : failure;
+      break;
+    }
+  }
+  total.totalMs = ctx.clock.monotonic() - started;
+  const scenario = check.steps.length > 1;
+  return {
+    ok: error === null,
+    error,
+    timings: total,
+    httpStatus,
+    address,
+    target: renderForDisplay(check.steps[0]!.url),
+    assertions: scenario ? steps.flatMap((s) => s.assertions.map((a) => ({ ...a, assertion: `${s.name}: ${a.assertion}` }))) : (steps[0]?.assertions ?? []),
+    redirects,
+    ...(tls ? { tls } : {}),
+    ...(scenario ? { steps } : {}),
+  };
+}

@@ -1,0 +1,873 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeValue,
+  DynamoDBClient,
+  QueryCommandInput,
+  ScanCommandInput,
+  UpdateItemCommandInput,
+  WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { isDegradedRun, isFailedRun, locationPeriodsFromResults, periodStartOf } from '../core/alert-policy.ts';
+import type { LocationPeriod } from '../core/alert-policy.ts';
+import { ERROR_KINDS } from '../core/errors.ts';
+import type { ErrorKind, ProbeError } from '../core/errors.ts';
+import { bucketIndex } from '../core/histogram.ts';
+import type { Histogram } from '../core/histogram.ts';
+import type { Clock } from '../core/ports.ts';
+import type { ProbeResult, RunStatus } from '../core/result.ts';
+import { utcHourOf } from '../core/store.ts';
+import type {
+  HourlyRollup,
+  Incident,
+  IncidentsQuery,
+  OpenIncidentInput,
+  OpenIncidentResult,
+  PhaseSumsMs,
+  RecentResultsQuery,
+  ResultsStore,
+  RollupsQuery,
+  WriteReport,
+} from '../core/store.ts';
+
+/**
+ * The results store on one DynamoDB table (single-table design), the same
+ * code against AWS or the embedded dynalite server.
+ *
+ * | entity            | pk                        | sk                        | writer         | kept                 |
+ * |-------------------|---------------------------|---------------------------|----------------|----------------------|
+ * | raw result        | RES#<check>#<location>    | <startedAt ISO>           | probe location | TTL, 14 d            |
+ * | latest state      | CHECK#<check>             | LATEST#<location>         | probe location | overwritten          |
+ * | hourly rollup     | ROLL#<check>#<location>   | H#<yyyy-mm-ddThh>         | probe location | TTL, 400 d           |
+ * | open incident     | CHECK#<check>             | OPEN                      | home region    | deleted on close     |
+ * | incident          | INC#<check>               | <openedAt ISO>#<id>       | home region    | forever              |
+ * | incident index    | INCIDENTS                 | <openedAt ISO>#<check>#<id> | home region  | forever              |
+ *
+ * `expiresAt` (epoch seconds) is the TTL attribute. dynalite never expires
+ * items: the local runner calls `pruneExpired()` instead.
+ *
+ * Writes are idempotent without transactions (dynalite has none): raw and
+ * latest items are plain puts of the same key; a rollup increment is
+ * conditional on its run id (the result's startedAt) not being in the
+ * rollup's `runIds` set yet, so a result recorded twice is counted once.
+ */
+
+export interface DynamoResultsStoreProps {
+  /** Configured by the caller: region, endpoint, credentials, SDK retries. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly clock: Clock;
+  /** Raw results expire this many days after they started. @default 14 */
+  readonly retentionDays?: number;
+  /** Hourly rollups expire this many days after their hour. @default 400 */
+  readonly rollupRetentionDays?: number;
+  /** BatchWriteItem sends per chunk before unprocessed items go to the outbox. @default 5 */
+  readonly maxBatchAttempts?: number;
+  /** Outbox size above which the oldest raw results are dropped (counted in `droppedTotal`). @default 10000 */
+  readonly outboxCapItems?: number;
+}
+
+/** Key builders: the single-table layout above, in one place. Ids must not contain `#`. */
+export const storeKeys = {
+  result: (checkId: string, location: string, startedAtIso: string) => ({ pk: `RES#${checkId}#${location}`, sk: startedAtIso }),
+  latest: (checkId: string, location: string) => ({ pk: `CHECK#${checkId}`, sk: `LATEST#${location}` }),
+  rollup: (checkId: string, location: string, hour: string) => ({ pk: `ROLL#${checkId}#${location}`, sk: `H#${hour}` }),
+  openIncident: (checkId: string) => ({ pk: `CHECK#${checkId}`, sk: 'OPEN' }),
+  incident: (checkId: string, openedAtIso: string, id: string) => ({ pk: `INC#${checkId}`, sk: `${openedAtIso}#${id}` }),
+  incidentIndex: (checkId: string, openedAtIso: string, id: string) => ({ pk: 'INCIDENTS', sk: `${openedAtIso}#${checkId}#${id}` }),
+} as const;
+
+const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
+const ROLLUP_CONCURRENCY = 8;
+const BACKOFF_BASE_MS = 25;
+const BACKOFF_CAP_MS = 1000;
+const DAY_SECONDS = 86_400;
+const LATEST_PREFIX = 'LATEST#';
+const HISTOGRAM_PREFIX = 'lb_';
+const PHASE_PREFIX = 'ph_';
+const ERROR_PREFIX = 'err_';
+const PHASES = { dns: 'dnsMs', connect: 'connectMs', tls: 'tlsMs', ttfb: 'ttfbMs', download: 'downloadMs' } as const;
+
+type Item = Record<string, AttributeValue>;
+
+interface PutWrite {
+  readonly kind: 'raw' | 'latest';
+  /** pk + sk */
+  readonly key: string;
+  readonly startedAt: string;
+  readonly item: Item;
+  failedBefore: boolean;
+}
+
+interface RollupWrite {
+  readonly kind: 'rollup';
+  /** pk + sk + run id */
+  readonly key: string;
+  readonly update: UpdateItemCommandInput;
+  failedBefore: boolean;
+}
+
+type PendingWrite = PutWrite | RollupWrite;
+
+interface CallStats {
+  written: number;
+  retried: number;
+  lastError: string | null;
+}
+
+export class DynamoResultsStore implements ResultsStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #clock: Clock;
+  readonly #retentionSeconds: number;
+  readonly #rollupRetentionSeconds: number;
+  readonly #maxBatchAttempts: number;
+  readonly #outboxCap: number;
+  #outbox: PendingWrite[] = [];
+  #failedTotal = 0;
+  #droppedTotal = 0;
+  /** Serializes writes so the outbox is drained in order. */
+  #writing: Promise<unknown> = Promise.resolve();
+
+  constructor(props: DynamoResultsStoreProps) {
+    const retentionDays = props.retentionDays ?? 14;
+    const rollupRetentionDays = props.rollupRetentionDays ?? 400;
+    const maxBatchAttempts = props.maxBatchAttempts ?? 5;
+    const outboxCap = props.outboxCapItems ?? 10_000;
+    if (!(retentionDays > 0)) throw new RangeError(`retentionDays must be positive, got ${retentionDays}`);
+    if (!(rollupRetentionDays > 0)) throw new RangeError(`rollupRetentionDays must be positive, got ${rollupRetentionDays}`);
+    if (!(Number.isInteger(maxBatchAttempts) && maxBatchAttempts >= 1)) {
+      throw new RangeError(`maxBatchAttempts must be a positive integer, got ${maxBatchAttempts}`);
+    }
+    if (!(Number.isInteger(outboxCap) && outboxCap >= 1)) throw new RangeError(`outboxCapItems must be a positive integer, got ${outboxCap}`);
+    this.#client = props.client;
+    this.#table = props.tableName;
+    this.#clock = props.clock;
+    this.#retentionSeconds = Math.round(retentionDays * DAY_SECONDS);
+    this.#rollupRetentionSeconds = Math.round(rollupRetentionDays * DAY_SECONDS);
+    this.#maxBatchAttempts = maxBatchAttempts;
+    this.#outboxCap = outboxCap;
+  }
+
+  // ---- writes ----
+
+  async recordResults(results: readonly ProbeResult[]): Promise<WriteReport> {
+    // Build (and validate) before queueing: a bad result is a bug and rejects here, writing nothing.
+    const writes = results.flatMap((r) => this.#writesFor(r));
+    return this.#serialized(() => this.#process(writes));
+  }
+
+  flush(): Promise<WriteReport> {
+    return this.#serialized(() => this.#process([]));
+  }
+
+  pendingWrites(): number {
+    return this.#outbox.length;
+  }
+
+  #serialized(run: () => Promise<WriteReport>): Promise<WriteReport> {
+    const next = this.#writing.then(run, run);
+    this.#writing = next.catch(() => undefined);
+    return next;
+  }
+
+  #writesFor(r: ProbeResult): PendingWrite[] {
+    assertKeyPart('checkId', r.checkId);
+    assertKeyPart('location', r.location);
+    const startedMs = Date.parse(r.startedAt);
+    if (Number.isNaN(startedMs)) throw new RangeError(`result ${r.checkId}@${r.location}: startedAt is not an ISO time: ${JSON.stringify(r.startedAt)}`);
+    const startedAt = new Date(startedMs).toISOString();
+    const common: Item = {
+      checkId: { S: r.checkId },
+      location: { S: r.location },
+      ok: { BOOL: r.ok },
+      status: { S: r.status },
+      totalMs: { N: String(r.timings.totalMs) },
+      r: { S: JSON.stringify(r) },
+    };
+    const raw = storeKeys.result(r.checkId, r.location, startedAt);
+    const latest = storeKeys.latest(r.checkId, r.location);
+    const hour = utcHourOf(startedMs);
+    const rollup = storeKeys.rollup(r.checkId, r.location, hour);
+    return [
+      {
+        kind: 'raw',
+        key: `${raw.pk}\u0000${raw.sk}`,
+        startedAt,
+        item: { pk: { S: raw.pk }, sk: { S: raw.sk }, ...common, expiresAt: { N: String(Math.floor(startedMs / 1000) + this.#retentionSeconds) } },
+        failedBefore: false,
+      },
+      {
+        kind: 'latest',
+        key: `${latest.pk}\u0000${latest.sk}`,
+        startedAt,
+        item: { pk: { S: latest.pk }, sk: { S: latest.sk }, ...common, startedAt: { S: startedAt }, recordedAt: { N: String(this.#clock.now()) } },
+        failedBefore: false,
+      },
+      {
+        kind: 'rollup',
+        key: `${rollup.pk}\u0000${rollup.sk}\u0000${startedAt}`,
+        update: this.#rollupUpdate(r, rollup, hour, startedAt),
+        failedBefore: false,
+      },
+    ];
+  }
+
+  #rollupUpdate(r: ProbeResult, key: { pk: string; sk: string }, hour: string, runId: string): UpdateItemCommandInput {
+    const names: Record<string, string> = {
+      '#checkId': 'checkId',
+      '#location': 'location',
+      '#hour': 'hour',
+      '#expiresAt': 'expiresAt',
+      '#runs': 'runs',
+      '#runIds': 'runIds',
+      '#lb': `${HISTOGRAM_PREFIX}${bucketIndex(r.timings.totalMs)}`,
+    };
+    const values: Item = {
+      ':checkId': { S: r.checkId },
+      ':location': { S: r.location },
+      ':hour': { S: hour },
+      ':expiresAt': { N: String(Date.parse(`${hour}:00:00.000Z`) / 1000 + this.#rollupRetentionSeconds) },
+      ':one': { N: '1' },
+      ':id': { S: runId },
+      ':ids': { SS: [runId] },
+    };
+    const adds = ['#runs :one', '#lb :one', '#runIds :ids'];
+    if (isFailedRun(r)) {
+      names['#failedRuns'] = 'failedRuns';
+      adds.push('#failedRuns :one');
+    } else if (isDegradedRun(r)) {
+      names['#degradedRuns'] = 'degradedRuns';
+      adds.push('#degradedRuns :one');
+    }
+    for (const [phase, field] of Object.entries(PHASES)) {
+      const ms = r.timings[field];
+      if (ms === null || ms === 0 || !Number.isFinite(ms)) continue;
+      names[`#${PHASE_PREFIX}${phase}`] = `${PHASE_PREFIX}${phase}`;
+      values[`:${PHASE_PREFIX}${phase}`] = { N: String(ms) };
+      adds.push(`#${PHASE_PREFIX}${phase} :${PHASE_PREFIX}${phase}`);
+    }
+    if (r.error !== null) {
+      names['#err'] = `${ERROR_PREFIX}${r.error.kind}`;
+      adds.push('#err :one');
+    }
+    return {
+      TableName: this.#table,
+      Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+      UpdateExpression: `SET #checkId = :checkId, #location = :location, #hour = :hour, #expiresAt = :expiresAt ADD ${adds.join(', ')}`,
+      // Already counted when the run id is in the set: ConditionalCheckFailed then means success.
+      ConditionExpression: 'attribute_not_exists(#runIds) OR NOT contains(#runIds, :id)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  async #process(fresh: readonly PendingWrite[]): Promise<WriteReport> {
+    const fromOutbox = this.#outbox;
+    this.#outbox = [];
+    const stats: CallStats = { written: 0, retried: fromOutbox.length, lastError: null };
+    const queue = [...fromOutbox, ...fresh];
+    const puts = dedupePuts(queue.filter((w): w is PutWrite => w.kind !== 'rollup'));
+    const rollups = dedupeByKey(queue.filter((w): w is RollupWrite => w.kind === 'rollup'));
+
+    // After a thrown error (network, throttling past the SDK's retries) the rest of this call
+    // goes straight to the outbox: the next call tries again, in order.
+    let healthy = true;
+    for (let i = 0; i < puts.length; i += BATCH_WRITE_MAX) {
+      const chunk = puts.slice(i, i + BATCH_WRITE_MAX);
+      if (!healthy) {
+        this.#defer(chunk);
+        continue;
+      }
+      const { left, error } = await this.#batchPut(chunk, stats);
+      if (error !== undefined) {
+        healthy = false;
+        stats.lastError = describeError(error);
+      }
+      this.#defer(left);
+    }
+
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < rollups.length) {
+        const w = rollups[next++] as RollupWrite;
+        if (!healthy) {
+          this.#defer([w]);
+          continue;
+        }
+        try {
+          await this.#client.send(new UpdateItemCommand(w.update));
+          stats.written += 1;
+        } catch (error) {
+          if (errorName(error) === 'ConditionalCheckFailedException') {
+            stats.written += 1; // already counted: the write is durable
+          } else {
+            healthy = false;
+            stats.lastError = describeError(error);
+            this.#defer([w]);
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ROLLUP_CONCURRENCY, rollups.length) }, worker));
+
+    this.#enforceOutboxCap();
+    return {
+      written: stats.written,
+      retried: stats.retried,
+      pending: this.#outbox.length,
+      failedTotal: this.#failedTotal,
+      droppedTotal: this.#droppedTotal,
+      lastError: stats.lastError,
+    };
+  }
+
+  /** One BatchWriteItem chunk, resending UnprocessedItems with exponential backoff and full jitter. */
+  async #batchPut(chunk: readonly PutWrite[], stats: CallStats): Promise<{ left: readonly PutWrite[]; error?: unknown }> {
+    let remaining = chunk;
+    for (let attempt = 1; ; attempt++) {
+      let unprocessed: readonly WriteRequest[];
+      try {
+        const out = await this.#client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.#table]: remaining.map((w) => ({ PutRequest: { Item: w.item } })) } }),
+        );
+        unprocessed = out.UnprocessedItems?.[this.#table] ?? [];
+      } catch (error) {
+        return { left: remaining, error };
+      }
+      const unprocessedKeys = new Set(unprocessed.map((req) => itemKey(req.PutRequest?.Item)));
+      const left = remaining.filter((w) => unprocessedKeys.has(w.key));
+      stats.written += remaining.length - left.length;
+      if (left.length === 0) return { left };
+      if (attempt >= this.#maxBatchAttempts) {
+        stats.lastError = `${left.length} items still unprocessed after ${attempt} BatchWriteItem attempts`;
+        return { left };
+      }
+      stats.retried += left.length;
+      await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      remaining = left;
+    }
+  }
+
+  #defer(writes: readonly PendingWrite[]): void {
+    for (const w of writes) {
+      if (!w.failedBefore) {
+        w.failedBefore = true;
+        this.#failedTotal += 1;
+      }
+      this.#outbox.push(w);
+    }
+  }
+
+  /** Over the cap, the oldest raw results go; latest states are bounded by key and rollups are never dropped. */
+  #enforceOutboxCap(): void {
+    let excess = this.#outbox.length - this.#outboxCap;
+    if (excess <= 0) return;
+    const kept: PendingWrite[] = [];
+    for (const w of this.#outbox) {
+      if (excess > 0 && w.kind === 'raw') {
+        excess -= 1;
+        this.#droppedTotal += 1;
+      } else {
+        kept.push(w);
+      }
+    }
+    this.#outbox = kept;
+  }
+
+  // ---- reads ----
+
+  async latest(checkId?: string): Promise<readonly ProbeResult[]> {
+    // Without a check id this scans the whole table: meant for the embedded store and small tables.
+    const items =
+      checkId === undefined
+        ? await this.#scanAll({
+            FilterExpression: 'begins_with(pk, :check) AND begins_with(sk, :latest)',
+            ExpressionAttributeValues: { ':check': { S: 'CHECK#' }, ':latest': { S: LATEST_PREFIX } },
+            ProjectionExpression: 'r',
+          })
+        : await this.#queryAll({
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :latest)',
+            ExpressionAttributeValues: { ':pk': { S: storeKeys.latest(checkId, '').pk }, ':latest': { S: LATEST_PREFIX } },
+            ProjectionExpression: 'r',
+          });
+    return items
+      .map(parseResult)
+      .sort((a, b) => compareStrings(a.checkId, b.checkId) || compareStrings(a.location, b.location));
+  }
+
+  async recentResults(checkId: string, location: string, query: RecentResultsQuery): Promise<readonly ProbeResult[]> {
+    if (query.limit <= 0) return [];
+    const values: Item = { ':pk': { S: storeKeys.result(checkId, location, '').pk } };
+    let condition = 'pk = :pk';
+    if (query.beforeIso !== undefined) {
+      condition += ' AND sk < :before';
+      values[':before'] = { S: normalizeIso(query.beforeIso, 'beforeIso') };
+    }
+    const out: ProbeResult[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
+          ProjectionExpression: 'r',
+          ScanIndexForward: false,
+          Limit: query.limit - out.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(parseResult));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && out.length < query.limit);
+    return out;
+  }
+
+  async rollups(checkId: string, query: RollupsQuery): Promise<readonly HourlyRollup[]> {
+    const locations = query.location === undefined ? await this.#locationsOf(checkId) : [query.location];
+    const out: HourlyRollup[] = [];
+    for (const location of locations) {
+      const items = await this.#queryAll({
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': { S: storeKeys.rollup(checkId, location, '').pk },
+          ':from': { S: `H#${query.fromHour}` },
+          ':to': { S: `H#${query.toHour}` },
+        },
+      });
+      out.push(...items.map((item) => parseRollup(item, checkId, location)));
+    }
+    return out.sort((a, b) => compareStrings(a.location, b.location) || compareStrings(a.hour, b.hour));
+  }
+
+  async locationPeriods(checkId: string, sinceMs: number, periodMs: number): Promise<readonly LocationPeriod[]> {
+    const since = new Date(periodStartOf(sinceMs, periodMs)).toISOString();
+    const runs: { location: string; startedAt: string; ok: boolean; status: RunStatus }[] = [];
+    for (const location of await this.#locationsOf(checkId)) {
+      const items = await this.#queryAll({
+        KeyConditionExpression: 'pk = :pk AND sk >= :since',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': { S: storeKeys.result(checkId, location, '').pk }, ':since': { S: since } },
+        ProjectionExpression: 'sk, ok, #status',
+      });
+      for (const item of items) {
+        runs.push({ location, startedAt: str(item, 'sk'), ok: item['ok']?.BOOL === true, status: str(item, 'status') as RunStatus });
+      }
+    }
+    return locationPeriodsFromResults(runs, periodMs);
+  }
+
+  /** Locations that ever reported for the check: every one has a latest-state item. */
+  async #locationsOf(checkId: string): Promise<string[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :latest)',
+      ExpressionAttributeValues: { ':pk': { S: storeKeys.latest(checkId, '').pk }, ':latest': { S: LATEST_PREFIX } },
+      ProjectionExpression: 'sk',
+    });
+    return items.map((item) => str(item, 'sk').slice(LATEST_PREFIX.length)).sort(compareStrings);
+  }
+
+  // ---- incidents (written in the home region only) ----
+
+  async openIncident(input: OpenIncidentInput): Promise<OpenIncidentResult> {
+    assertKeyPart('checkId', input.checkId);
+    const openedAt = normalizeIso(input.openedAt, 'openedAt');
+    // Two tries: an incident may close between our failed put and our read.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const incident: Incident = {
+        id: randomUUID(),
+        checkId: input.checkId,
+        openedAt,
+        closedAt: null,
+        durationSeconds: null,
+        failingLocations: [...input.failingLocations],
+        firstError: input.firstError,
+        ...(input.rootCause === undefined ? {} : { rootCause: input.rootCause }),
+      };
+      const pointer = storeKeys.openIncident(input.checkId);
+      try {
+        // The pointer is the lock: only one writer can create it.
+        await this.#client.send(
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: { ...incidentItem(incident), pk: { S: pointer.pk }, sk: { S: pointer.sk } },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+        const existing = await this.openIncidentFor(input.checkId);
+        if (existing === null) continue;
+        await this.#ensureIncidentItems(existing);
+        return { incident: existing, created: false };
+      }
+      await this.#ensureIncidentItems(incident);
+      return { incident, created: true };
+    }
+    throw new Error(`could not open an incident for check ${input.checkId}: the open-incident pointer kept changing`);
+  }
+
+  async openIncidentFor(checkId: string): Promise<Incident | null> {
+    const out = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: keyOf(storeKeys.openIncident(checkId)), ConsistentRead: true }),
+    );
+    return out.Item === undefined ? null : parseIncident(out.Item);
+  }
+
+  async closeIncident(checkId: string, closedAt: string): Promise<Incident | null> {
+    const open = await this.openIncidentFor(checkId);
+    if (open === null) return null;
+    const closedIso = normalizeIso(closedAt, 'closedAt');
+    const closed: Incident = {
+      ...open,
+      closedAt: closedIso,
+      durationSeconds: Math.max(0, Math.round((Date.parse(closedIso) - Date.parse(open.openedAt)) / 1000)),
+    };
+    const key = storeKeys.incident(checkId, open.openedAt, open.id);
+    await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...incidentItem(closed), ...keyOf(key) } }));
+    await this.#putIndex(open);
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: keyOf(storeKeys.openIncident(checkId)),
+          ConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':id': { S: open.id } },
+        }),
+      );
+    } catch (error) {
+      // Someone else closed it (and perhaps opened a new one) meanwhile: ours is closed either way.
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
+    return closed;
+  }
+
+  async incidents(query: IncidentsQuery = {}): Promise<readonly Incident[]> {
+    const fromIso = query.fromIso === undefined ? undefined : normalizeIso(query.fromIso, 'fromIso');
+    const toIso = query.toIso === undefined ? undefined : normalizeIso(query.toIso, 'toIso');
+    // Sort keys start with openedAt: "opened at or before toIso" is a key range.
+    const values: Item = {};
+    let condition = 'pk = :pk';
+    if (toIso !== undefined) {
+      condition += ' AND sk <= :to';
+      values[':to'] = { S: `${toIso}#\uffff` };
+    }
+    let found: Incident[];
+    if (query.checkId !== undefined) {
+      values[':pk'] = { S: `INC#${query.checkId}` };
+      const items = await this.#queryAll({ KeyConditionExpression: condition, ExpressionAttributeValues: values });
+      found = items.map(parseIncident);
+    } else {
+      values[':pk'] = { S: 'INCIDENTS' };
+      const refs = await this.#queryAll({ KeyConditionExpression: condition, ExpressionAttributeValues: values });
+      found = await this.#getIncidents(refs.map((ref) => ({ pk: str(ref, 'incidentPk'), sk: str(ref, 'incidentSk') })));
+    }
+    return found
+      .filter((i) => fromIso === undefined || i.closedAt === null || i.closedAt >= fromIso)
+      .sort((a, b) => compareStrings(a.openedAt, b.openedAt) || compareStrings(a.checkId, b.checkId) || compareStrings(a.id, b.id));
+  }
+
+  /** Writes the incident item and its index entry if missing: safe to repeat after a crash between writes. */
+  async #ensureIncidentItems(incident: Incident): Promise<void> {
+    const key = storeKeys.incident(incident.checkId, incident.openedAt, incident.id);
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { ...incidentItem(incident), ...keyOf(key) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
+    await this.#putIndex(incident);
+  }
+
+  async #putIndex(incident: Incident): Promise<void> {
+    const key = storeKeys.incident(incident.checkId, incident.openedAt, incident.id);
+    const index = storeKeys.incidentIndex(incident.checkId, incident.openedAt, incident.id);
+    await this.#client.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: { ...keyOf(index), checkId: { S: incident.checkId }, incidentPk: { S: key.pk }, incidentSk: { S: key.sk } },
+      }),
+    );
+  }
+
+  async #getIncidents(keys: readonly { pk: string; sk: string }[]): Promise<Incident[]> {
+    const out: Incident[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_MAX) {
+      let pending: Item[] = keys.slice(i, i + BATCH_GET_MAX).map(keyOf);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const res = await this.#client.send(new BatchGetItemCommand({ RequestItems: { [this.#table]: { Keys: pending } } }));
+        out.push(...(res.Responses?.[this.#table] ?? []).map(parseIncident));
+        pending = res.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+        if (pending.length === 0) break;
+        if (attempt >= this.#maxBatchAttempts) throw new Error(`BatchGetItem left ${pending.length} incidents unread after ${attempt} attempts`);
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      }
+    }
+    return out;
+  }
+
+  // ---- housekeeping ----
+
+  /**
+   * Deletes items whose `expiresAt` has passed. DynamoDB's TTL does this in
+   * AWS; dynalite does not, so the local runner calls this. Scans the table.
+   * Returns the number of items deleted.
+   */
+  async pruneExpired(): Promise<number> {
+    const nowSeconds = Math.floor(this.#clock.now() / 1000);
+    const expired = await this.#scanAll({
+      FilterExpression: 'expiresAt < :now',
+      ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+      ProjectionExpression: 'pk, sk',
+    });
+    for (let i = 0; i < expired.length; i += BATCH_WRITE_MAX) {
+      let requests: WriteRequest[] = expired.slice(i, i + BATCH_WRITE_MAX).map((item) => ({ DeleteRequest: { Key: item } }));
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const out = await this.#client.send(new BatchWriteItemCommand({ RequestItems: { [this.#table]: requests } }));
+        requests = out.UnprocessedItems?.[this.#table] ?? [];
+        if (requests.length === 0) break;
+        if (attempt >= this.#maxBatchAttempts) throw new Error(`pruning left ${requests.length} expired items after ${attempt} attempts`);
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      }
+    }
+    return expired.length;
+  }
+
+  async #queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#client.send(new QueryCommand({ ...input, TableName: this.#table, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  async #scanAll(input: Omit<ScanCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.#client.send(new ScanCommand({ ...input, TableName: this.#table, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
+
+/**
+ * Creates the table (string `pk`/`sk`, on-demand) unless it exists, waits
+ * until it is ACTIVE, and turns on TTL on `expiresAt` where the server
+ * supports it (dynalite does not). Idempotent; safe to race.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  let status: string | undefined;
+  try {
+    status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
+  } catch (error) {
+    if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    try {
+      const created = await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      status = created.TableDescription?.TableStatus;
+    } catch (createError) {
+      if (errorName(createError) !== 'ResourceInUseException') throw createError;
+    }
+  }
+  const deadline = Date.now() + 5 * 60_000;
+  for (let delay = 20; status !== 'ACTIVE'; delay = Math.min(delay * 2, 2000)) {
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is still ${status ?? 'unknown'} after 5 minutes`);
+    await sleep(delay);
+    status = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
+  }
+  try {
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const ttlStatus = ttl.TimeToLiveDescription?.TimeToLiveStatus;
+    if (ttlStatus === 'ENABLED' || ttlStatus === 'ENABLING') return;
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }),
+    );
+  } catch (error) {
+    // dynalite has no UpdateTimeToLive; DynamoResultsStore.pruneExpired covers it there.
+    if (errorName(error) !== 'UnknownOperationException') throw error;
+  }
+}
+
+// ---- item helpers ----
+
+function assertKeyPart(field: string, value: string): void {
+  if (value.length === 0 || value.includes('#')) {
+    throw new RangeError(`${field} must be non-empty and must not contain "#", got ${JSON.stringify(value)}`);
+  }
+}
+
+function normalizeIso(value: string, field: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new RangeError(`${field} must be an ISO time, got ${JSON.stringify(value)}`);
+  return new Date(ms).toISOString();
+}
+
+function keyOf(key: { pk: string; sk: string }): Item {
+  return { pk: { S: key.pk }, sk: { S: key.sk } };
+}
+
+function itemKey(item: Item | undefined): string {
+  return `${item?.['pk']?.S ?? ''}\u0000${item?.['sk']?.S ?? ''}`;
+}
+
+function str(item: Item, name: string): string {
+  const value = item[name]?.S;
+  if (value === undefined) throw new Error(`stored item ${itemKey(item)} has no string attribute ${name}`);
+  return value;
+}
+
+function num(item: Item, name: string): number {
+  const value = item[name]?.N;
+  return value === undefined ? 0 : Number(value);
+}
+
+function parseResult(item: Item): ProbeResult {
+  return JSON.parse(str(item, 'r')) as ProbeResult;
+}
+
+function parseRollup(item: Item, checkId: string, location: string): HourlyRollup {
+  const latency: Record<number, number> = {};
+  const errorsByKind = Object.fromEntries(ERROR_KINDS.map((kind) => [kind, 0])) as Record<ErrorKind, number>;
+  const kinds: ReadonlySet<string> = new Set(ERROR_KINDS);
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(HISTOGRAM_PREFIX) && value.N !== undefined) latency[Number(name.slice(HISTOGRAM_PREFIX.length))] = Number(value.N);
+    if (name.startsWith(ERROR_PREFIX) && value.N !== undefined) {
+      const kind = name.slice(ERROR_PREFIX.length);
+      if (kinds.has(kind)) errorsByKind[kind as ErrorKind] = Number(value.N);
+    }
+  }
+  const phaseSumMs: PhaseSumsMs = {
+    dns: num(item, `${PHASE_PREFIX}dns`),
+    connect: num(item, `${PHASE_PREFIX}connect`),
+    tls: num(item, `${PHASE_PREFIX}tls`),
+    ttfb: num(item, `${PHASE_PREFIX}ttfb`),
+    download: num(item, `${PHASE_PREFIX}download`),
+  };
+  return {
+    checkId,
+    location,
+    hour: str(item, 'sk').slice(2),
+    runs: num(item, 'runs'),
+    failedRuns: num(item, 'failedRuns'),
+    degradedRuns: num(item, 'degradedRuns'),
+    latency: latency satisfies Histogram,
+    phaseSumMs,
+    errorsByKind,
+  };
+}
+
+function incidentItem(incident: Incident): Item {
+  return marshall(
+    {
+      id: incident.id,
+      checkId: incident.checkId,
+      openedAt: incident.openedAt,
+      closedAt: incident.closedAt,
+      durationSeconds: incident.durationSeconds,
+      failingLocations: [...incident.failingLocations],
+      firstError: incident.firstError === null ? null : { kind: incident.firstError.kind, message: incident.firstError.message },
+      rootCause: incident.rootCause,
+    },
+    { removeUndefinedValues: true },
+  );
+}
+
+function parseIncident(item: Item): Incident {
+  const raw = unmarshall(item) as {
+    id: string;
+    checkId: string;
+    openedAt: string;
+    closedAt?: string | null;
+    durationSeconds?: number | null;
+    failingLocations?: string[];
+    firstError?: ProbeError | null;
+    rootCause?: string;
+  };
+  return {
+    id: raw.id,
+    checkId: raw.checkId,
+    openedAt: raw.openedAt,
+    closedAt: raw.closedAt ?? null,
+    durationSeconds: raw.durationSeconds ?? null,
+    failingLocations: raw.failingLocations ?? [],
+    firstError: raw.firstError ?? null,
+    ...(raw.rootCause === undefined ? {} : { rootCause: raw.rootCause }),
+  };
+}
+
+/** Raw results keep one per key (the last recorded); latest states keep the newest run per location. */
+function dedupePuts(puts: readonly PutWrite[]): PutWrite[] {
+  const byKey = new Map<string, PutWrite>();
+  for (const w of puts) {
+    const seen = byKey.get(w.key);
+    if (seen === undefined || w.kind === 'raw' || w.startedAt >= seen.startedAt) {
+      // The survivor takes the later position, so the order stays oldest first.
+      if (seen !== undefined) byKey.delete(w.key);
+      byKey.set(w.key, w);
+    }
+  }
+  return [...byKey.values()];
+}
+
+function dedupeByKey<T extends PendingWrite>(writes: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const w of writes) if (!byKey.has(w.key)) byKey.set(w.key, w);
+  return [...byKey.values()];
+}
+
+function errorName(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string' ? error.name : undefined;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = 'code' in error && typeof error.code === 'string' ? ` (${error.code})` : '';
+    return `${error.name}: ${error.message}${code}`;
+  }
+  return String(error);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,625 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { Check, Config, DnsCheck, HttpCheck, TcpCheck, TlsCheck } from '../../../lambdas/core/check.ts';
+import { validateConfig } from '../../../lambdas/core/config/validate.ts';
+import { ConfigError, type ConfigIssue } from '../../../lambdas/core/errors.ts';
+
+type Input = Record<string, unknown>;
+
+const HOME = { id: 'home', type: 'http', url: 'https://example.com/' };
+const TCP = { id: 'smtp', type: 'tcp', host: 'mail.example.com', port: 25 };
+const DNS = { id: 'apex', type: 'dns', name: 'example.com' };
+const TLS = { id: 'cert', type: 'tls', host: 'example.com' };
+
+/** A config of one check: `base` with `fields` laid over it (a field set to undefined is removed). */
+function one(fields: Input = {}, base: Input = HOME, top: Input = {}): Input {
+  return { ...top, checks: [{ ...base, ...fields }] };
+}
+
+function issuesOf(input: unknown): readonly ConfigIssue[] {
+  try {
+    validateConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  return assert.fail('expected a ConfigError, but the config was accepted');
+}
+
+function show(issues: readonly ConfigIssue[]): string {
+  return issues.map((i) => `  ${i.checkId ?? '-'} | ${i.path} | ${i.message}`).join('\n');
+}
+
+/** Asserts that one issue has this path and message (exact string, or a pattern), and this checkId. */
+function assertIssue(input: unknown, path: string, message: string | RegExp, checkId: string | undefined): void {
+  const issues = issuesOf(input);
+  const found = issues.find((i) => i.path === path && (typeof message === 'string' ? i.message === message : message.test(i.message)));
+  assert.ok(found, `no issue at ${path} matching ${String(message)}; got:\n${show(issues)}`);
+  assert.equal(found.checkId, checkId, `checkId of ${path}`);
+}
+
+function check(input: unknown): Check {
+  const config = validateConfig(input);
+  assert.equal(config.checks.length, 1);
+  return config.checks[0] as Check;
+}
+const http = (input: unknown): HttpCheck => check(input) as HttpCheck;
+
+describe('validateConfig', () => {
+  it('accepts the minimal config and fills in every default', () => {
+    const expected: Config = {
+      project: 'skyprobe',
+      homeRegion: 'us-east-1',
+      checks: [
+        {
+          id: 'home',
+          name: 'home',
+          type: 'http',
+          intervalMs: 60_000,
+          timeoutMs: 10_000,
+          retries: 1,
+          regions: ['us-east-1'],
+          tags: [],
+          severity: 'high',
+          alertPolicy: { failingLocations: 1, failingPeriods: 2, evaluationPeriods: 3 },
+          degradedAfterMs: null,
+          allowPrivateTargets: false,
+          steps: [
+            {
+              name: 'home',
+              url: 'https://example.com/',
+              method: 'GET',
+              headers: {},
+              body: null,
+              expectStatus: [{ from: 200, to: 399 }],
+              assertions: [],
+              extract: [],
+            },
+          ],
+          followRedirects: true,
+          maxRedirects: 5,
+          maxBodyBytes: 1_048_576,
+          insecure: false,
+        },
+      ],
+    };
+    assert.deepEqual(validateConfig(JSON.parse('{"checks":[{"id":"home","type":"http","url":"https://example.com/"}]}')), expected);
+  });
+
+  it('accepts project and homeRegion', () => {
+    const config = validateConfig(one({}, HOME, { project: 'shop-prod', homeRegion: 'eu-west-1' }));
+    assert.equal(config.project, 'shop-prod');
+    assert.equal(config.homeRegion, 'eu-west-1');
+  });
+
+  describe('defaults', () => {
+    const cases: readonly { name: string; input: Input; read: (c: Check) => unknown; expected: unknown }[] = [
+      { name: 'names the check after its id', input: one(), read: (c) => c.name, expected: 'home' },
+      { name: 'keeps a given name', input: one({ name: 'Home page' }), read: (c) => c.name, expected: 'Home page' },
+      { name: 'uses a 1m interval', input: one(), read: (c) => c.intervalMs, expected: 60_000 },
+      { name: 'takes the interval from defaults', input: one({}, HOME, { defaults: { interval: '5m' } }), read: (c) => c.intervalMs, expected: 300_000 },
+      { name: 'prefers the check interval over defaults', input: one({ interval: '30s' }, HOME, { defaults: { interval: '5m' } }), read: (c) => c.intervalMs, expected: 30_000 },
+      { name: 'uses a 10s timeout', input: one(), read: (c) => c.timeoutMs, expected: 10_000 },
+      { name: 'takes the timeout from defaults', input: one({}, HOME, { defaults: { timeout: '2.5s' } }), read: (c) => c.timeoutMs, expected: 2_500 },
+      { name: 'uses 1 retry', input: one(), read: (c) => c.retries, expected: 1 },
+      { name: 'takes retries from defaults', input: one({}, HOME, { defaults: { retries: 0 } }), read: (c) => c.retries, expected: 0 },
+      { name: 'probes from us-east-1', input: one(), read: (c) => c.regions, expected: ['us-east-1'] },
+      {
+        name: 'takes regions from defaults',
+        input: one({}, HOME, { defaults: { regions: ['eu-west-1', 'ap-southeast-2'] } }),
+        read: (c) => c.regions,
+        expected: ['eu-west-1', 'ap-southeast-2'],
+      },
+      { name: 'uses severity high', input: one(), read: (c) => c.severity, expected: 'high' },
+      { name: 'takes severity from defaults', input: one({}, HOME, { defaults: { severity: 'low' } }), read: (c) => c.severity, expected: 'low' },
+      { name: 'has no tags', input: one(), read: (c) => c.tags, expected: [] },
+      { name: 'keeps tags', input: one({ tags: ['team:web', 'Prod'] }), read: (c) => c.tags, expected: ['team:web', 'Prod'] },
+      { name: 'has no degraded threshold', input: one(), read: (c) => c.degradedAfterMs, expected: null },
+      { name: 'reads degradedAfter in ms', input: one({ degradedAfter: '2s' }), read: (c) => c.degradedAfterMs, expected: 2_000 },
+      { name: 'treats degradedAfter null as none', input: one({ degradedAfter: null }), read: (c) => c.degradedAfterMs, expected: null },
+      { name: 'refuses private targets', input: one(), read: (c) => c.allowPrivateTargets, expected: false },
+      { name: 'keeps allowPrivateTargets', input: one({ allowPrivateTargets: true }), read: (c) => c.allowPrivateTargets, expected: true },
+      {
+        name: 'needs a majority of 3 regions (2 of 3) for 2 of 3 periods',
+        input: one({ regions: ['us-east-1', 'eu-west-1', 'ap-northeast-1'] }),
+        read: (c) => c.alertPolicy,
+        expected: { failingLocations: 2, failingPeriods: 2, evaluationPeriods: 3 },
+      },
+      {
+        name: 'needs 3 of 4 regions as a majority',
+        input: one({ regions: ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-northeast-1'] }),
+        read: (c) => c.alertPolicy.failingLocations,
+        expected: 3,
+      },
+      {
+        name: 'needs 1 failing period when only 1 is evaluated',
+        input: one({ alertPolicy: { evaluationPeriods: 1 } }),
+        read: (c) => c.alertPolicy,
+        expected: { failingLocations: 1, failingPeriods: 1, evaluationPeriods: 1 },
+      },
+      {
+        name: 'merges the check alertPolicy over defaults field by field',
+        input: one({ regions: ['us-east-1', 'eu-west-1'], alertPolicy: { failingLocations: 1 } }, HOME, {
+          defaults: { alertPolicy: { evaluationPeriods: 5, failingPeriods: 4, failingLocations: 2 } },
+        }),
+        read: (c) => c.alertPolicy,
+        expected: { failingLocations: 1, failingPeriods: 4, evaluationPeriods: 5 },
+      },
+    ];
+    for (const { name, input, read, expected } of cases) {
+      it(name, () => assert.deepEqual(read(check(input)), expected));
+    }
+  });
+
+  describe('http normalization', () => {
+    it('lower-cases header names', () => {
+      assert.deepEqual(http(one({ headers: { Accept: 'text/html', 'X-Api-Key': '{{secret:API_KEY}}' } })).steps[0]?.headers, {
+        accept: 'text/html',
+        'x-api-key': '{{secret:API_KEY}}',
+      });
+    });
+    it('sends a string body as is', () => {
+      const step = http(one({ method: 'POST', body: 'a=1' })).steps[0];
+      assert.equal(step?.body, 'a=1');
+      assert.deepEqual(step?.headers, {});
+    });
+    it('serializes a JSON body and adds a JSON content-type', () => {
+      const step = http(one({ method: 'POST', body: { q: [1, 'x'] } })).steps[0];
+      assert.equal(step?.body, '{"q":[1,"x"]}');
+      assert.deepEqual(step?.headers, { 'content-type': 'application/json' });
+    });
+    it('keeps a content-type the user set on a JSON body', () => {
+      const step = http(one({ method: 'PUT', headers: { 'Content-Type': 'application/vnd.api+json' }, body: [] })).steps[0];
+      assert.equal(step?.body, '[]');
+      assert.deepEqual(step?.headers, { 'content-type': 'application/vnd.api+json' });
+    });
+    const statuses: readonly [unknown, unknown][] = [
+      [204, [{ from: 204, to: 204 }]],
+      ['2xx', [{ from: 200, to: 299 }]],
+      ['200-299', [{ from: 200, to: 299 }]],
+      ['301', [{ from: 301, to: 301 }]],
+      [[200, '3xx', '401-403'], [{ from: 200, to: 200 }, { from: 300, to: 399 }, { from: 401, to: 403 }]],
+    ];
+    for (const [spec, expected] of statuses) {
+      it(`reads expectStatus ${JSON.stringify(spec)}`, () => {
+        assert.deepEqual(http(one({ expectStatus: spec })).steps[0]?.expectStatus, expected);
+      });
+    }
+    it('normalizes each kind of assertion', () => {
+      const assertions = [
+        { type: 'totalTime', lessThan: '2s' },
+        { type: 'ttfb', lessThan: '500ms' },
+        { type: 'body', contains: 'Welcome' },
+        { type: 'body', notContains: 'error' },
+        { type: 'body', matches: 'v\\d+' },
+        { type: 'json', path: '$.status', equals: 'ok' },
+        { type: 'json', path: '$.items[0]', notEquals: null },
+        { type: 'json', path: "$['a b']", exists: true },
+        { type: 'json', path: '$.n', greaterThan: 3 },
+        { type: 'json', path: '$.items[-1].n', lessThan: 1.5 },
+        { type: 'json', path: '$.v', matches: '^1\\.' },
+        { type: 'header', name: 'Content-Type', equals: 'text/html' },
+        { type: 'header', name: 'ETag', matches: '^W/' },
+        { type: 'header', name: 'X-Cache', exists: false },
+      ];
+      assert.deepEqual(http(one({ assertions })).steps[0]?.assertions, [
+        { type: 'totalTime', lessThanMs: 2000 },
+        { type: 'ttfb', lessThanMs: 500 },
+        { type: 'body', op: 'contains', value: 'Welcome' },
+        { type: 'body', op: 'notContains', value: 'error' },
+        { type: 'body', op: 'matches', value: 'v\\d+' },
+        { type: 'json', path: '$.status', op: 'equals', value: 'ok' },
+        { type: 'json', path: '$.items[0]', op: 'notEquals', value: null },
+        { type: 'json', path: "$['a b']", op: 'exists', value: true },
+        { type: 'json', path: '$.n', op: 'greaterThan', value: 3 },
+        { type: 'json', path: '$.items[-1].n', op: 'lessThan', value: 1.5 },
+        { type: 'json', path: '$.v', op: 'matches', value: '^1\\.' },
+        { type: 'header', name: 'content-type', op: 'equals', value: 'text/html' },
+        { type: 'header', name: 'etag', op: 'matches', value: '^W/' },
+        { type: 'header', name: 'x-cache', op: 'exists', value: false },
+      ]);
+    });
+    it('reads a scenario: default step names, extractions and variables', () => {
+      const c = http(
+        one({
+          url: undefined,
+          steps: [
+            { url: 'https://api.example.com/login', method: 'POST', body: { user: 'probe', pass: '{{secret:PROBE_PASS}}' }, extract: { token: { json: '$.token' }, Etag_1: { header: 'ETag' } } },
+            { name: 'orders', url: 'https://api.example.com/orders?v={{Etag_1}}', headers: { Authorization: 'Bearer {{token}}' }, expectStatus: 200 },
+          ],
+          followRedirects: false,
+          maxRedirects: 0,
+          maxBodyBytes: 2048,
+          insecure: true,
+        }),
+      );
+      assert.deepEqual(
+        c.steps.map((s) => [s.name, s.method, s.url]),
+        [
+          ['step 1', 'POST', 'https://api.example.com/login'],
+          ['orders', 'GET', 'https://api.example.com/orders?v={{Etag_1}}'],
+        ],
+      );
+      assert.deepEqual(c.steps[0]?.extract, [
+        { variable: 'token', from: 'json', path: '$.token' },
+        { variable: 'Etag_1', from: 'header', path: 'etag' },
+      ]);
+      assert.deepEqual(c.steps[1]?.headers, { authorization: 'Bearer {{token}}' });
+      assert.deepEqual([c.followRedirects, c.maxRedirects, c.maxBodyBytes, c.insecure], [false, 0, 2048, true]);
+    });
+    it('accepts placeholders anywhere in the URL, host included', () => {
+      assert.equal(http(one({ url: 'https://{{secret:HOST}}/x?k={{secret:KEY}}' })).steps[0]?.url, 'https://{{secret:HOST}}/x?k={{secret:KEY}}');
+    });
+  });
+
+  describe('tcp, dns and tls normalization', () => {
+    it('fills tcp defaults', () => {
+      const c = check(one({}, TCP)) as TcpCheck;
+      assert.deepEqual([c.host, c.port, c.send, c.expect], ['mail.example.com', 25, null, null]);
+    });
+    it('turns \\r \\n \\t \\\\ escapes in send into characters', () => {
+      assert.equal((check(one({ send: 'PING\\r\\n\\t\\\\x\\q' }, TCP)) as TcpCheck).send, 'PING\r\n\t\\x\\q');
+    });
+    it('reads expect as a substring', () => {
+      assert.deepEqual((check(one({ expect: '220 ' }, TCP)) as TcpCheck).expect, { contains: '220 ' });
+    });
+    it('reads expect "/re/flags" as a regex, kept in literal form', () => {
+      assert.deepEqual((check(one({ expect: '/^220 .*smtp/i' }, TCP)) as TcpCheck).expect, { matches: '/^220 .*smtp/i' });
+    });
+    it('accepts IPv4 and IPv6 tcp hosts', () => {
+      assert.equal((check(one({ host: '192.0.2.10' }, TCP)) as TcpCheck).host, '192.0.2.10');
+      assert.equal((check(one({ host: '2001:db8::1' }, TCP)) as TcpCheck).host, '2001:db8::1');
+    });
+    it('fills dns defaults', () => {
+      const c = check(one({}, DNS)) as DnsCheck;
+      assert.deepEqual([c.name, c.recordType, c.expectedAnswers, c.match, c.resolver], ['example.com', 'A', [], 'all', null]);
+    });
+    const resolvers: readonly [string, unknown][] = [
+      ['1.1.1.1', { host: '1.1.1.1', port: 53 }],
+      ['8.8.8.8:5353', { host: '8.8.8.8', port: 5353 }],
+      ['[2606:4700:4700::1111]:53', { host: '2606:4700:4700::1111', port: 53 }],
+      ['[::1]', { host: '::1', port: 53 }],
+      ['2001:db8::53', { host: '2001:db8::53', port: 53 }],
+    ];
+    for (const [resolver, expected] of resolvers) {
+      it(`reads resolver ${resolver}`, () => {
+        assert.deepEqual((check(one({ resolver }, DNS)) as DnsCheck).resolver, expected);
+      });
+    }
+    it('reads a dns check with answers', () => {
+      const c = check(one({ name: '_dmarc.example.com.', recordType: 'TXT', expectedAnswers: ['v=DMARC1; p=none'], match: 'any' }, DNS)) as DnsCheck;
+      assert.deepEqual([c.name, c.recordType, c.expectedAnswers, c.match], ['_dmarc.example.com.', 'TXT', ['v=DMARC1; p=none'], 'any']);
+    });
+    it('fills tls defaults', () => {
+      const c = check(one({}, TLS)) as TlsCheck;
+      assert.deepEqual([c.host, c.port, c.minDaysRemaining, c.requireTrustedChain, c.requireHostnameMatch], ['example.com', 443, 14, true, true]);
+    });
+  });
+
+  describe('field rules', () => {
+    const REGIONS3 = ['us-east-1', 'eu-west-1', 'ap-northeast-1'];
+    // [test name, input, path, message, checkId]
+    const cases: readonly [string, unknown, string, string | RegExp, string | undefined][] = [
+      // top level
+      ['rejects a config that is not an object', 5, 'config', 'must be an object, got 5', undefined],
+      ['rejects a config without checks', {}, 'checks', 'is required: a non-empty array of checks', undefined],
+      ['rejects an empty checks array', { checks: [] }, 'checks', 'must have at least one check, got []', undefined],
+      ['rejects checks that are not an array', { checks: { id: 'x' } }, 'checks', 'must be an array, got {"id":"x"}', undefined],
+      ['rejects a check that is not an object', { checks: ['home'] }, 'checks[0]', 'must be an object, got "home"', undefined],
+      ['rejects an unknown top-level key, suggesting the closest', one({}, HOME, { projct: 'x' }), 'projct', 'unknown field "projct" (did you mean "project"?)', undefined],
+      ['rejects an unknown top-level key without a near match', one({}, HOME, { monitors: [] }), 'monitors', 'unknown field "monitors"', undefined],
+      ['rejects a project name with capitals', one({}, HOME, { project: 'My-App' }), 'project', /^must be 1 to 31 lower-case .*, got "My-App"$/, undefined],
+      ['rejects an unknown home region', one({}, HOME, { homeRegion: 'us-east-7' }), 'homeRegion', /^must be an AWS region code such as "us-east-1", got "us-east-7"/, undefined],
+      ['rejects defaults that are not an object', one({}, HOME, { defaults: [] }), 'defaults', 'must be an object, got []', undefined],
+      ['rejects an unknown key in defaults', one({}, HOME, { defaults: { intervall: '1m' } }), 'defaults.intervall', 'unknown field "intervall" (did you mean "interval"?)', undefined],
+      ['rejects a bad interval in defaults', one({}, HOME, { defaults: { interval: 60 } }), 'defaults.interval', 'must be a duration such as "30s" or "5m", got 60', undefined],
+      ['rejects a defaults timeout not under the defaults interval', one({}, HOME, { defaults: { interval: '30s', timeout: '30s' } }), 'defaults.timeout', 'must be less than the interval (30s from defaults.interval), got "30s"', undefined],
+      ['rejects a bad alertPolicy in defaults', one({}, HOME, { defaults: { alertPolicy: { evaluationPeriods: 0 } } }), 'defaults.alertPolicy.evaluationPeriods', 'must be an integer from 1 to 10, got 0', undefined],
+      // id, name, type
+      ['rejects a check without an id', one({ id: undefined }), 'checks[0].id', 'is required', undefined],
+      ['rejects an id with capitals', one({ id: 'Home' }), 'checks[0].id', /^must be 1 to 63 lower-case letters, digits, "-" and "_".*, got "Home"$/, undefined],
+      ['rejects an id that is not a string', one({ id: 7 }), 'checks[0].id', /, got 7$/, undefined],
+      ['rejects an id longer than 63 characters', one({ id: 'a'.repeat(64) }), 'checks[0].id', /, got "a{64}"$/, undefined],
+      ['rejects an empty name', one({ name: ' ' }), 'checks[0].name', 'must not be empty, got " "', 'home'],
+      ['rejects a check without a type', one({ type: undefined }), 'checks[0].type', 'is required: one of http, tcp, dns, tls', 'home'],
+      ['rejects an unknown type, suggesting the closest', one({ type: 'htp' }), 'checks[0].type', 'must be one of http, tcp, dns, tls, got "htp" (did you mean "http"?)', 'home'],
+      ['rejects an unknown check field, suggesting the closest', one({ timout: '5s' }), 'checks[0].timout', 'unknown field "timout" (did you mean "timeout"?)', 'home'],
+      ['rejects a field of another check type', one({ port: 80 }), 'checks[0].port', 'unknown field "port" for a http check (it belongs to tcp and tls checks)', 'home'],
+      // schedule
+      ['rejects an interval that is not a duration', one({ interval: '10 seconds' }), 'checks[0].interval', 'must be a duration such as "30s" or "5m", got "10 seconds"', 'home'],
+      ['rejects an interval under 10s', one({ interval: '5s', timeout: '1s' }), 'checks[0].interval', 'must be at least 10s, got "5s"', 'home'],
+      ['rejects an interval over 1h', one({ interval: '2h' }), 'checks[0].interval', 'must be at most 1h, got "2h"', 'home'],
+      ['rejects a timeout under 100ms', one({ timeout: '50ms' }), 'checks[0].timeout', 'must be at least 100ms, got "50ms"', 'home'],
+      ['rejects a timeout over 60s', one({ timeout: '61s' }), 'checks[0].timeout', 'must be at most 1m, got "61s"', 'home'],
+      ['rejects a timeout equal to the interval', one({ interval: '20s', timeout: '20s' }), 'checks[0].timeout', 'must be less than the interval (20s), got "20s"', 'home'],
+      ['rejects an interval not over the default timeout', one({ interval: '10s' }), 'checks[0].interval', 'must be more than the timeout (10s by default), got "10s"', 'home'],
+      ['rejects a timeout not under the defaults interval', one({ timeout: '30s' }, HOME, { defaults: { interval: '15s', timeout: '5s' } }), 'checks[0].timeout', 'must be less than the interval (15s from defaults.interval), got "30s"', 'home'],
+      ['rejects retries over 3', one({ retries: 5 }), 'checks[0].retries', 'must be an integer from 0 to 3, got 5', 'home'],
+      ['rejects fractional retries', one({ retries: 1.5 }), 'checks[0].retries', 'must be an integer from 0 to 3, got 1.5', 'home'],
+      ['rejects retries given as a string', one({ retries: '1' }), 'checks[0].retries', 'must be an integer from 0 to 3, got "1"', 'home'],
+      ['rejects NaN retries', one({ retries: Number.NaN }), 'checks[0].retries', 'must be an integer from 0 to 3, got NaN', 'home'],
+      ['rejects an empty regions list', one({ regions: [] }), 'checks[0].regions', 'must list at least one AWS region, got []', 'home'],
+      ['rejects regions that are not a list', one({ regions: 'us-east-1' }), 'checks[0].regions', 'must be an array, got "us-east-1"', 'home'],
+      ['rejects an unknown region, suggesting the closest', one({ regions: ['eu-west-1', 'us-est-1'] }), 'checks[0].regions[1]', 'must be an AWS region code such as "us-east-1", got "us-est-1" (did you mean "us-east-1"?)', 'home'],
+      ['rejects a duplicate region', one({ regions: ['eu-west-1', 'us-east-1', 'eu-west-1'] }), 'checks[0].regions[2]', 'duplicate region "eu-west-1" (also at checks[0].regions[0])', 'home'],
+      ['rejects a tag with a space', one({ tags: ['ok', 'not ok'] }), 'checks[0].tags[1]', /, got "not ok"$/, 'home'],
+      ['rejects an unknown severity', one({ severity: 'urgent' }), 'checks[0].severity', 'must be one of critical, high, medium, low, got "urgent"', 'home'],
+      ['rejects degradedAfter not under the timeout', one({ timeout: '5s', degradedAfter: '5s' }), 'checks[0].degradedAfter', 'must be less than the timeout (5s), got "5s"', 'home'],
+      ['rejects a degradedAfter that is not a duration', one({ degradedAfter: 2000 }), 'checks[0].degradedAfter', 'must be a duration such as "30s" or "5m", got 2000', 'home'],
+      ['rejects allowPrivateTargets that is not a boolean', one({ allowPrivateTargets: 'yes' }), 'checks[0].allowPrivateTargets', 'must be true or false, got "yes"', 'home'],
+      // alert policy
+      ['rejects failingLocations over the number of regions', one({ regions: REGIONS3, alertPolicy: { failingLocations: 4 } }), 'checks[0].alertPolicy.failingLocations', "failingLocations 4 is more than the check's 3 regions", 'home'],
+      ['rejects failingLocations from defaults over the number of regions', one({}, HOME, { defaults: { alertPolicy: { failingLocations: 2 } } }), 'checks[0].alertPolicy.failingLocations', "failingLocations 2 (from defaults.alertPolicy) is more than the check's 1 region: set alertPolicy.failingLocations on this check", 'home'],
+      ['rejects failingPeriods over evaluationPeriods', one({ alertPolicy: { failingPeriods: 4, evaluationPeriods: 3 } }), 'checks[0].alertPolicy.failingPeriods', 'failingPeriods 4 is more than evaluationPeriods 3', 'home'],
+      ['rejects evaluationPeriods over 10', one({ alertPolicy: { evaluationPeriods: 11 } }), 'checks[0].alertPolicy.evaluationPeriods', 'must be an integer from 1 to 10, got 11', 'home'],
+      ['rejects zero failingLocations', one({ alertPolicy: { failingLocations: 0 } }), 'checks[0].alertPolicy.failingLocations', /^must be an integer from 1 to \d+, got 0$/, 'home'],
+      ['rejects an unknown alertPolicy key', one({ alertPolicy: { failingRegions: 1 } }), 'checks[0].alertPolicy.failingRegions', /^unknown field "failingRegions"/, 'home'],
+      ['rejects an alertPolicy that is not an object', one({ alertPolicy: 2 }), 'checks[0].alertPolicy', 'must be an object, got 2', 'home'],
+      // http request
+      ['rejects an http check with both url and steps', one({ steps: [{ url: 'https://a.example/' }] }), 'checks[0].steps', 'give either "url" or "steps", not both', 'home'],
+      ['rejects an http check with neither url nor steps', one({ url: undefined }), 'checks[0].url', 'is required: give "url", or "steps" for a multi-step scenario', 'home'],
+      ['rejects a URL without a scheme', one({ url: 'example.com/health' }), 'checks[0].url', 'must be an absolute http:// or https:// URL, got "example.com/health"', 'home'],
+      ['rejects an ftp URL', one({ url: 'ftp://example.com/' }), 'checks[0].url', 'must be an absolute http:// or https:// URL, got "ftp://example.com/"', 'home'],
+      ['rejects a URL that is not a string', one({ url: 42 }), 'checks[0].url', 'must be a string, got 42', 'home'],
+      ['rejects an unclosed placeholder', one({ url: 'https://example.com/{{id' }), 'checks[0].url', 'has an unclosed placeholder, got "https://example.com/{{id"', 'home'],
+      ['rejects a placeholder with spaces in a URL', one({ url: 'https://example.com/{{ id }}' }), 'checks[0].url', 'invalid placeholder "{{ id }}": write {{name}} or {{secret:NAME}}, without spaces', 'home'],
+      ['rejects a lower-case secret name', one({ url: 'https://example.com/?k={{secret:api_key}}' }), 'checks[0].url', 'secret name must be upper-case letters, digits and "_", got "{{secret:api_key}}"', 'home'],
+      ['rejects a variable in a plain check', one({ url: 'https://example.com/{{id}}' }), 'checks[0].url', /^unknown variable "\{\{id\}\}": only the steps of a scenario/, 'home'],
+      ['rejects a lower-case method', one({ method: 'get' }), 'checks[0].method', 'must be one of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, got "get" (did you mean "GET"?)', 'home'],
+      ['rejects headers that are not an object', one({ headers: ['accept: x'] }), 'checks[0].headers', 'must be an object, got ["accept: x"]', 'home'],
+      ['rejects a header name with a space', one({ headers: { 'X Key': 'v' } }), 'checks[0].headers["X Key"]', /^header name must be .*, got "X Key"$/, 'home'],
+      ['rejects a header value that is not a string', one({ headers: { Accept: 1 } }), 'checks[0].headers.Accept', 'must be a string, got 1', 'home'],
+      ['rejects a header value with a line break', one({ headers: { 'x-a': 'v\r\nx-b: w' } }), 'checks[0].headers["x-a"]', 'must not contain line breaks or NUL, got "v\\r\\nx-b: w"', 'home'],
+      ['rejects the same header twice in different case', one({ headers: { Accept: 'a', accept: 'b' } }), 'checks[0].headers.accept', 'duplicate header "accept" (also given as "Accept")', 'home'],
+      ['rejects a body that is not JSON', one({ method: 'POST', body: () => 1 }), 'checks[0].body', 'must be a string or a JSON value, got a function', 'home'],
+      ['rejects a body holding NaN', one({ method: 'POST', body: { n: Number.NaN } }), 'checks[0].body', /^must be a string or a JSON value, got /, 'home'],
+      ['rejects a status code over 599', one({ expectStatus: 700 }), 'checks[0].expectStatus', /^must be a status code from 100 to 599, .*, got 700$/, 'home'],
+      ['rejects a malformed status class', one({ expectStatus: '2xy' }), 'checks[0].expectStatus', /, got "2xy"$/, 'home'],
+      ['rejects a bad status in a list', one({ expectStatus: [200, '6xx'] }), 'checks[0].expectStatus[1]', /, got "6xx"$/, 'home'],
+      ['rejects a backwards status range', one({ expectStatus: '299-200' }), 'checks[0].expectStatus', 'status range "299-200" runs backwards', 'home'],
+      ['rejects an empty status list', one({ expectStatus: [] }), 'checks[0].expectStatus', /, got \[\]$/, 'home'],
+      ['rejects maxRedirects over 20', one({ maxRedirects: 21 }), 'checks[0].maxRedirects', 'must be an integer from 0 to 20, got 21', 'home'],
+      ['rejects maxBodyBytes of 0', one({ maxBodyBytes: 0 }), 'checks[0].maxBodyBytes', 'must be an integer from 1 to 67108864, got 0', 'home'],
+      ['rejects followRedirects that is not a boolean', one({ followRedirects: 'no' }), 'checks[0].followRedirects', 'must be true or false, got "no"', 'home'],
+      ['rejects insecure that is not a boolean', one({ insecure: 1 }), 'checks[0].insecure', 'must be true or false, got 1', 'home'],
+      // assertions
+      ['rejects assertions that are not a list', one({ assertions: { type: 'body' } }), 'checks[0].assertions', 'must be an array, got {"type":"body"}', 'home'],
+      ['rejects an unknown assertion type', one({ assertions: [{ type: 'status', equals: 200 }] }), 'checks[0].assertions[0].type', 'must be one of totalTime, ttfb, body, json, header, got "status"', 'home'],
+      ['rejects an assertion without a type', one({ assertions: [{ contains: 'x' }] }), 'checks[0].assertions[0].type', 'is required', 'home'],
+      ['rejects a totalTime that is not a duration', one({ assertions: [{ type: 'totalTime', lessThan: 'fast' }] }), 'checks[0].assertions[0].lessThan', 'must be a duration such as "30s" or "5m", got "fast"', 'home'],
+      ['rejects a body assertion without an operator', one({ assertions: [{ type: 'body' }] }), 'checks[0].assertions[0]', 'needs one of contains, notContains, matches, got {"type":"body"}', 'home'],
+      ['rejects a body assertion with two operators', one({ assertions: [{ type: 'body', contains: 'a', matches: 'b' }] }), 'checks[0].assertions[0]', 'must have exactly one of contains, notContains, matches, got contains and matches', 'home'],
+      ['rejects a body regex that does not compile', one({ assertions: [{ type: 'body', matches: 'a(b' }] }), 'checks[0].assertions[0].matches', /^must be a valid regular expression, got "a\(b": Invalid regular expression: .*Unterminated group/, 'home'],
+      ['rejects an operator typo, suggesting the closest', one({ assertions: [{ type: 'body', contians: 'x' }] }), 'checks[0].assertions[0].contians', 'unknown field "contians" (did you mean "contains"?)', 'home'],
+      ['rejects a JSON path that does not parse', one({ assertions: [{ type: 'json', path: '$.items[', exists: true }] }), 'checks[0].assertions[0].path', /^must be a JSON path such as "\$\.items\[0\]\.id", got "\$\.items\[": /, 'home'],
+      ['rejects a JSON path without "$"', one({ assertions: [{ type: 'json', path: 'status', equals: 'ok' }] }), 'checks[0].assertions[0].path', /, got "status": /, 'home'],
+      ['rejects a json assertion without a path', one({ assertions: [{ type: 'json', equals: 'ok' }] }), 'checks[0].assertions[0].path', 'is required', 'home'],
+      ['rejects a json greaterThan that is not a number', one({ assertions: [{ type: 'json', path: '$.n', greaterThan: '3' }] }), 'checks[0].assertions[0].greaterThan', 'must be a number, got "3"', 'home'],
+      ['rejects a json exists that is not a boolean', one({ assertions: [{ type: 'json', path: '$.n', exists: 'yes' }] }), 'checks[0].assertions[0].exists', 'must be true or false, got "yes"', 'home'],
+      ['rejects a json matches regex that does not compile', one({ assertions: [{ type: 'json', path: '$.n', matches: '[' }] }), 'checks[0].assertions[0].matches', /^must be a valid regular expression, got "\[": /, 'home'],
+      ['rejects a header assertion with a bad name', one({ assertions: [{ type: 'header', name: 'content type', exists: true }] }), 'checks[0].assertions[0].name', /^must be a header name .*, got "content type"$/, 'home'],
+      ['rejects a header equals that is not a string', one({ assertions: [{ type: 'header', name: 'age', equals: 0 }] }), 'checks[0].assertions[0].equals', 'must be a string, got 0', 'home'],
+      // tcp
+      ['rejects a tcp check without a port', one({ port: undefined }, TCP), 'checks[0].port', 'is required', 'smtp'],
+      ['rejects a tcp port over 65535', one({ port: 70000 }, TCP), 'checks[0].port', 'must be an integer from 1 to 65535, got 70000', 'smtp'],
+      ['rejects a tcp host with a scheme', one({ host: 'tcp://mail.example.com' }, TCP), 'checks[0].host', 'must be a host name or IP address (no scheme, port or path), got "tcp://mail.example.com"', 'smtp'],
+      ['rejects a tcp host with a port', one({ host: 'mail.example.com:25' }, TCP), 'checks[0].host', /, got "mail\.example\.com:25"$/, 'smtp'],
+      ['rejects an all-numeric host that is no IPv4 address', one({ host: '256.1.1.1' }, TCP), 'checks[0].host', /, got "256\.1\.1\.1"$/, 'smtp'],
+      ['rejects an expect regex that does not compile', one({ expect: '/(/' }, TCP), 'checks[0].expect', /^must be a valid regular expression, got "\/\(\/": /, 'smtp'],
+      ['rejects a stateful regex flag in expect', one({ expect: '/ok/g' }, TCP), 'checks[0].expect', 'regular expression flags may be i, m, s and u, each once, got "/ok/g"', 'smtp'],
+      ['rejects an empty expect', one({ expect: '' }, TCP), 'checks[0].expect', 'must not be empty, got ""', 'smtp'],
+      ['rejects a variable in tcp send', one({ send: 'AUTH {{token}}' }, TCP), 'checks[0].send', /^unknown variable "\{\{token\}\}"/, 'smtp'],
+      ['rejects a tls field on a tcp check', one({ minDaysRemaining: 3 }, TCP), 'checks[0].minDaysRemaining', 'unknown field "minDaysRemaining" for a tcp check (it belongs to tls checks)', 'smtp'],
+      // dns
+      ['rejects a dns name with spaces', one({ name: 'exa mple.com' }, DNS), 'checks[0].name', 'must be a DNS name such as "example.com", got "exa mple.com"', 'apex'],
+      ['rejects an unknown record type', one({ recordType: 'AAA' }, DNS), 'checks[0].recordType', 'must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, CAA, PTR, SOA, got "AAA" (did you mean "AAAA"?)', 'apex'],
+      ['rejects an unknown match mode', one({ match: 'some' }, DNS), 'checks[0].match', /^must be one of all, any, exact, got "some"/, 'apex'],
+      ['rejects match "exact" without expected answers', one({ match: 'exact' }, DNS), 'checks[0].match', 'match "exact" needs expectedAnswers, got nothing', 'apex'],
+      ['rejects an empty expected answer', one({ expectedAnswers: ['192.0.2.1', ''] }, DNS), 'checks[0].expectedAnswers[1]', 'must not be empty, got ""', 'apex'],
+      ['rejects a resolver given as a host name', one({ resolver: 'dns.google' }, DNS), 'checks[0].resolver', 'must be an IP address, "ip:port" or "[ipv6]:port", got "dns.google"', 'apex'],
+      ['rejects a resolver port over 65535', one({ resolver: '[::1]:99999' }, DNS), 'checks[0].resolver', 'resolver port must be from 1 to 65535, got "[::1]:99999"', 'apex'],
+      ['rejects an IPv4 resolver with a leading zero octet', one({ resolver: '8.8.08.8' }, DNS), 'checks[0].resolver', /, got "8\.8\.08\.8"$/, 'apex'],
+      // tls
+      ['rejects minDaysRemaining over 365', one({ minDaysRemaining: 400 }, TLS), 'checks[0].minDaysRemaining', 'must be an integer from 0 to 365, got 400', 'cert'],
+      ['rejects a tls port of 0', one({ port: 0 }, TLS), 'checks[0].port', 'must be an integer from 1 to 65535, got 0', 'cert'],
+      ['rejects requireTrustedChain that is not a boolean', one({ requireTrustedChain: 'false' }, TLS), 'checks[0].requireTrustedChain', 'must be true or false, got "false"', 'cert'],
+    ];
+    for (const [name, input, path, message, checkId] of cases) {
+      it(name, () => assertIssue(input, path, message, checkId));
+    }
+  });
+
+  describe('scenarios', () => {
+    const scenario = (...steps: Input[]): Input => one({ url: undefined, steps });
+    const login = { url: 'https://api.example.com/login', extract: { token: { json: '$.token' } } };
+
+    it('accepts a variable extracted by an earlier step', () => {
+      const c = http(scenario(login, { url: 'https://api.example.com/me?t={{token}}', headers: { authorization: 'Bearer {{token}}' }, body: '{"t":"{{token}}"}', method: 'POST' }));
+      assert.equal(c.steps.length, 2);
+    });
+    it('rejects a variable no step extracts, suggesting the closest', () => {
+      assertIssue(scenario(login, { url: 'https://api.example.com/{{tokn}}' }), 'checks[0].steps[1].url', 'unknown variable "{{tokn}}": no step extracts "tokn" (did you mean "token"?)', 'home');
+    });
+    it('rejects a variable extracted only in a later step', () => {
+      assertIssue(scenario({ url: 'https://api.example.com/{{token}}' }, login), 'checks[0].steps[0].url', 'variable "{{token}}" is extracted only in a later step (steps[1])', 'home');
+    });
+    it('rejects a variable used by the step that extracts it', () => {
+      assertIssue(
+        scenario({ ...login, url: 'https://api.example.com/login?again={{token}}' }),
+        'checks[0].steps[0].url',
+        'variable "{{token}}" is extracted by this same step, after its request: use it in a later step',
+        'home',
+      );
+    });
+    it('rejects an unknown variable in a header value', () => {
+      assertIssue(scenario(login, { url: 'https://api.example.com/', headers: { Authorization: 'Bearer {{jwt}}' } }), 'checks[0].steps[1].headers.Authorization', /^unknown variable "\{\{jwt\}\}"/, 'home');
+    });
+    it('rejects an unknown variable in a JSON body', () => {
+      assertIssue(scenario(login, { url: 'https://api.example.com/', method: 'POST', body: { t: '{{jwt}}' } }), 'checks[0].steps[1].body', /^unknown variable "\{\{jwt\}\}"/, 'home');
+    });
+    it('leaves other braces in a body alone', () => {
+      assert.equal(http(one({ method: 'POST', body: '{{#each items}}x{{/each}}' })).steps[0]?.body, '{{#each items}}x{{/each}}');
+    });
+    it('rejects an empty steps list', () => {
+      assertIssue(scenario(), 'checks[0].steps', 'must have at least one step, got []', 'home');
+    });
+    it('rejects more than 20 steps', () => {
+      const steps = Array.from({ length: 21 }, () => ({ url: 'https://example.com/' }));
+      assertIssue(scenario(...steps), 'checks[0].steps', 'must have at most 20 steps, got 21', 'home');
+    });
+    it('rejects request fields on the check when steps are given', () => {
+      assertIssue(one({ url: undefined, method: 'POST', steps: [login] }), 'checks[0].method', '"method" belongs inside each step when "steps" is given, got "POST"', 'home');
+    });
+    it('rejects an unknown step field, suggesting the closest', () => {
+      assertIssue(scenario({ ...login, extrct: {} }), 'checks[0].steps[0].extrct', 'unknown field "extrct" (did you mean "extract"?)', 'home');
+    });
+    it('rejects a variable named "secret"', () => {
+      assertIssue(scenario({ url: 'https://a.example/', extract: { secret: { json: '$.s' } } }), 'checks[0].steps[0].extract.secret', /^variable name must be .*, got "secret"$/, 'home');
+    });
+    it('rejects a variable name starting with a digit', () => {
+      assertIssue(scenario({ url: 'https://a.example/', extract: { '1st': { json: '$.s' } } }), 'checks[0].steps[0].extract["1st"]', /, got "1st"$/, 'home');
+    });
+    it('rejects an extraction with both json and header', () => {
+      assertIssue(scenario({ url: 'https://a.example/', extract: { v: { json: '$.v', header: 'etag' } } }), 'checks[0].steps[0].extract.v', 'must have exactly one of json, header, got json and header', 'home');
+    });
+    it('rejects an extraction with a bad JSON path', () => {
+      assertIssue(scenario({ url: 'https://a.example/', extract: { v: { json: 'v' } } }), 'checks[0].steps[0].extract.v.json', /^must be a JSON path .*, got "v": /, 'home');
+    });
+  });
+
+  it('reports every problem at once, each with its check', () => {
+    const issues = issuesOf({
+      projectt: 'x',
+      checks: [
+        { id: 'a', type: 'http', url: 'https://a.example/', interval: '5s', timeout: '1s', retries: 9 },
+        { id: 'b', type: 'tcp', host: 'b.example', port: 0 },
+        { id: 'c', type: 'dns', name: 'c.example', recordType: 'AAA' },
+        { id: 'Bad', type: 'tls', host: 'd.example' },
+      ],
+    });
+    assert.deepEqual(
+      issues.map((i) => [i.checkId, i.path]),
+      [
+        [undefined, 'projectt'],
+        ['a', 'checks[0].interval'],
+        ['a', 'checks[0].retries'],
+        ['b', 'checks[1].port'],
+        ['c', 'checks[2].recordType'],
+        [undefined, 'checks[3].id'],
+      ],
+    );
+  });
+
+  it('rejects a duplicate id on the second check, naming the first', () => {
+    const issues = issuesOf({ checks: [HOME, TCP, { ...TLS, id: 'home' }] });
+    assert.deepEqual(issues, [{ checkId: 'home', path: 'checks[2].id', message: 'duplicate id "home": checks[0] already uses it' }]);
+  });
+
+  it('formats issues into the error message, one per line', () => {
+    assert.throws(
+      () => validateConfig(one({ interval: '10 seconds', regions: ['mars-1'] })),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.name === 'ConfigError' &&
+        error.message ===
+          'check "home": checks[0].interval: must be a duration such as "30s" or "5m", got "10 seconds"\n' +
+            'check "home": checks[0].regions[0]: must be an AWS region code such as "us-east-1", got "mars-1"',
+    );
+  });
+
+  it('never throws anything but ConfigError for random values at random places', () => {
+    const valid: Input = {
+      project: 'fuzz',
+      homeRegion: 'eu-west-1',
+      defaults: { interval: '1m', timeout: '5s', retries: 1, regions: ['us-east-1', 'eu-west-1'], severity: 'low', alertPolicy: { evaluationPeriods: 3 } },
+      checks: [
+        {
+          id: 'web',
+          type: 'http',
+          url: 'https://example.com/',
+          headers: { Accept: 'text/html' },
+          body: { a: [1] },
+          method: 'POST',
+          expectStatus: [200, '3xx'],
+          assertions: [
+            { type: 'json', path: '$.a[0]', equals: 1 },
+            { type: 'header', name: 'etag', exists: true },
+            { type: 'body', matches: 'x+' },
+            { type: 'totalTime', lessThan: '1s' },
+          ],
+          alertPolicy: { failingLocations: 1, failingPeriods: 1 },
+          tags: ['a'],
+          degradedAfter: '1s',
+        },
+        {
+          id: 'flow',
+          type: 'http',
+          steps: [{ url: 'https://example.com/a', extract: { t: { json: '$.t' }, e: { header: 'etag' } } }, { name: 'b', url: 'https://example.com/{{t}}', headers: { x: '{{e}}' } }],
+        },
+        { id: 'tcp', type: 'tcp', host: '192.0.2.1', port: 25, send: 'HELO\\r\\n', expect: '/^250/' },
+        { id: 'dns', type: 'dns', name: 'example.com', recordType: 'MX', expectedAnswers: ['mx.example.com'], match: 'any', resolver: '[::1]:53' },
+        { id: 'tls', type: 'tls', host: 'example.com', port: 8443, minDaysRemaining: 7, requireTrustedChain: false },
+      ],
+    };
+    assert.doesNotThrow(() => validateConfig(valid), 'the fuzz base config must be valid');
+
+    /** Every place in the tree: a path of keys and indexes. */
+    const places: (string | number)[][] = [];
+    const walk = (node: unknown, path: (string | number)[]): void => {
+      places.push(path);
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...path, i]));
+      else if (typeof node === 'object' && node !== null) for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+    };
+    walk(valid, []);
+
+    const setAt = (root: unknown, path: readonly (string | number)[], value: unknown, asNewKey: string | undefined): unknown => {
+      const copy: unknown = structuredClone(root);
+      if (path.length === 0) return asNewKey === undefined ? value : copy;
+      // An earlier mutation may have replaced a branch of this path: then there is nothing left to mutate.
+      const isBranch = (v: unknown): v is Record<string | number, unknown> => typeof v === 'object' && v !== null;
+      let node: unknown = copy;
+      for (const key of path.slice(0, -1)) node = isBranch(node) ? node[key] : undefined;
+      if (!isBranch(node)) return copy;
+      const last = path[path.length - 1] as string | number;
+      if (asNewKey !== undefined && typeof node[last] === 'object' && node[last] !== null && !Array.isArray(node[last])) {
+        (node[last] as Record<string, unknown>)[asNewKey] = value;
+      } else {
+        node[last] = value;
+      }
+      return copy;
+    };
+
+    const nasty = fc.constantFrom<unknown>(Number.NaN, Infinity, -0, 1e308, -1, 0.5, '', ' ', '{{', '}}', '{{x}}', '\u0000', '__proto__', [], {}, null, true, 10n);
+    const anyValue = fc.oneof(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withTypedArray: true, withSparseArray: true }), fc.jsonValue(), nasty);
+    const mutation = fc.record({
+      place: fc.nat({ max: places.length - 1 }),
+      value: anyValue,
+      newKey: fc.option(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'toString', 'url', 'type')), { nil: undefined }),
+    });
+
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
+        let input: unknown = valid;
+        for (const m of mutations) input = setAt(input, places[m.place] ?? [], m.value, m.newKey);
+        try {
+          validateConfig(input);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          assert.ok(error.issues.length > 0);
+          for (const issue of error.issues) {
+            assert.equal(typeof issue.path, 'string');
+            assert.ok(issue.message.length > 0);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(anyValue, (input) => {
+        assert.throws(() => validateConfig(input), ConfigError);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
