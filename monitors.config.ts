@@ -61,6 +61,8 @@ export default defineConfig({
       host: 'db.example.com',
       port: 5432,
       regions: ['us-east-1'],
+      // One region probes it, so one failing location is enough.
+      alertPolicy: { failingLocations: 1 },
       allowPrivateTargets: true,
       tags: ['payments'],
     },
