@@ -46,7 +46,7 @@ export async function loadConfig(file: string): Promise<Config> {
   let module: unknown;
   try {
     const url = pathToFileURL(abs).href;
-    module = TS_EXTENSIONS.includes(ext) ? await tsImport(url, import.meta.url) : await import(url);
+    module = TS_EXTENSIONS.includes(ext) ? await tsImport(url, import.meta.url) : await import(`${url}?v=${Date.now()}`); // a fresh module on reload
   } catch (error) {
     // A config that validates itself (or throws our error on purpose) keeps its issues.
     if (error instanceof ConfigError) throw error;

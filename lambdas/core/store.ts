@@ -52,8 +52,12 @@ export interface HourlyRollup {
 export interface Incident {
   readonly id: string;
   readonly checkId: string;
-  /** ISO time. */
+  /** ISO time the outage began: the first failing run of the streak that made the check down. */
   readonly openedAt: string;
+  /** ISO time the alert rule declared the check down (openedAt + time to detect); null when not known. */
+  readonly detectedAt: string | null;
+  /** Opened during a maintenance window: no alert was sent, and the time counts as planned downtime. */
+  readonly planned: boolean;
   readonly closedAt: string | null;
   readonly durationSeconds: number | null;
   readonly failingLocations: readonly string[];
@@ -63,8 +67,12 @@ export interface Incident {
 
 export interface OpenIncidentInput {
   readonly checkId: string;
-  /** ISO time. */
+  /** ISO time the outage began (first failing run). */
   readonly openedAt: string;
+  /** ISO time the rule declared the check down. @default null */
+  readonly detectedAt?: string;
+  /** @default false */
+  readonly planned?: boolean;
   readonly failingLocations: readonly string[];
   readonly firstError: ProbeError | null;
   readonly rootCause?: string;

@@ -495,6 +495,8 @@ export class DynamoResultsStore implements ResultsStore {
         id: randomUUID(),
         checkId: input.checkId,
         openedAt,
+        detectedAt: input.detectedAt === undefined ? null : normalizeIso(input.detectedAt, 'detectedAt'),
+        planned: input.planned ?? false,
         closedAt: null,
         durationSeconds: null,
         failingLocations: [...input.failingLocations],
@@ -803,6 +805,8 @@ function incidentItem(incident: Incident): Item {
       id: incident.id,
       checkId: incident.checkId,
       openedAt: incident.openedAt,
+      detectedAt: incident.detectedAt,
+      planned: incident.planned,
       closedAt: incident.closedAt,
       durationSeconds: incident.durationSeconds,
       failingLocations: [...incident.failingLocations],
@@ -818,6 +822,8 @@ function parseIncident(item: Item): Incident {
     id: string;
     checkId: string;
     openedAt: string;
+    detectedAt?: string | null;
+    planned?: boolean;
     closedAt?: string | null;
     durationSeconds?: number | null;
     failingLocations?: string[];
@@ -828,6 +834,8 @@ function parseIncident(item: Item): Incident {
     id: raw.id,
     checkId: raw.checkId,
     openedAt: raw.openedAt,
+    detectedAt: raw.detectedAt ?? null,
+    planned: raw.planned ?? false,
     closedAt: raw.closedAt ?? null,
     durationSeconds: raw.durationSeconds ?? null,
     failingLocations: raw.failingLocations ?? [],

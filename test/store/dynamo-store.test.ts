@@ -419,6 +419,8 @@ describe('DynamoResultsStore', () => {
         id: opened.incident.id,
         checkId: 'api',
         openedAt: '2025-03-10T14:00:00.000Z',
+        detectedAt: null,
+        planned: false,
         closedAt: null,
         durationSeconds: null,
         failingLocations: ['us-east-1', 'eu-west-1'],
@@ -429,6 +431,17 @@ describe('DynamoResultsStore', () => {
       assert.deepEqual(again.incident, opened.incident);
       assert.deepEqual(await store.openIncidentFor('api'), opened.incident);
       assert.equal(await store.openIncidentFor('web'), null);
+    });
+
+    it('keeps the detection time and the planned flag', async () => {
+      const { store } = await newStore();
+      const { incident } = await store.openIncident({ checkId: 'db', openedAt: '2025-03-10T14:00:00Z', detectedAt: '2025-03-10T14:02:00Z', planned: true, failingLocations: ['local'], firstError });
+      assert.equal(incident.detectedAt, '2025-03-10T14:02:00.000Z');
+      assert.equal(incident.planned, true);
+      const closed = await store.closeIncident('db', '2025-03-10T14:10:00Z');
+      assert.equal(closed?.planned, true);
+      assert.equal(closed?.durationSeconds, 600);
+      assert.deepEqual((await store.incidents({ checkId: 'db' })).map((i) => [i.detectedAt, i.planned]), [['2025-03-10T14:02:00.000Z', true]]);
     });
 
     it('opens exactly one incident when writers race', async () => {
