@@ -8,8 +8,16 @@ export interface Io {
   readonly stopSignal?: AbortSignal;
 }
 
+/** The real process; SIGINT and SIGTERM abort `stopSignal` (a second signal exits at once). */
 export function processIo(): Io {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stopSignal: stop.signal };
 }
 
 export function useColor(io: Io): boolean {

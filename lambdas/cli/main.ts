@@ -1,6 +1,7 @@
 import { ConfigError, formatConfigIssue, UsageError } from '../core/errors.ts';
 import { checkCommand, CHECK_HELP } from './commands/check.ts';
 import { testCommand } from './commands/test.ts';
+import { runCommand } from './commands/run.ts';
 import { validateCommand } from './commands/validate.ts';
 import { writeLine, type Io } from './io.ts';
 
@@ -9,6 +10,7 @@ export const VERSION = '0.1.0';
 type Command = (argv: readonly string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: { run: runCommand, summary: 'monitor continuously from this machine, with alerts and a dashboard' },
   check: { run: checkCommand, summary: 'probe one URL, host:port or name now and show its timings' },
   test: { run: testCommand, summary: 'run every configured check once (CI smoke test)' },
   validate: { run: validateCommand, summary: 'check the monitors config and list every problem' },

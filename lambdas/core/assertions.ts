@@ -15,6 +15,11 @@ export interface HttpObservation {
   readonly headers: Readonly<Record<string, string | readonly string[]>>;
   readonly body: string;
   readonly timings: Timings;
+  /**
+   * Applied to text from the response before it is quoted (and cut) in a message, so a secret the target
+   * echoes is masked whole, never left half-visible at the cut. @default none
+   */
+  readonly redact?: (text: string) => string;
 }
 
 /** Longest quoted value in a message; bodies and headers can be huge. */
@@ -145,19 +150,24 @@ type ParsedBody = { ok: true; value: unknown } | { ok: false; error: string };
 
 /** Evaluates every assertion against one response; one result per assertion, in order. Never throws. */
 export function evaluateAssertions(assertions: readonly Assertion[], obs: HttpObservation): AssertionResult[] {
+  const redact = obs.redact ?? ((text: string) => text);
+  const showActual: Show = (value) => truncate(redact(JSON.stringify(value) ?? String(value)));
   let parsed: ParsedBody | undefined;
   const json = (): ParsedBody => {
     if (parsed === undefined) {
       try {
         parsed = { ok: true, value: JSON.parse(obs.body) as unknown };
       } catch (error) {
-        parsed = { ok: false, error: truncate(error instanceof Error ? error.message : String(error)) };
+        parsed = { ok: false, error: truncate(redact(error instanceof Error ? error.message : String(error))) };
       }
     }
     return parsed;
   };
-  return assertions.map((a) => ({ assertion: describeAssertion(a), ...evaluateOne(a, obs, json) }));
+  return assertions.map((a) => ({ assertion: describeAssertion(a), ...evaluateOne(a, obs, json, showActual) }));
 }
+
+/** Quotes a value taken from the response (redacted, then cut). */
+type Show = (value: unknown) => string;
 
 interface Outcome {
   readonly ok: boolean;
@@ -167,7 +177,7 @@ interface Outcome {
 const pass = (message: string): Outcome => ({ ok: true, message });
 const fail = (message: string): Outcome => ({ ok: false, message });
 
-function evaluateOne(a: Assertion, obs: HttpObservation, json: () => ParsedBody): Outcome {
+function evaluateOne(a: Assertion, obs: HttpObservation, json: () => ParsedBody, showActual: Show): Outcome {
   switch (a.type) {
     case 'totalTime':
       return checkTime('total time', obs.timings.totalMs, a.lessThanMs);
@@ -176,9 +186,9 @@ function evaluateOne(a: Assertion, obs: HttpObservation, json: () => ParsedBody)
     case 'body':
       return checkBody(a.op, a.value, obs.body);
     case 'json':
-      return checkJson(a.path, a.op, a.value, json);
+      return checkJson(a.path, a.op, a.value, json, showActual);
     case 'header':
-      return checkHeader(a.name.toLowerCase(), a.op, a.value, obs.headers);
+      return checkHeader(a.name.toLowerCase(), a.op, a.value, obs.headers, showActual);
   }
   return unreachable(a);
 }
@@ -216,6 +226,7 @@ function checkJson(
   op: JsonOp,
   expected: unknown,
   json: () => ParsedBody,
+  showActual: Show,
 ): Outcome {
   const subject = `json ${path}`;
   const parsedPath = parseJsonPath(path);
@@ -227,7 +238,7 @@ function checkJson(
   if (op === 'exists') {
     const wantPresent = expected !== false;
     if (hit.found) {
-      return wantPresent ? pass(`${subject}: found`) : fail(`${subject}: expected no value, got ${show(hit.value)}`);
+      return wantPresent ? pass(`${subject}: found`) : fail(`${subject}: expected no value, got ${showActual(hit.value)}`);
     }
     return wantPresent ? fail(`${subject}: not found`) : pass(`${subject}: not found`);
   }
@@ -237,33 +248,33 @@ function checkJson(
   switch (op) {
     case 'equals':
       return jsonEquals(actual, expected)
-        ? pass(`${subject} is ${show(actual)}`)
-        : fail(`${subject}: expected ${show(expected)}, got ${show(actual)}`);
+        ? pass(`${subject} is ${showActual(actual)}`)
+        : fail(`${subject}: expected ${show(expected)}, got ${showActual(actual)}`);
     case 'notEquals':
       return jsonEquals(actual, expected)
-        ? fail(`${subject}: expected anything but ${show(expected)}, got ${show(actual)}`)
-        : pass(`${subject} is ${show(actual)}, not ${show(expected)}`);
+        ? fail(`${subject}: expected anything but ${show(expected)}, got ${showActual(actual)}`)
+        : pass(`${subject} is ${showActual(actual)}, not ${show(expected)}`);
     case 'greaterThan':
     case 'lessThan': {
       const words = op === 'greaterThan' ? 'greater than' : 'less than';
       if (typeof actual !== 'number') {
-        return fail(`${subject}: expected a number ${words} ${show(expected)}, got ${typeName(actual)} ${show(actual)}`);
+        return fail(`${subject}: expected a number ${words} ${show(expected)}, got ${typeName(actual)} ${showActual(actual)}`);
       }
       if (typeof expected !== 'number') {
         return fail(`${subject}: the assertion needs a number to compare with, got ${typeName(expected)} ${show(expected)}`);
       }
       const ok = op === 'greaterThan' ? actual > expected : actual < expected;
       return ok
-        ? pass(`${subject} is ${show(actual)}, ${words} ${show(expected)}`)
-        : fail(`${subject}: expected a number ${words} ${show(expected)}, got ${show(actual)}`);
+        ? pass(`${subject} is ${showActual(actual)}, ${words} ${show(expected)}`)
+        : fail(`${subject}: expected a number ${words} ${show(expected)}, got ${showActual(actual)}`);
     }
     case 'matches': {
       const pattern = compilePattern(expected);
       if (!pattern.ok) return fail(`invalid regular expression ${pattern.display}: ${pattern.error}`);
       const text = typeof actual === 'string' ? actual : (JSON.stringify(actual) ?? String(actual));
       return pattern.regex.test(text)
-        ? pass(`${subject} is ${show(actual)}, matches ${pattern.display}`)
-        : fail(`${subject}: expected to match ${pattern.display}, got ${show(actual)}`);
+        ? pass(`${subject} is ${showActual(actual)}, matches ${pattern.display}`)
+        : fail(`${subject}: expected to match ${pattern.display}, got ${showActual(actual)}`);
     }
   }
 }
@@ -272,14 +283,15 @@ function checkJson(
 function headerValues(
   headers: Readonly<Record<string, string | readonly string[]>>,
   name: string,
+  showActual: Show,
 ): { candidates: readonly string[]; shown: string } | null {
   if (!Object.hasOwn(headers, name)) return null;
   const raw = headers[name];
   if (raw === undefined) return null;
-  if (typeof raw === 'string') return { candidates: [raw], shown: show(raw) };
+  if (typeof raw === 'string') return { candidates: [raw], shown: showActual(raw) };
   if (raw.length === 0) return null;
   const joined = raw.join(', ');
-  return { candidates: raw.length === 1 ? raw : [...raw, joined], shown: show(joined) };
+  return { candidates: raw.length === 1 ? raw : [...raw, joined], shown: showActual(joined) };
 }
 
 function checkHeader(
@@ -287,8 +299,9 @@ function checkHeader(
   op: HeaderOp,
   expected: unknown,
   headers: Readonly<Record<string, string | readonly string[]>>,
+  showActual: Show,
 ): Outcome {
-  const values = headerValues(headers, name);
+  const values = headerValues(headers, name, showActual);
   if (op === 'exists') {
     const wantPresent = expected !== false;
     if (values === null) return wantPresent ? fail(`header ${name}: missing`) : pass(`header ${name}: absent`);

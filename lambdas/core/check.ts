@@ -1,9 +1,15 @@
-import type { DnsRecordType, HttpMethod, Severity } from './config/input.ts';
+import type { DnsRecordType, HttpMethod, Severity, Weekday } from './config/input.ts';
 
 /** Normalized checks: every default filled in, durations in milliseconds. Built by `validateConfig`. */
 
 export const CHECK_TYPES = ['http', 'tcp', 'dns', 'tls'] as const;
 export type CheckType = (typeof CHECK_TYPES)[number];
+
+/** Most to least urgent. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const satisfies readonly Severity[];
+
+/** Week order, Monday first (ISO 8601). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const satisfies readonly Weekday[];
 
 export interface StatusRange {
   readonly from: number;
@@ -101,8 +107,61 @@ export interface TlsCheck extends CheckBase {
 
 export type Check = HttpCheck | TcpCheck | DnsCheck | TlsCheck;
 
+export interface Webhook {
+  /** May hold `{{secret:NAME}}` placeholders, rendered only when sending. */
+  readonly url: string;
+  readonly format: 'json' | 'slack';
+  /** Lower-case names; values may hold `{{secret:NAME}}` placeholders. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Severities this webhook receives: every severity unless the config narrows it. */
+  readonly severities: readonly Severity[];
+  /** Only checks with one of these tags; null: every check. */
+  readonly tags: readonly string[] | null;
+}
+
+/** Alert destinations. An object so that further kinds (email, sms) join as sibling lists. */
+export interface AlertsConfig {
+  readonly webhooks: readonly Webhook[];
+  readonly dashboardUrl: string | null;
+}
+
+interface MaintenanceWindowBase {
+  readonly id: string;
+  /** Check ids muted by this window. */
+  readonly checks: readonly string[];
+  /** Checks with one of these tags are muted. */
+  readonly tags: readonly string[];
+  /** Every check is muted. */
+  readonly all: boolean;
+  readonly reason: string | null;
+}
+
+export interface OneOffMaintenanceWindow extends MaintenanceWindowBase {
+  readonly schedule: 'once';
+  /** Epoch ms, inclusive. */
+  readonly startMs: number;
+  /** Epoch ms, exclusive. */
+  readonly endMs: number;
+}
+
+export interface RecurringMaintenanceWindow extends MaintenanceWindowBase {
+  readonly schedule: 'weekly';
+  /** In week order, Monday first, each once. */
+  readonly weekdays: readonly Weekday[];
+  /** Local wall-clock opening time, "HH:MM". */
+  readonly startTime: string;
+  /** Elapsed time from the opening. */
+  readonly durationMs: number;
+  /** Canonical IANA name. */
+  readonly timeZone: string;
+}
+
+export type MaintenanceWindow = OneOffMaintenanceWindow | RecurringMaintenanceWindow;
+
 export interface Config {
   readonly project: string;
   readonly homeRegion: string;
   readonly checks: readonly Check[];
+  readonly alerts: AlertsConfig;
+  readonly maintenance: readonly MaintenanceWindow[];
 }

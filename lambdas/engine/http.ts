@@ -96,9 +96,11 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, headers: Record<string, unknown>, maxBytes: number): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; on(event: 'error', listener: () => void): unknown }, headers: Record<string, unknown>, maxBytes: number): Promise<string> {
   const declared = Number(headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
+    // Destroying an unread undici body emits 'error' (aborted) a moment later; with no listener that crashes the process.
+    body.on('error', () => undefined);
     body.destroy();
     throw new ProbeFailure('body_too_large', `body is ${declared} bytes, over the ${maxBytes}-byte limit`);
   }
@@ -208,7 +210,8 @@ function stepError(assertions: readonly AssertionResult[], statusResult: Asserti
   return { kind: 'assertion', message: `${failed[0]!.message}${more}` };
 }
 
-export async function probeHttp(check: HttpCheck, ctx: ProbeContext, deadline: Deadline): Promise<AttemptOutcome> {
+/** `redact` masks secrets in response text before messages quote (and cut) it. */
+export async function probeHttp(check: HttpCheck, ctx: ProbeContext, deadline: Deadline, redact: (text: string) => string = (t) => t): Promise<AttemptOutcome> {
   const vars: Record<string, string> = {};
   const steps: StepResult[] = [];
   const total: MutableTimings = emptyTimings();
@@ -231,7 +234,7 @@ export async function probeHttp(check: HttpCheck, ctx: ProbeContext, deadline: D
       stepStatus = res.status;
       ex.timings.totalMs = ctx.clock.monotonic() - stepStarted;
       const statusResult = statusAssertionResult(res.status, step.expectStatus);
-      const observed = evaluateAssertions(step.assertions, { status: res.status, headers: res.headers, body: res.body, timings: ex.timings });
+      const observed = evaluateAssertions(step.assertions, { status: res.status, headers: res.headers, body: res.body, timings: ex.timings, redact });
       assertions = [statusResult, ...observed];
       if (statusResult.ok && observed.every((a) => a.ok)) assertions.push(...extractVariables(step, res, vars));
       failure = stepError(assertions, statusResult);

@@ -10,12 +10,14 @@ import { emptyTimings, roundTimings, type AttemptOutcome } from './outcome.ts';
 import { probeTcp } from './tcp.ts';
 import { probeTls } from './tls.ts';
 
-function probeOnce(check: Check, ctx: ProbeContext, deadline: Deadline): Promise<AttemptOutcome> {
+type Redact = (text: string) => string;
+
+function probeOnce(check: Check, ctx: ProbeContext, deadline: Deadline, redact: Redact): Promise<AttemptOutcome> {
   switch (check.type) {
     case 'http':
-      return probeHttp(check, ctx, deadline);
+      return probeHttp(check, ctx, deadline, redact);
     case 'tcp':
-      return probeTcp(check, ctx, deadline);
+      return probeTcp(check, ctx, deadline, redact);
     case 'dns':
       return probeDns(check, ctx, deadline);
     case 'tls':
@@ -29,17 +31,26 @@ function statusOf(check: Check, outcome: AttemptOutcome): RunStatus {
 }
 
 /** A probe that throws is a bug in skyprobe; the run still yields a result a person can read. */
-async function guardedAttempt(check: Check, ctx: ProbeContext): Promise<AttemptOutcome> {
+async function guardedAttempt(check: Check, ctx: ProbeContext, redact: Redact): Promise<AttemptOutcome> {
   const deadline = new Deadline(ctx.clock, check.timeoutMs);
   const started = ctx.clock.monotonic();
   try {
-    return await probeOnce(check, ctx, deadline);
+    return await probeOnce(check, ctx, deadline, redact);
   } catch (err) {
     const timings = { ...emptyTimings(), totalMs: ctx.clock.monotonic() - started };
     return { ok: false, error: { kind: 'protocol', message: `internal probe error: ${(err as Error)?.message ?? String(err)}` }, timings, httpStatus: null, address: null, target: check.id, assertions: [] };
   } finally {
     deadline.dispose();
   }
+}
+
+/**
+ * A secret as the URL parser sends it inside a URL's path or query: it percent-encodes a few characters
+ * (space, quote, apostrophe...) differently from encodeURIComponent, so the redactor must know these forms too.
+ */
+function urlSerializedForms(value: string): string[] {
+  const forms = [new URL(`http://x/?${value}`).search.slice(1), new URL(`http://x/${value}`).pathname.slice(1)];
+  return forms.filter((form) => form.length > 0 && form !== value);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -50,12 +61,16 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export async function runCheck(check: Check, ctx: ProbeContext): Promise<ProbeResult> {
   const startedAt = new Date(ctx.clock.now()).toISOString();
+  const secretValues = secretNamesOfCheck(check)
+    .map((name) => ctx.secrets[name])
+    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const redact: Redact = secretValues.length > 0 ? createRedactor([...secretValues, ...secretValues.flatMap(urlSerializedForms)]) : (text) => text;
   let outcome: AttemptOutcome | undefined;
   let attempts = 0;
   while (attempts <= check.retries) {
     if (attempts > 0) await sleep(ctx.retryDelayMs);
     attempts += 1;
-    outcome = await guardedAttempt(check, ctx);
+    outcome = await guardedAttempt(check, ctx, redact);
     if (outcome.ok) break;
   }
   const final = outcome!;
@@ -70,10 +85,7 @@ export async function runCheck(check: Check, ctx: ProbeContext): Promise<ProbeRe
     ...(final.steps ? { steps: final.steps.map((s) => ({ ...s, timings: roundTimings(s.timings) })) } : {}),
     attempts,
   };
-  const secretValues = secretNamesOfCheck(check)
-    .map((name) => ctx.secrets[name])
-    .filter((v): v is string => typeof v === 'string' && v.length > 0);
-  return secretValues.length > 0 ? redactDeep(result, createRedactor(secretValues)) : result;
+  return secretValues.length > 0 ? redactDeep(result, redact) : result;
 }
 
 export interface BatchOptions {

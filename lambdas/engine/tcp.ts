@@ -23,13 +23,15 @@ function describeExpect(check: TcpCheck): string {
   return 'contains' in e ? `reply contains ${JSON.stringify(e.contains)}` : `reply matches ${e.matches}`;
 }
 
-export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Deadline): Promise<AttemptOutcome> {
+/** `redact` masks secrets in the reply before messages quote (and cut) it. */
+export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Deadline, redact: (text: string) => string = (t) => t): Promise<AttemptOutcome> {
   const timings = emptyTimings();
   const started = ctx.clock.monotonic();
   const progress: Progress = { phase: 'dns' };
   const target = `${check.host}:${check.port}`;
   let address: string | null = null;
   const assertions: { assertion: string; ok: boolean; message: string }[] = [];
+  const received = { text: '' };
   try {
     const { addresses, dnsMs } = await resolveHost(check.host, ctx, deadline, progress);
     timings.dnsMs = dnsMs;
@@ -49,11 +51,10 @@ export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Dea
       if (matches) {
         progress.phase = 'request';
         mark = ctx.clock.monotonic();
-        const reply = await readUntil(socket, matches, deadline, (first) => (timings.ttfbMs = first - mark), ctx);
+        const reply = await readUntil(socket, matches, deadline, (first) => (timings.ttfbMs = first - mark), ctx, received);
         timings.downloadMs = ctx.clock.monotonic() - mark - (timings.ttfbMs ?? 0);
         const ok = matches(reply);
-        const shown = JSON.stringify(reply.length > 200 ? `${reply.slice(0, 200)}…` : reply);
-        assertions.push({ assertion: describeExpect(check), ok, message: ok ? `${describeExpect(check)}` : `expected ${describeExpect(check)}, got ${reply.length ? shown : 'nothing before the server closed'}` });
+        assertions.push({ assertion: describeExpect(check), ok, message: ok ? `${describeExpect(check)}` : `expected ${describeExpect(check)}, got ${reply.length ? quoteReply(redact(reply)) : 'nothing before the server closed'}` });
         if (!ok) throw new ProbeFailure('assertion', assertions[0]!.message);
       }
     } finally {
@@ -61,6 +62,12 @@ export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Dea
     }
   } catch (err) {
     timings.totalMs = ctx.clock.monotonic() - started;
+    // The server answered, just not what was expected, and kept the connection open: that is a failed expectation, not silence.
+    if (deadline.expired && check.expect !== null && progress.phase === 'request' && received.text.length > 0) {
+      const message = `expected ${describeExpect(check)}, got ${quoteReply(redact(received.text))} (no match within ${deadline.timeoutMs}ms)`;
+      assertions.push({ assertion: describeExpect(check), ok: false, message });
+      return { ok: false, error: { kind: 'assertion', message }, timings, httpStatus: null, address, target, assertions };
+    }
     const error = classifyError(err, progress.phase, deadline.expired, deadline.timeoutMs);
     const withExpect = deadline.expired && check.expect !== null && progress.phase === 'request'
       ? { kind: error.kind, message: `${error.message}: no reply matching the expectation (${describeExpect(check)})` }
@@ -71,6 +78,10 @@ export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Dea
   return { ok: true, error: null, timings, httpStatus: null, address, target, assertions };
 }
 
+function quoteReply(reply: string): string {
+  return JSON.stringify(reply.length > 200 ? `${reply.slice(0, 200)}…` : reply);
+}
+
 /** Reads until the reply satisfies `done`, the server closes, the cap is hit, or the deadline passes. */
 function readUntil(
   socket: import('node:net').Socket,
@@ -78,6 +89,7 @@ function readUntil(
   deadline: Deadline,
   onFirstByte: (at: number) => void,
   ctx: ProbeContext,
+  received: { text: string },
 ): Promise<string> {
   return deadline.race(
     new Promise<string>((resolve, reject) => {
@@ -89,6 +101,7 @@ function readUntil(
           onFirstByte(ctx.clock.monotonic());
         }
         reply += chunk.toString('utf8');
+        received.text = reply;
         if (done(reply) || reply.length >= MAX_REPLY_BYTES) resolve(reply);
       });
       socket.once('end', () => resolve(reply));

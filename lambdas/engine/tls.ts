@@ -54,7 +54,8 @@ async function probeAddress(check: TlsCheck, address: string, ctx: ProbeContext,
     mark = ctx.clock.monotonic();
     const tls = await upgradeTls(socket, check.host, ctx, deadline, progress);
     tlsMs = ctx.clock.monotonic() - mark;
-    tls.socket.destroy();
+    // end() first: destroy() alone drops our queued Finished message, and the server logs every probe as a failed handshake.
+    tls.socket.end(() => tls.socket.destroy());
     const { assertions, error } = judge(check, tls.info, tls.chainError, tls.hostnameError);
     return { result: { address, ok: error === null, error, validTo: tls.info.validTo, daysRemaining: tls.info.daysRemaining }, info: tls.info, assertions, connectMs, tlsMs };
   } catch (err) {

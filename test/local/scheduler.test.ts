@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { nextDueAt, Scheduler, spreadOffsetMs } from '../../lambdas/local/scheduler.ts';
 import { systemClock } from '../../lambdas/engine/context.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('spreadOffsetMs', () => {
   it('gives each id a stable slot inside the interval', () => {

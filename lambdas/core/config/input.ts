@@ -146,6 +146,65 @@ export interface DefaultsInput {
   readonly alertPolicy?: AlertPolicyInput;
 }
 
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+
+export interface WebhookInput {
+  /**
+   * Absolute http:// or https:// URL the alert is POSTed to. May hold
+   * `{{secret:NAME}}` placeholders: a Slack webhook URL is itself a secret.
+   */
+  readonly url: string;
+  /** "json": skyprobe's own JSON body; "slack": a Slack incoming-webhook message. @default "json" */
+  readonly format?: 'json' | 'slack';
+  /** Extra request headers; values may hold `{{secret:NAME}}`. @default {} */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Only alerts of checks with one of these severities. @default every severity */
+  readonly severities?: readonly Severity[];
+  /** Only alerts of checks that have one of these tags. @default every check */
+  readonly tags?: readonly string[];
+}
+
+export interface AlertsInput {
+  /** At most 20. @default [] */
+  readonly webhooks?: readonly WebhookInput[];
+  /** Link to the dashboard, included in every alert. @default none */
+  readonly dashboardUrl?: string;
+}
+
+interface MaintenanceScopeInput {
+  /** Unique among maintenance windows; shown in the dashboard and logs. */
+  readonly id: string;
+  /** Ids of checks this window mutes. Give checks, tags, or both, or `all: true`. */
+  readonly checks?: readonly string[];
+  /** Checks with one of these tags are muted. */
+  readonly tags?: readonly string[];
+  /** Mute every check. @default false */
+  readonly all?: boolean;
+  /** Why, for people reading the dashboard. @default none */
+  readonly reason?: string;
+}
+
+/** A one-off window: ISO 8601 times with a "Z" or an offset, such as "2025-03-01T22:00:00+01:00". */
+export interface OneOffMaintenanceInput extends MaintenanceScopeInput {
+  readonly start: string;
+  /** After `start`. */
+  readonly end: string;
+}
+
+/** A weekly window, in a time zone's wall-clock time, so it follows daylight saving time. */
+export interface RecurringMaintenanceInput extends MaintenanceScopeInput {
+  /** Days the window opens on, in its time zone. */
+  readonly weekdays: readonly Weekday[];
+  /** Local opening time, "HH:MM" (24-hour). A time skipped by a DST change opens at the first instant after it. */
+  readonly startTime: string;
+  /** 1m to 7d of elapsed time; a window may run past midnight and into the next week. */
+  readonly duration: DurationString;
+  /** IANA time zone name such as "Europe/Berlin" or "UTC". */
+  readonly timeZone: string;
+}
+
+export type MaintenanceWindowInput = OneOffMaintenanceInput | RecurringMaintenanceInput;
+
 export interface ConfigInput {
   /** Prefix for stack and resource names. @default "skyprobe" */
   readonly project?: string;
@@ -153,6 +212,10 @@ export interface ConfigInput {
   readonly homeRegion?: string;
   readonly defaults?: DefaultsInput;
   readonly checks: readonly CheckInput[];
+  /** Where alerts go. @default no webhooks */
+  readonly alerts?: AlertsInput;
+  /** Times when checks keep running but alerts are muted and downtime counts as planned. @default [] */
+  readonly maintenance?: readonly MaintenanceWindowInput[];
 }
 
 /** Identity function that gives `monitors.config.ts` its types. */

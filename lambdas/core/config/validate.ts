@@ -1,4 +1,4 @@
-import { CHECK_TYPES, type AlertPolicy, type Check, type CheckType, type Config } from '../check.ts';
+import { CHECK_TYPES, SEVERITIES, type AlertPolicy, type Check, type CheckType, type Config } from '../check.ts';
 import { formatDuration } from '../duration.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { AWS_REGIONS, isAwsRegion } from '../regions.ts';
@@ -22,6 +22,7 @@ import {
   type Obj,
   type Scope,
 } from './validate-fields.ts';
+import { readTags, validateAlerts, validateMaintenance } from './validate-alerts.ts';
 import { HTTP_CHECK_FIELDS, validateHttpFields } from './validate-http.ts';
 import { DNS_FIELDS, TCP_FIELDS, TLS_FIELDS, validateDnsFields, validateTcpFields, validateTlsFields } from './validate-targets.ts';
 
@@ -31,7 +32,7 @@ import { DNS_FIELDS, TCP_FIELDS, TLS_FIELDS, validateDnsFields, validateTcpField
  * Defaults are filled in here and nowhere else.
  */
 
-const TOP_FIELDS = ['project', 'homeRegion', 'defaults', 'checks'] as const;
+const TOP_FIELDS = ['project', 'homeRegion', 'defaults', 'checks', 'alerts', 'maintenance'] as const;
 const DEFAULTS_FIELDS = ['interval', 'timeout', 'retries', 'regions', 'severity', 'alertPolicy'] as const;
 const ALERT_POLICY_FIELDS = ['failingLocations', 'failingPeriods', 'evaluationPeriods'] as const;
 const COMMON_FIELDS = [
@@ -55,13 +56,13 @@ const TYPE_FIELDS: Readonly<Record<CheckType, readonly string[]>> = {
   tls: TLS_FIELDS,
 };
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const satisfies readonly Severity[];
+/** Kept here too for importers from before it moved to check.ts. */
+export { SEVERITIES };
 
 /** Project names prefix stack and resource names: short, lower case, CloudFormation- and DNS-safe. */
 const PROJECT = /^[a-z][a-z0-9-]{0,30}$/;
 /** Check ids key results, metrics and alarms: lower case so that they never differ by case alone. */
 const CHECK_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const TAG = /^[a-z0-9][a-z0-9_.:-]{0,62}$/i;
 
 /** Built-in defaults, used when neither the check nor `defaults` sets a field. */
 const DEFAULT_PROJECT = 'skyprobe';
@@ -114,21 +115,27 @@ export function validateConfig(input: unknown): Config {
   const defaults = readDefaults(scope, field(root, 'defaults'));
 
   const checks: Check[] = [];
+  const firstIndexOfId = new Map<string, number>();
   const rawChecks = field(root, 'checks');
   if (rawChecks === undefined) {
     report(scope, 'checks', 'is required: a non-empty array of checks');
   } else {
     const list = readArray(scope, rawChecks, 'checks');
     if (list !== undefined && list.length === 0) report(scope, 'checks', 'must have at least one check, got []');
-    const firstIndexOfId = new Map<string, number>();
     list?.forEach((raw, index) => {
       const check = validateCheck(scope, raw, index, defaults, firstIndexOfId);
       if (check !== undefined) checks.push(check);
     });
   }
 
+  // Alerts and maintenance windows refer to checks by id and tag; any id that was read counts, so a check
+  // with an unrelated problem does not also make every reference to it an error.
+  const refs = { ids: [...firstIndexOfId.keys()], tags: [...new Set(checks.flatMap((c) => c.tags))] };
+  const alerts = validateAlerts(scope, field(root, 'alerts'), refs);
+  const maintenance = validateMaintenance(scope, field(root, 'maintenance'), refs);
+
   if (issues.length > 0) throw new ConfigError(issues);
-  return { project, homeRegion, checks };
+  return { project, homeRegion, checks, alerts, maintenance };
 }
 
 function readProject(scope: Scope, value: unknown, path: string): string | undefined {
@@ -259,17 +266,6 @@ function readCheckType(scope: Scope, obj: Obj, path: string): CheckType | undefi
   if (raw !== undefined) return readEnum(scope, raw, at(path, 'type'), CHECK_TYPES);
   report(scope, at(path, 'type'), `is required: one of ${CHECK_TYPES.join(', ')}`);
   return undefined;
-}
-
-function readTags(scope: Scope, value: unknown, path: string): string[] | undefined {
-  const list = readArray(scope, value, path);
-  if (list === undefined) return undefined;
-  const tags: string[] = [];
-  list.forEach((tag, i) => {
-    if (typeof tag === 'string' && TAG.test(tag)) tags.push(tag);
-    else report(scope, at(path, i), `must be 1 to 63 letters, digits, "_", ".", ":" and "-", starting with a letter or digit, got ${describe(tag)}`);
-  });
-  return tags.length === list.length ? tags : undefined;
 }
 
 /** Validates one check; issues inside it carry its id once the id is known to be valid. */

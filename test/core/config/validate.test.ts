@@ -83,6 +83,8 @@ describe('validateConfig', () => {
           insecure: false,
         },
       ],
+      alerts: { webhooks: [], dashboardUrl: null },
+      maintenance: [],
     };
     assert.deepEqual(validateConfig(JSON.parse('{"checks":[{"id":"home","type":"http","url":"https://example.com/"}]}')), expected);
   });
@@ -488,6 +490,179 @@ describe('validateConfig', () => {
     });
   });
 
+  describe('alerts', () => {
+    const TAGGED = { ...HOME, tags: ['prod', 'team:web'] };
+    /** A config with the HOME check (tagged) and this `alerts` section. */
+    const withAlerts = (alerts: unknown): Input => one({}, TAGGED, { alerts });
+    const hook = (fields: Input = {}): Input => ({ url: 'https://hooks.example.com/x', ...fields });
+
+    it('fills webhook defaults: json, no headers, every severity, every check', () => {
+      assert.deepEqual(validateConfig(withAlerts({ webhooks: [hook()] })).alerts, {
+        webhooks: [{ url: 'https://hooks.example.com/x', format: 'json', headers: {}, severities: ['critical', 'high', 'medium', 'low'], tags: null }],
+        dashboardUrl: null,
+      });
+    });
+    it('reads a slack webhook with a secret URL, secret headers and filters', () => {
+      const alerts = validateConfig(
+        withAlerts({
+          webhooks: [
+            {
+              url: 'https://hooks.slack.com/services/{{secret:SLACK_PATH}}',
+              format: 'slack',
+              headers: { Authorization: 'Bearer {{secret:HOOK_TOKEN}}', 'X-Team': 'web' },
+              severities: ['low', 'critical'],
+              tags: ['team:web', 'prod'],
+            },
+          ],
+          dashboardUrl: 'https://status.example.com/',
+        }),
+      ).alerts;
+      assert.deepEqual(alerts, {
+        webhooks: [
+          {
+            url: 'https://hooks.slack.com/services/{{secret:SLACK_PATH}}',
+            format: 'slack',
+            headers: { authorization: 'Bearer {{secret:HOOK_TOKEN}}', 'x-team': 'web' },
+            severities: ['critical', 'low'],
+            tags: ['team:web', 'prod'],
+          },
+        ],
+        dashboardUrl: 'https://status.example.com/',
+      });
+    });
+    it('accepts a secret standing for the whole host', () => {
+      assert.equal(validateConfig(withAlerts({ webhooks: [hook({ url: 'http://{{secret:HOOK_HOST}}/alert' })] })).alerts.webhooks[0]?.url, 'http://{{secret:HOOK_HOST}}/alert');
+    });
+    it('accepts an empty alerts section', () => {
+      assert.deepEqual(validateConfig(withAlerts({})).alerts, { webhooks: [], dashboardUrl: null });
+    });
+
+    // [test name, alerts, path, message]
+    const cases: readonly [string, unknown, string, string | RegExp][] = [
+      ['rejects alerts that are not an object', [], 'alerts', 'must be an object, got []'],
+      ['rejects an unknown alerts key, suggesting the closest', { webhook: [] }, 'alerts.webhook', 'unknown field "webhook" (did you mean "webhooks"?)'],
+      ['rejects webhooks that are not a list', { webhooks: hook() }, 'alerts.webhooks', /^must be an array, got /],
+      ['rejects more than 20 webhooks', { webhooks: Array.from({ length: 21 }, () => hook()) }, 'alerts.webhooks', 'must have at most 20 webhooks, got 21'],
+      ['rejects a webhook that is not an object', { webhooks: ['https://hooks.example.com/'] }, 'alerts.webhooks[0]', 'must be an object, got "https://hooks.example.com/"'],
+      ['rejects a webhook without a url', { webhooks: [{ format: 'json' }] }, 'alerts.webhooks[0].url', 'is required'],
+      ['rejects an unknown webhook key, suggesting the closest', { webhooks: [hook({ severites: ['high'] })] }, 'alerts.webhooks[0].severites', 'unknown field "severites" (did you mean "severities"?)'],
+      ['rejects a webhook URL without a scheme', { webhooks: [hook({ url: 'hooks.example.com/x' })] }, 'alerts.webhooks[0].url', 'must be an absolute http:// or https:// URL, got "hooks.example.com/x"'],
+      ['rejects a mailto webhook URL', { webhooks: [hook({ url: 'mailto:ops@example.com' })] }, 'alerts.webhooks[0].url', 'must be an absolute http:// or https:// URL, got "mailto:ops@example.com"'],
+      ['rejects a variable in a webhook URL', { webhooks: [hook({ url: 'https://hooks.example.com/{{token}}' })] }, 'alerts.webhooks[0].url', 'invalid placeholder "{{token}}": webhook URLs and headers take only {{secret:NAME}}, without spaces'],
+      ['rejects a lower-case secret name in a webhook URL', { webhooks: [hook({ url: 'https://hooks.example.com/{{secret:path}}' })] }, 'alerts.webhooks[0].url', 'secret name must be upper-case letters, digits and "_", got "{{secret:path}}"'],
+      ['rejects an unclosed placeholder in a webhook URL', { webhooks: [hook({ url: 'https://hooks.example.com/{{secret:X' })] }, 'alerts.webhooks[0].url', 'has an unclosed placeholder, got "https://hooks.example.com/{{secret:X"'],
+      ['rejects an unknown format, suggesting the closest', { webhooks: [hook({ format: 'slak' })] }, 'alerts.webhooks[0].format', 'must be one of json, slack, got "slak" (did you mean "slack"?)'],
+      ['rejects a header skyprobe sets itself', { webhooks: [hook({ headers: { 'Content-Type': 'text/plain' } })] }, 'alerts.webhooks[0].headers["Content-Type"]', 'header "content-type" is set by skyprobe, got "text/plain"'],
+      ['rejects overriding the event id header', { webhooks: [hook({ headers: { 'x-skyprobe-event-id': 'x' } })] }, 'alerts.webhooks[0].headers["x-skyprobe-event-id"]', 'header "x-skyprobe-event-id" is set by skyprobe, got "x"'],
+      ['rejects a webhook header name with a space', { webhooks: [hook({ headers: { 'X Key': 'v' } })] }, 'alerts.webhooks[0].headers["X Key"]', /^header name must be .*, got "X Key"$/],
+      ['rejects a webhook header value with a line break', { webhooks: [hook({ headers: { 'x-a': 'v\nx-b: w' } })] }, 'alerts.webhooks[0].headers["x-a"]', 'must not contain line breaks or NUL, got "v\\nx-b: w"'],
+      ['rejects the same webhook header twice in different case', { webhooks: [hook({ headers: { 'X-Key': 'a', 'x-key': 'b' } })] }, 'alerts.webhooks[0].headers["x-key"]', 'duplicate header "x-key" (also given as "X-Key")'],
+      ['rejects a variable in a webhook header', { webhooks: [hook({ headers: { authorization: 'Bearer {{token}}' } })] }, 'alerts.webhooks[0].headers.authorization', /^invalid placeholder "\{\{token\}\}"/],
+      ['rejects an unknown severity, suggesting the closest', { webhooks: [hook({ severities: ['critcal'] })] }, 'alerts.webhooks[0].severities[0]', 'must be one of critical, high, medium, low, got "critcal" (did you mean "critical"?)'],
+      ['rejects an empty severities list', { webhooks: [hook({ severities: [] })] }, 'alerts.webhooks[0].severities', 'must list at least one severity, got []'],
+      ['rejects a duplicate severity', { webhooks: [hook({ severities: ['high', 'high'] })] }, 'alerts.webhooks[0].severities[1]', 'duplicate severity "high" (also at alerts.webhooks[0].severities[0])'],
+      ['rejects an empty tags list', { webhooks: [hook({ tags: [] })] }, 'alerts.webhooks[0].tags', 'must list at least one tag, got []'],
+      ['rejects a tag no check has, suggesting the closest', { webhooks: [hook({ tags: ['prd'] })] }, 'alerts.webhooks[0].tags[0]', 'no check has tag "prd" (did you mean "prod"?)'],
+      ['rejects a tag that differs only in case', { webhooks: [hook({ tags: ['Prod'] })] }, 'alerts.webhooks[0].tags[0]', 'no check has tag "Prod" (did you mean "prod"?)'],
+      ['rejects a malformed tag', { webhooks: [hook({ tags: ['not ok'] })] }, 'alerts.webhooks[0].tags[0]', /, got "not ok"$/],
+      ['rejects a tag listed twice', { webhooks: [hook({ tags: ['prod', 'team:web', 'prod'] })] }, 'alerts.webhooks[0].tags[2]', 'duplicate tag "prod" (also at alerts.webhooks[0].tags[0])'],
+      ['rejects a dashboardUrl that is not a URL', { dashboardUrl: 'status page' }, 'alerts.dashboardUrl', 'must be an absolute http:// or https:// URL, got "status page"'],
+      ['rejects a placeholder in dashboardUrl', { dashboardUrl: 'https://{{secret:HOST}}/' }, 'alerts.dashboardUrl', 'must not hold placeholders (it is shown in every alert), got "https://{{secret:HOST}}/"'],
+    ];
+    for (const [name, alerts, path, message] of cases) {
+      it(name, () => assertIssue(withAlerts(alerts), path, message, undefined));
+    }
+  });
+
+  describe('maintenance', () => {
+    const CHECKS = [
+      { ...HOME, tags: ['prod'] },
+      { ...TCP, tags: ['mail'] },
+    ];
+    const withWindows = (...windows: unknown[]): Input => ({ checks: CHECKS, maintenance: windows });
+    const ONCE = { id: 'db-upgrade', checks: ['home'], start: '2025-03-01T22:00:00+01:00', end: '2025-03-02T01:30:00+01:00' };
+    const WEEKLY = { id: 'backups', tags: ['prod'], weekdays: ['sun', 'wed'], startTime: '02:00', duration: '90m', timeZone: 'Europe/Berlin' };
+
+    it('reads a one-off window in epoch ms', () => {
+      assert.deepEqual(validateConfig(withWindows({ ...ONCE, reason: 'Postgres 17' })).maintenance, [
+        {
+          id: 'db-upgrade',
+          checks: ['home'],
+          tags: [],
+          all: false,
+          reason: 'Postgres 17',
+          schedule: 'once',
+          startMs: Date.parse('2025-03-01T21:00:00Z'),
+          endMs: Date.parse('2025-03-02T00:30:00Z'),
+        },
+      ]);
+    });
+    it('reads a weekly window, weekdays in week order', () => {
+      assert.deepEqual(validateConfig(withWindows(WEEKLY)).maintenance, [
+        { id: 'backups', checks: [], tags: ['prod'], all: false, reason: null, schedule: 'weekly', weekdays: ['wed', 'sun'], startTime: '02:00', durationMs: 5_400_000, timeZone: 'Europe/Berlin' },
+      ]);
+    });
+    it('canonicalizes the time zone name', () => {
+      const [window] = validateConfig(withWindows({ ...WEEKLY, timeZone: 'europe/berlin' })).maintenance;
+      assert.equal(window?.schedule === 'weekly' ? window.timeZone : undefined, 'Europe/Berlin');
+    });
+    it('accepts all: true without checks or tags', () => {
+      assert.equal(validateConfig(withWindows({ ...ONCE, checks: undefined, all: true })).maintenance[0]?.all, true);
+    });
+    it('accepts a UTC time with fractional seconds', () => {
+      const [window] = validateConfig(withWindows({ ...ONCE, start: '2025-03-01T21:00:00.250Z' })).maintenance;
+      assert.equal(window?.schedule === 'once' ? window.startMs : undefined, Date.parse('2025-03-01T21:00:00.250Z'));
+    });
+    it('refers to a check that has another problem without a second issue', () => {
+      const issues = issuesOf({ checks: [{ ...HOME, retries: 9 }], maintenance: [{ ...ONCE, checks: ['home'] }] });
+      assert.deepEqual(issues.map((i) => i.path), ['checks[0].retries']);
+    });
+
+    // [test name, window(s), path, message]
+    const cases: readonly [string, unknown, string, string | RegExp][] = [
+      ['rejects maintenance that is not a list', { ...ONCE }, 'maintenance', /^must be an array, got /],
+      ['rejects a window that is not an object', ['sundays'], 'maintenance[0]', 'must be an object, got "sundays"'],
+      ['rejects a window without an id', [{ ...ONCE, id: undefined }], 'maintenance[0].id', 'is required'],
+      ['rejects a window id with spaces', [{ ...ONCE, id: 'db upgrade' }], 'maintenance[0].id', /^must be 1 to 63 lower-case .*, got "db upgrade"$/],
+      ['rejects a duplicate window id', [ONCE, { ...WEEKLY, id: 'db-upgrade' }], 'maintenance[1].id', 'duplicate id "db-upgrade": maintenance[0] already uses it'],
+      ['rejects an unknown window key, suggesting the closest', [{ ...WEEKLY, timezone: 'UTC', timeZone: undefined }], 'maintenance[0].timezone', 'unknown field "timezone" (did you mean "timeZone"?)'],
+      ['rejects an unknown check id, suggesting the closest', [{ ...ONCE, checks: ['hom'] }], 'maintenance[0].checks[0]', 'must be the id of a check in this config, got "hom" (did you mean "home"?)'],
+      ['rejects an empty checks list', [{ ...ONCE, checks: [] }], 'maintenance[0].checks', 'must list at least one check id, got []'],
+      ['rejects a check listed twice', [{ ...ONCE, checks: ['home', 'smtp', 'home'] }], 'maintenance[0].checks[2]', 'duplicate check "home" (also at maintenance[0].checks[0])'],
+      ['rejects a tag no check has', [{ ...WEEKLY, tags: ['mial'] }], 'maintenance[0].tags[0]', 'no check has tag "mial" (did you mean "mail"?)'],
+      ['rejects a window that selects no checks', [{ ...ONCE, checks: undefined }], 'maintenance[0]', 'needs "checks", "tags" or "all: true" to say which checks it mutes'],
+      ['rejects all: false alone', [{ ...ONCE, checks: undefined, all: false }], 'maintenance[0]', 'needs "checks", "tags" or "all: true" to say which checks it mutes'],
+      ['rejects all: true with checks', [{ ...ONCE, all: true }], 'maintenance[0].all', 'all: true mutes every check: leave out "checks" and "tags", or drop "all"'],
+      ['rejects all that is not a boolean', [{ ...ONCE, checks: undefined, all: 'yes' }], 'maintenance[0].all', 'must be true or false, got "yes"'],
+      ['rejects an empty reason', [{ ...ONCE, reason: '' }], 'maintenance[0].reason', 'must not be empty, got ""'],
+      ['rejects a window with no schedule', [{ id: 'w', all: true }], 'maintenance[0]', 'needs "start" and "end" (one-off), or "weekdays", "startTime", "duration" and "timeZone" (weekly)'],
+      ['rejects a window mixing one-off and weekly fields', [{ ...ONCE, weekdays: ['mon'] }], 'maintenance[0]', 'give either "start" and "end" (one-off) or "weekdays", "startTime", "duration" and "timeZone" (weekly), got start, end, weekdays'],
+      ['rejects a one-off window without an end', [{ ...ONCE, end: undefined }], 'maintenance[0].end', 'is required'],
+      ['rejects a start without an offset', [{ ...ONCE, start: '2025-03-01T22:00:00' }], 'maintenance[0].start', 'must be an ISO 8601 time with "Z" or an offset, such as "2025-03-01T22:00:00+01:00", got "2025-03-01T22:00:00"'],
+      ['rejects a date that does not exist', [{ ...ONCE, start: '2025-02-29T22:00:00Z' }], 'maintenance[0].start', /, got "2025-02-29T22:00:00Z"$/],
+      ['rejects an hour of 24', [{ ...ONCE, end: '2025-03-02T24:00:00Z' }], 'maintenance[0].end', /, got "2025-03-02T24:00:00Z"$/],
+      ['rejects a start given as a Date', [{ ...ONCE, start: new Date(0) }], 'maintenance[0].start', /, got an object$/],
+      ['rejects an end before the start', [{ ...ONCE, end: '2025-03-01T20:00:00Z' }], 'maintenance[0].end', 'must be after start ("2025-03-01T22:00:00+01:00"), got "2025-03-01T20:00:00Z"'],
+      ['rejects an end equal to the start in another offset', [{ ...ONCE, end: '2025-03-01T21:00:00Z' }], 'maintenance[0].end', /^must be after start/],
+      ['rejects a weekly window without a time zone', [{ ...WEEKLY, timeZone: undefined }], 'maintenance[0].timeZone', 'is required'],
+      ['rejects an unknown time zone', [{ ...WEEKLY, timeZone: 'Mars/Olympus_Mons' }], 'maintenance[0].timeZone', 'must be an IANA time zone such as "Europe/Berlin" or "UTC", got "Mars/Olympus_Mons"'],
+      ['rejects a misspelt time zone, suggesting the closest', [{ ...WEEKLY, timeZone: 'Europe/Berlni' }], 'maintenance[0].timeZone', 'must be an IANA time zone such as "Europe/Berlin" or "UTC", got "Europe/Berlni" (did you mean "Europe/Berlin"?)'],
+      ['rejects a weekday that is not a short name', [{ ...WEEKLY, weekdays: ['monday'] }], 'maintenance[0].weekdays[0]', 'must be one of mon, tue, wed, thu, fri, sat, sun, got "monday"'],
+      ['rejects a capitalized weekday, suggesting the closest', [{ ...WEEKLY, weekdays: ['Sun'] }], 'maintenance[0].weekdays[0]', 'must be one of mon, tue, wed, thu, fri, sat, sun, got "Sun" (did you mean "sun"?)'],
+      ['rejects an empty weekdays list', [{ ...WEEKLY, weekdays: [] }], 'maintenance[0].weekdays', 'must list at least one weekday, got []'],
+      ['rejects a weekday listed twice', [{ ...WEEKLY, weekdays: ['sun', 'sun'] }], 'maintenance[0].weekdays[1]', 'duplicate weekday "sun" (also at maintenance[0].weekdays[0])'],
+      ['rejects a 12-hour startTime', [{ ...WEEKLY, startTime: '2am' }], 'maintenance[0].startTime', 'must be a 24-hour time "HH:MM" such as "02:00", got "2am"'],
+      ['rejects a startTime without a leading zero', [{ ...WEEKLY, startTime: '2:00' }], 'maintenance[0].startTime', /, got "2:00"$/],
+      ['rejects a startTime of 24:00', [{ ...WEEKLY, startTime: '24:00' }], 'maintenance[0].startTime', /, got "24:00"$/],
+      ['rejects a duration under 1m', [{ ...WEEKLY, duration: '30s' }], 'maintenance[0].duration', 'must be at least 1m, got "30s"'],
+      ['rejects a duration over 7d', [{ ...WEEKLY, duration: '8d' }], 'maintenance[0].duration', 'must be at most 7d, got "8d"'],
+      ['rejects a duration that is not a duration string', [{ ...WEEKLY, duration: 90 }], 'maintenance[0].duration', 'must be a duration such as "30s" or "5m", got 90'],
+    ];
+    for (const [name, windows, path, message] of cases) {
+      it(name, () => assertIssue({ checks: CHECKS, maintenance: windows }, path, message, undefined));
+    }
+  });
+
   it('reports every problem at once, each with its check', () => {
     const issues = issuesOf({
       projectt: 'x',
@@ -560,6 +735,18 @@ describe('validateConfig', () => {
         { id: 'tcp', type: 'tcp', host: '192.0.2.1', port: 25, send: 'HELO\\r\\n', expect: '/^250/' },
         { id: 'dns', type: 'dns', name: 'example.com', recordType: 'MX', expectedAnswers: ['mx.example.com'], match: 'any', resolver: '[::1]:53' },
         { id: 'tls', type: 'tls', host: 'example.com', port: 8443, minDaysRemaining: 7, requireTrustedChain: false },
+      ],
+      alerts: {
+        webhooks: [
+          { url: 'https://hooks.example.com/{{secret:HOOK}}', format: 'slack', headers: { authorization: 'Bearer {{secret:T}}' }, severities: ['high', 'low'], tags: ['a'] },
+          { url: 'http://127.0.0.1:9/x' },
+        ],
+        dashboardUrl: 'https://status.example.com/',
+      },
+      maintenance: [
+        { id: 'once', checks: ['web', 'tcp'], start: '2025-03-01T22:00:00+01:00', end: '2025-03-02T01:00:00Z', reason: 'upgrade' },
+        { id: 'weekly', tags: ['a'], weekdays: ['sun', 'mon'], startTime: '23:30', duration: '2h', timeZone: 'America/New_York' },
+        { id: 'all', all: true, weekdays: ['sat'], startTime: '00:00', duration: '1m', timeZone: 'UTC' },
       ],
     };
     assert.doesNotThrow(() => validateConfig(valid), 'the fuzz base config must be valid');

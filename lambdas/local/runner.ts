@@ -1,0 +1,216 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../core/check.ts';
+import { ConfigError, formatConfigIssue } from '../core/errors.ts';
+import type { Clock } from '../core/ports.ts';
+import { secretNamesOfCheck } from '../core/templates.ts';
+import { ConsoleNotifier } from '../alerts/console-notifier.ts';
+import { fanOut } from '../alerts/fanout.ts';
+import { WebhookNotifier } from '../alerts/webhook-notifier.ts';
+import { webhookSecretNames, type Notifier } from '../core/notification.ts';
+import { createProbeContext, systemClock } from '../engine/context.ts';
+import { runCheck } from '../engine/run-check.ts';
+import { DynamoResultsStore, ensureTable } from '../store/dynamo-store.ts';
+import { CheckMonitor } from './check-monitor.ts';
+import { createDashboardServer } from './dashboard/server.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
+import { envSecretSource, resolveSecrets, SECRET_ENV_PREFIX } from './env-secrets.ts';
+import { ResultWriter } from './result-writer.ts';
+import { Scheduler, type Job } from './scheduler.ts';
+
+export const LOCAL_TABLE_NAME = 'skyprobe';
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface RunnerOptions {
+  readonly configFile: string;
+  readonly loadConfig: (file: string) => Promise<Config>;
+  readonly dataDir: string;
+  /** Dashboard port; 0 picks a free one. */
+  readonly port: number;
+  readonly host: string;
+  readonly location: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly log: (line: string) => void;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** Watch the config file and apply edits. @default true */
+  readonly watchConfig?: boolean;
+}
+
+export interface RunnerStats {
+  readonly scheduled: number;
+  readonly started: number;
+  readonly missed: number;
+  readonly resultsWritten: number;
+  readonly pendingWrites: number;
+}
+
+interface Secrets {
+  readonly checks: Record<string, string>;
+  readonly webhooks: Record<string, string>;
+}
+
+/** Every secret the config needs, from the environment; all missing ones are reported at once. */
+async function secretsFor(config: Config, env: RunnerOptions['env']): Promise<Secrets> {
+  const checkNames = [...new Set(config.checks.flatMap(secretNamesOfCheck))].sort();
+  const hookNames = webhookSecretNames(config.alerts.webhooks);
+  const source = envSecretSource(env);
+  const [checks, hooks] = await Promise.all([resolveSecrets(checkNames, source), resolveSecrets(hookNames, source)]);
+  const missing = (name: string) => `secret ${name} is not set (export ${SECRET_ENV_PREFIX}${name})`;
+  const issues = [
+    ...checks.missing.map((name) => ({ checkId: config.checks.find((c) => secretNamesOfCheck(c).includes(name))?.id, path: `{{secret:${name}}}`, message: missing(name) })),
+    ...hooks.missing.map((name) => ({ path: 'alerts.webhooks', message: missing(name) })),
+  ];
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { checks: checks.values, webhooks: hooks.values };
+}
+
+/**
+ * `skyprobe run`: the embedded store, the schedule, the alert policy, incidents, notifiers and the dashboard.
+ * Stops cleanly: runs in flight finish, writes are flushed, alerts are delivered (bounded), the lock is released.
+ */
+export class LocalRunner {
+  private readonly clock: Clock;
+  private config!: Config;
+  private dynamo: EmbeddedDynamo | null = null;
+  private store!: DynamoResultsStore;
+  private writer!: ResultWriter;
+  private monitor!: CheckMonitor;
+  private notifier!: Notifier;
+  private webhooks: WebhookNotifier | null = null;
+  private scheduler!: Scheduler;
+  private dashboard: ReturnType<typeof createDashboardServer> | null = null;
+  private lock: { release(): void } | null = null;
+  private watcher: FSWatcher | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
+  private reloadTimer: NodeJS.Timeout | null = null;
+  private startedAt = '';
+  private dashboardUrl = '';
+
+  constructor(private readonly options: RunnerOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Starts everything; throws ConfigError or DataDirLockedError before touching the store. */
+  async start(): Promise<{ dashboardUrl: string }> {
+    const config = await this.options.loadConfig(this.options.configFile);
+    const secrets = await secretsFor(config, this.options.env);
+    this.lock = lockDataDir(this.options.dataDir);
+    try {
+      this.startedAt = new Date(this.clock.now()).toISOString();
+      this.dynamo = await startEmbeddedDynamo({ path: join(this.options.dataDir, 'db') });
+      await ensureTable(this.dynamo.client, LOCAL_TABLE_NAME);
+      this.store = new DynamoResultsStore({ client: this.dynamo.client, tableName: LOCAL_TABLE_NAME, clock: this.clock });
+      this.writer = new ResultWriter(this.store, { log: this.options.log });
+      // Webhooks are swapped on reload; the console notice stays.
+      this.notifier = fanOut(new ConsoleNotifier({ write: (text: string) => this.options.log(text.trimEnd()) }), {
+        notify: (e) => this.webhooks?.notify(e),
+        drain: async (ms) => this.webhooks?.drain(ms),
+      });
+      this.monitor = new CheckMonitor({ store: this.store, notifier: this.notifier, clock: this.clock, location: this.options.location, log: this.options.log });
+      this.scheduler = new Scheduler({ clock: this.clock, maxConcurrent: 128 });
+
+      this.dashboard = createDashboardServer(
+        {
+          config: () => this.config,
+          states: () => this.monitor.states(),
+          store: this.store,
+          location: this.options.location,
+          startedAt: this.startedAt,
+          now: () => this.clock.now(),
+          pendingWrites: () => this.writer.stats().pending,
+        },
+        { host: this.options.host, port: this.options.port },
+      );
+      this.dashboardUrl = (await this.dashboard.listen()).url;
+      await this.apply(config, secrets);
+      this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+      if (this.options.watchConfig ?? true) this.watchConfig();
+      return { dashboardUrl: this.dashboardUrl };
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  stats(): RunnerStats {
+    const s = this.scheduler.stats();
+    const w = this.writer.stats();
+    return { scheduled: this.config.checks.length, started: s.started, missed: s.missed, resultsWritten: w.resultsWritten, pendingWrites: w.pending };
+  }
+
+  /** Finishes runs in flight, flushes writes, delivers alerts (bounded), closes everything. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.scheduler?.stop();
+    await this.writer?.flush();
+    await this.notifier?.drain(5_000);
+    await this.dashboard?.close();
+    this.dashboard = null;
+    await this.dynamo?.close();
+    this.dynamo = null;
+    this.lock?.release();
+    this.lock = null;
+  }
+
+  private async apply(config: Config, secrets: Secrets): Promise<void> {
+    this.config = config;
+    const previous = this.webhooks;
+    this.webhooks = new WebhookNotifier({ webhooks: config.alerts.webhooks, secrets: secrets.webhooks, log: this.options.log });
+    // Alerts already queued on the old webhooks are still delivered.
+    if (previous) void previous.drain(60_000);
+    const dashboardUrl = config.alerts.dashboardUrl ?? this.dashboardUrl;
+    await this.monitor.setChecks(config.checks, config.maintenance, dashboardUrl);
+    const ctx = createProbeContext({ location: this.options.location, allowPrivateTargets: true, secrets: secrets.checks, clock: this.clock });
+    const jobs: Job[] = config.checks.map((check) => ({
+      id: check.id,
+      intervalMs: check.intervalMs,
+      run: async () => {
+        const result = await runCheck(check, ctx);
+        this.writer.add(result);
+        await this.monitor.onResult(result);
+      },
+    }));
+    this.scheduler.setJobs(jobs);
+  }
+
+  private watchConfig(): void {
+    try {
+      this.watcher = watch(this.options.configFile, () => {
+        if (this.reloadTimer) clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => void this.reload(), 300);
+      });
+      this.watcher.on('error', () => undefined);
+    } catch (err) {
+      this.options.log(`not watching ${this.options.configFile} for changes: ${(err as Error).message}`);
+    }
+  }
+
+  /** Applies an edited config, or keeps the running one and says why. */
+  async reload(): Promise<boolean> {
+    try {
+      const config = await this.options.loadConfig(this.options.configFile);
+      const secrets = await secretsFor(config, this.options.env);
+      await this.apply(config, secrets);
+      this.options.log(`config reloaded: ${config.checks.length} check${config.checks.length === 1 ? '' : 's'}`);
+      return true;
+    } catch (err) {
+      const lines = err instanceof ConfigError ? err.issues.map(formatConfigIssue) : [(err as Error).message];
+      this.options.log(`config change refused, still running the previous config:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+      return false;
+    }
+  }
+
+  private async prune(): Promise<void> {
+    try {
+      await this.store.pruneExpired();
+    } catch (err) {
+      this.options.log(`pruning expired results failed: ${(err as Error).message}`);
+    }
+  }
+}
