@@ -69,7 +69,7 @@ export default defineConfig({
     {
       id: 'storefront-dns',
       type: 'dns',
-      name: 'www.example.com',
+      domain: 'www.example.com',
       recordType: 'A',
       interval: '5m',
       tags: ['storefront'],

@@ -89,7 +89,7 @@ export interface TcpCheck extends CheckBase {
 
 export interface DnsCheck extends CheckBase {
   readonly type: 'dns';
-  readonly name: string;
+  readonly domain: string;
   readonly recordType: DnsRecordType;
   readonly expectedAnswers: readonly string[];
   readonly match: 'all' | 'any' | 'exact';

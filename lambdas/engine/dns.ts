@@ -64,12 +64,12 @@ export async function probeDns(check: DnsCheck, ctx: ProbeContext, deadline: Dea
   const resolver = new dns.Resolver({ timeout: Math.max(1, Math.floor(deadline.remainingMs())), tries: 1 });
   const server = check.resolver;
   if (server) resolver.setServers([server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
-  const target = `${check.name} ${check.recordType}${server ? ` @${server.host}:${server.port}` : ''}`;
+  const target = `${check.domain} ${check.recordType}${server ? ` @${server.host}:${server.port}` : ''}`;
   const address = server ? (server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`) : null;
   const onAbort = () => resolver.cancel();
   deadline.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const answers = await deadline.race(query(resolver, check.name, check.recordType));
+    const answers = await deadline.race(query(resolver, check.domain, check.recordType));
     timings.dnsMs = ctx.clock.monotonic() - started;
     timings.totalMs = timings.dnsMs;
     const verdict = compareAnswers(check, answers);
@@ -80,13 +80,13 @@ export async function probeDns(check: DnsCheck, ctx: ProbeContext, deadline: Dea
     const code = (err as { code?: string }).code;
     const failure =
       code === 'ECANCELLED' || code === 'ETIMEOUT' || deadline.expired
-        ? new ProbeFailure('timeout', `no DNS answer for ${check.name} ${check.recordType} within ${deadline.timeoutMs}ms`)
+        ? new ProbeFailure('timeout', `no DNS answer for ${check.domain} ${check.recordType} within ${deadline.timeoutMs}ms`)
         : code === 'ENOTFOUND'
-          ? new ProbeFailure('dns', `${check.name} does not exist (NXDOMAIN)`)
+          ? new ProbeFailure('dns', `${check.domain} does not exist (NXDOMAIN)`)
           : code === 'ENODATA'
-            ? new ProbeFailure('dns', `${check.name} has no ${check.recordType} records`)
+            ? new ProbeFailure('dns', `${check.domain} has no ${check.recordType} records`)
             : code === 'ESERVFAIL'
-              ? new ProbeFailure('dns', `server failure (SERVFAIL) resolving ${check.name}`)
+              ? new ProbeFailure('dns', `server failure (SERVFAIL) resolving ${check.domain}`)
               : code === 'ECONNREFUSED'
                 ? new ProbeFailure('connect_refused', `resolver ${address ?? 'system'} refused the query`)
                 : err;

@@ -37,7 +37,7 @@ export function displayTarget(check: Check): string {
     case 'http':
       return renderForDisplay(check.steps[0]!.url);
     case 'dns':
-      return `${check.name} ${check.recordType}`;
+      return `${check.domain} ${check.recordType}`;
     default:
       return `${check.host}:${check.port}`;
   }

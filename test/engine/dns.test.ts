@@ -52,7 +52,7 @@ function assertKind(result: ProbeResult, kind: string, message?: RegExp): void {
 describe('dns probe answers', () => {
   it('answers A records through the given resolver, with dnsMs, address and target', async () => {
     const seen = dns.queries.length;
-    const result = await run({ name: 'example.test' });
+    const result = await run({ domain: 'example.test' });
     assertPass(result);
     assert.deepEqual([...(result.dns?.answers ?? [])].sort(), ['192.0.2.10', '192.0.2.11']);
     assert.deepEqual(dns.queries.slice(seen), [{ name: 'example.test', type: 'A' }]);
@@ -71,15 +71,15 @@ describe('dns probe answers', () => {
   ];
   for (const [recordType, name, answers] of cases) {
     it(`answers ${recordType} records as comparable strings`, async () => {
-      const result = await run({ name, recordType });
+      const result = await run({ domain: name, recordType });
       assertPass(result);
       assert.deepEqual([...(result.dns?.answers ?? [])].sort(), answers);
     });
   }
 
   it('passes expected answers written in another case, with a trailing dot', async () => {
-    assertPass(await run({ name: 'example.test', recordType: 'AAAA', expectedAnswers: ['2001:DB8::1'] }));
-    assertPass(await run({ name: 'example.test', recordType: 'MX', expectedAnswers: ['10 MX1.example.test.'] }));
+    assertPass(await run({ domain: 'example.test', recordType: 'AAAA', expectedAnswers: ['2001:DB8::1'] }));
+    assertPass(await run({ domain: 'example.test', recordType: 'MX', expectedAnswers: ['10 MX1.example.test.'] }));
   });
 });
 
@@ -96,7 +96,7 @@ describe('dns probe match modes', () => {
   ];
   for (const [match, expectedAnswers, ok, message] of table) {
     it(`${ok ? 'passes' : 'fails'} match ${match} of ${expectedAnswers.join(', ')}`, async () => {
-      const result = await run({ name: 'example.test', expectedAnswers, match });
+      const result = await run({ domain: 'example.test', expectedAnswers, match });
       // The fixture answers in table order; the message lists the answers as received.
       const sorted = (result.dns?.answers ?? []).join(', ') === '192.0.2.10, 192.0.2.11';
       assert.ok(sorted, `unexpected answer order ${JSON.stringify(result.dns?.answers)}`);
@@ -110,21 +110,21 @@ describe('dns probe match modes', () => {
 
 describe('dns probe failures', () => {
   it('fails with dns when the name does not exist (NXDOMAIN)', async () => {
-    const result = await run({ name: 'missing.test' });
+    const result = await run({ domain: 'missing.test' });
     assertKind(result, 'dns', /^missing\.test does not exist \(NXDOMAIN\)$/);
     assert.equal(result.dns, undefined);
   });
 
   it('fails with dns when the name has no records of the type', async () => {
-    assertKind(await run({ name: 'only-a.test', recordType: 'MX' }), 'dns', /^only-a\.test has no MX records$/);
+    assertKind(await run({ domain: 'only-a.test', recordType: 'MX' }), 'dns', /^only-a\.test has no MX records$/);
   });
 
   it('fails with dns on SERVFAIL', async () => {
-    assertKind(await run({ name: 'servfail.test' }), 'dns', /SERVFAIL/);
+    assertKind(await run({ domain: 'servfail.test' }), 'dns', /SERVFAIL/);
   });
 
   it('fails with timeout within the deadline when the server never answers', async () => {
-    const { value: result, elapsedMs } = await timed(() => run({ name: 'timeout.test', timeout: '500ms' }));
+    const { value: result, elapsedMs } = await timed(() => run({ domain: 'timeout.test', timeout: '500ms' }));
     assertKind(result, 'timeout', /no DNS answer for timeout\.test A within 500ms/);
     assert.ok(elapsedMs >= 450 && elapsedMs < 500 + DEADLINE_SLACK_MS, `took ${elapsedMs}ms`);
   });
@@ -135,7 +135,7 @@ describe('dns probe failures', () => {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     const port = socket.address().port;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
-    const { value: result, elapsedMs } = await timed(() => run({ name: 'example.test', resolver: `127.0.0.1:${port}`, timeout: '500ms' }));
+    const { value: result, elapsedMs } = await timed(() => run({ domain: 'example.test', resolver: `127.0.0.1:${port}`, timeout: '500ms' }));
     assertKind(result, 'connect_refused', new RegExp(`^resolver 127\\.0\\.0\\.1:${port} refused the query$`));
     assert.ok(elapsedMs < 500, `took ${elapsedMs}ms`);
   });

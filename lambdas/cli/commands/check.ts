@@ -43,7 +43,7 @@ export function checkInputFromArgs(target: string, type: string | undefined, opt
   const common = { id: 'check', interval: '1h', timeout: `${opts.timeoutMs}ms`, retries: 0 } as const;
   if (kind === 'http') return { ...common, type: 'http', url: target, insecure: opts.insecure };
   if (opts.insecure) throw new UsageError('skyprobe check: --insecure goes with http checks');
-  if (kind === 'dns') return { ...common, type: 'dns', name: target, recordType: (opts.record ?? 'A') as 'A' };
+  if (kind === 'dns') return { ...common, type: 'dns', domain: target, recordType: (opts.record ?? 'A') as 'A' };
   const hp = splitHostPort(target);
   if (!hp) throw new UsageError(`skyprobe check: expected host:port, got ${JSON.stringify(target)}`);
   if (kind === 'tls') return { ...common, type: 'tls', host: hp.host, port: hp.port ?? 443 };

@@ -111,7 +111,8 @@ export interface TcpCheckInput extends CommonCheckInput {
 
 export interface DnsCheckInput extends CommonCheckInput {
   readonly type: 'dns';
-  readonly name: string;
+  /** The domain name to resolve (`name` is the check's display name, as for every check). */
+  readonly domain: string;
   /** @default "A" */
   readonly recordType?: DnsRecordType;
   /** @default none: any non-empty answer passes */

@@ -26,7 +26,7 @@ import {
 /** TCP, DNS and TLS checks: the fields that name a target on the network. */
 
 export const TCP_FIELDS = ['host', 'port', 'send', 'expect'] as const;
-export const DNS_FIELDS = ['name', 'recordType', 'expectedAnswers', 'match', 'resolver'] as const;
+export const DNS_FIELDS = ['domain', 'recordType', 'expectedAnswers', 'match', 'resolver'] as const;
 export const TLS_FIELDS = ['host', 'port', 'minDaysRemaining', 'requireTrustedChain', 'requireHostnameMatch'] as const;
 
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS', 'SRV', 'CAA', 'PTR', 'SOA'] as const satisfies readonly DnsRecordType[];
@@ -34,7 +34,7 @@ const DNS_MATCH = ['all', 'any', 'exact'] as const;
 const NO_VARIABLES: PlaceholderUse = { variables: { scenario: false, firstExtractedAt: new Map() }, stepIndex: 0 };
 
 export type TcpFields = Pick<TcpCheck, 'host' | 'port' | 'send' | 'expect'>;
-export type DnsFields = Pick<DnsCheck, 'name' | 'recordType' | 'expectedAnswers' | 'match' | 'resolver'>;
+export type DnsFields = Pick<DnsCheck, 'domain' | 'recordType' | 'expectedAnswers' | 'match' | 'resolver'>;
 export type TlsFields = Pick<TlsCheck, 'host' | 'port' | 'minDaysRemaining' | 'requireTrustedChain' | 'requireHostnameMatch'>;
 
 export function validateTcpFields(scope: Scope, check: Obj, path: string): TcpFields {
@@ -83,7 +83,7 @@ function readTcpExpect(scope: Scope, value: unknown, path: string): TcpFields['e
 }
 
 export function validateDnsFields(scope: Scope, check: Obj, path: string): DnsFields {
-  const name = readRequired(scope, check, 'name', path, readDnsName) ?? '';
+  const domain = readRequired(scope, check, 'domain', path, readDnsName) ?? '';
   const recordType = readOptional(scope, check, 'recordType', path, (s, v, p) => readEnum(s, v, p, DNS_RECORD_TYPES), 'A');
   // No expected answers: any non-empty answer passes.
   const expectedAnswers = readOptional(scope, check, 'expectedAnswers', path, readAnswers, []);
@@ -98,7 +98,7 @@ export function validateDnsFields(scope: Scope, check: Obj, path: string): DnsFi
   // No resolver: the system resolver of wherever the probe runs.
   const rawResolver = field(check, 'resolver');
   const resolver = rawResolver === undefined || rawResolver === null ? null : readResolver(scope, rawResolver, at(path, 'resolver'));
-  return { name, recordType, expectedAnswers, match, resolver };
+  return { domain, recordType, expectedAnswers, match, resolver };
 }
 
 function readDnsName(scope: Scope, value: unknown, path: string): string | undefined {

@@ -9,7 +9,7 @@ type Input = Record<string, unknown>;
 
 const HOME = { id: 'home', type: 'http', url: 'https://example.com/' };
 const TCP = { id: 'smtp', type: 'tcp', host: 'mail.example.com', port: 25 };
-const DNS = { id: 'apex', type: 'dns', name: 'example.com' };
+const DNS = { id: 'apex', type: 'dns', domain: 'example.com' };
 const TLS = { id: 'cert', type: 'tls', host: 'example.com' };
 
 /** A config of one check: `base` with `fields` laid over it (a field set to undefined is removed). */
@@ -275,7 +275,7 @@ describe('validateConfig', () => {
     });
     it('fills dns defaults', () => {
       const c = check(one({}, DNS)) as DnsCheck;
-      assert.deepEqual([c.name, c.recordType, c.expectedAnswers, c.match, c.resolver], ['example.com', 'A', [], 'all', null]);
+      assert.deepEqual([c.domain, c.recordType, c.expectedAnswers, c.match, c.resolver], ['example.com', 'A', [], 'all', null]);
     });
     const resolvers: readonly [string, unknown][] = [
       ['1.1.1.1', { host: '1.1.1.1', port: 53 }],
@@ -290,8 +290,12 @@ describe('validateConfig', () => {
       });
     }
     it('reads a dns check with answers', () => {
-      const c = check(one({ name: '_dmarc.example.com.', recordType: 'TXT', expectedAnswers: ['v=DMARC1; p=none'], match: 'any' }, DNS)) as DnsCheck;
-      assert.deepEqual([c.name, c.recordType, c.expectedAnswers, c.match], ['_dmarc.example.com.', 'TXT', ['v=DMARC1; p=none'], 'any']);
+      const c = check(one({ domain: '_dmarc.example.com.', recordType: 'TXT', expectedAnswers: ['v=DMARC1; p=none'], match: 'any' }, DNS)) as DnsCheck;
+      assert.deepEqual([c.domain, c.recordType, c.expectedAnswers, c.match], ['_dmarc.example.com.', 'TXT', ['v=DMARC1; p=none'], 'any']);
+    });
+    it('keeps a display name apart from the domain it resolves', () => {
+      const c = check(one({ name: 'Apex MX', recordType: 'MX' }, DNS)) as DnsCheck;
+      assert.deepEqual([c.name, c.domain], ['Apex MX', 'example.com']);
     });
     it('fills tls defaults', () => {
       const c = check(one({}, TLS)) as TlsCheck;
@@ -414,7 +418,7 @@ describe('validateConfig', () => {
       ['rejects a variable in tcp send', one({ send: 'AUTH {{token}}' }, TCP), 'checks[0].send', /^unknown variable "\{\{token\}\}"/, 'smtp'],
       ['rejects a tls field on a tcp check', one({ minDaysRemaining: 3 }, TCP), 'checks[0].minDaysRemaining', 'unknown field "minDaysRemaining" for a tcp check (it belongs to tls checks)', 'smtp'],
       // dns
-      ['rejects a dns name with spaces', one({ name: 'exa mple.com' }, DNS), 'checks[0].name', 'must be a DNS name such as "example.com", got "exa mple.com"', 'apex'],
+      ['rejects a dns name with spaces', one({ domain: 'exa mple.com' }, DNS), 'checks[0].domain', 'must be a DNS name such as "example.com", got "exa mple.com"', 'apex'],
       ['rejects an unknown record type', one({ recordType: 'AAA' }, DNS), 'checks[0].recordType', 'must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, CAA, PTR, SOA, got "AAA" (did you mean "AAAA"?)', 'apex'],
       ['rejects an unknown match mode', one({ match: 'some' }, DNS), 'checks[0].match', /^must be one of all, any, exact, got "some"/, 'apex'],
       ['rejects match "exact" without expected answers', one({ match: 'exact' }, DNS), 'checks[0].match', 'match "exact" needs expectedAnswers, got nothing', 'apex'],
@@ -669,7 +673,7 @@ describe('validateConfig', () => {
       checks: [
         { id: 'a', type: 'http', url: 'https://a.example/', interval: '5s', timeout: '1s', retries: 9 },
         { id: 'b', type: 'tcp', host: 'b.example', port: 0 },
-        { id: 'c', type: 'dns', name: 'c.example', recordType: 'AAA' },
+        { id: 'c', type: 'dns', domain: 'c.example', recordType: 'AAA' },
         { id: 'Bad', type: 'tls', host: 'd.example' },
       ],
     });
@@ -733,7 +737,7 @@ describe('validateConfig', () => {
           steps: [{ url: 'https://example.com/a', extract: { t: { json: '$.t' }, e: { header: 'etag' } } }, { name: 'b', url: 'https://example.com/{{t}}', headers: { x: '{{e}}' } }],
         },
         { id: 'tcp', type: 'tcp', host: '192.0.2.1', port: 25, send: 'HELO\\r\\n', expect: '/^250/' },
-        { id: 'dns', type: 'dns', name: 'example.com', recordType: 'MX', expectedAnswers: ['mx.example.com'], match: 'any', resolver: '[::1]:53' },
+        { id: 'dns', type: 'dns', domain: 'example.com', recordType: 'MX', expectedAnswers: ['mx.example.com'], match: 'any', resolver: '[::1]:53' },
         { id: 'tls', type: 'tls', host: 'example.com', port: 8443, minDaysRemaining: 7, requireTrustedChain: false },
       ],
       alerts: {
