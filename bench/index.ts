@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BENCH_DIR, cpuSnapshot, fmt, otherLoad, stopAll } from './lib.ts';
+import { BENCH_DIR, cpuSnapshot, fmt, otherLoad, sleep, stopAll } from './lib.ts';
 import type { BenchFigure, BenchSection } from './types.ts';
 
 const SECTIONS: ReadonlyArray<{ readonly name: string; readonly load: () => Promise<BenchSection> }> = [
@@ -42,7 +42,16 @@ const machine: Record<string, unknown> = { loadavgAtStart: loadavg() };
 const BUSY_WARNING = 0.1;
 
 console.log(`skyprobe bench: node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (loadavg()[0]! > 0.5 * cpus().length) console.log('warning: the machine is already busy; throughput and latency figures will be noisy');
+{
+  // loadavg lags by minutes; what other processes do in the second before we start says more.
+  const before = cpuSnapshot();
+  await sleep(1000);
+  const idle = otherLoad(before, cpuSnapshot());
+  if (idle) {
+    machine['otherShareBeforeStart'] = idle.share;
+    if (idle.share > BUSY_WARNING) console.log(`warning: other processes are using ${(idle.share * 100).toFixed(0)}% of the machine; throughput and latency figures will be noisy`);
+  }
+}
 for (const section of SECTIONS) {
   if (only && !only.includes(section.name)) continue;
   console.log(`\n== ${section.name} ==`);
@@ -89,7 +98,7 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
 const missed = figures.filter((f) => f.pass === false);
 const judged = figures.filter((f) => f.pass !== undefined);
-const shared = Object.entries(machine).filter(([k, v]) => k !== 'loadavgAtStart' && (v as { share: number }).share > BUSY_WARNING);
+const shared = Object.entries(machine).filter(([k, v]) => SECTIONS.some((s) => s.name === k) && (v as { share: number }).share > BUSY_WARNING);
 if (shared.length > 0) console.log(`\nnote: other processes used over ${BUSY_WARNING * 100}% of the machine during ${shared.map(([k]) => k).join(', ')}: rerun on a quiet machine before trusting pass/fail`);
 console.log(`\n${judged.length - missed.length} of ${judged.length} goals met${errors.length > 0 ? `; ${errors.length} section(s) failed: ${errors.map((e) => e.section).join(', ')}` : ''}`);
 

@@ -1,6 +1,7 @@
 /** Helpers shared by bench sections: child processes that are always cleaned up, ports, percentiles, printing. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -49,6 +50,7 @@ function installHandlers(): void {
   handlersInstalled = true;
   process.on('exit', () => {
     for (const c of live) killGroup(c.pid, 'SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
@@ -56,6 +58,22 @@ function installHandlers(): void {
       process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
     });
   }
+}
+
+const tempDirs = new Set<string>();
+
+/** A temp dir that is removed by `remove()`, or at the latest when this process exits. */
+export function makeTempDir(prefix: string): { readonly path: string; remove(): void } {
+  installHandlers();
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(path);
+  return {
+    path,
+    remove() {
+      rmSync(path, { recursive: true, force: true });
+      tempDirs.delete(path);
+    },
+  };
 }
 
 export function spawnChild(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): Child {
@@ -125,7 +143,7 @@ export function stdoutLines(child: Child): AsyncIterable<string> {
 /** Waits for the first stdout line matching `re`, or fails when the child exits or the time is up. */
 export async function waitForLine(child: Child, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
   const lines = stdoutLines(child)[Symbol.asyncIterator]();
-  const deadline = sleep(timeoutMs).then(() => 'timeout' as const);
+  const deadline = unrefSleep(timeoutMs).then(() => 'timeout' as const);
   for (;;) {
     const next = await Promise.race([lines.next(), deadline, child.exited.then(() => 'exit' as const)]);
     if (next === 'timeout') throw new Error(`${child.name}: no line matching ${re} within ${timeoutMs} ms\n${child.stderrTail()}`);
@@ -158,7 +176,9 @@ export async function runTsChild<T>(name: string, script: string, args: readonly
 
 // ---------------------------------------------------------------------------------------------
 
-export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms).unref());
+export const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+/** A sleep that does not keep the process alive (for deadlines raced against other work). */
+const unrefSleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms).unref());
 
 /** A loopback port that was free a moment ago (bind to 0, read, close). */
 export function freePort(): Promise<number> {

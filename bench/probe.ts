@@ -8,18 +8,22 @@
  *    seconds per 1,000 checks (this process; the server's CPU is reported separately), ok rate.
  * 3. Peer: prometheus-blackbox-exporter probing the same target, driven end to end by a
  *    load-generator child over keep-alive connections at the same concurrency levels; only
- *    responses with `probe_success 1` count. Ratio ours / exporter.
+ *    responses with `probe_success 1` count. Ratio ours / exporter, best level vs best level.
+ *    2 and 3 alternate level by level, so other load on the machine hits both sides.
  * 4. RSS: one 10,000-check batch (concurrency 256) in a child process; peak RSS (getrusage).
  * 5. TTFB accuracy: a child Node server delays D ms (50, 200) before writing headers and reports
  *    the delay it really applied in `x-delay-actual-us`; error = ttfbMs - that delay (and also
- *    ttfbMs - D).
+ *    ttfbMs - D). Beside it, the same error for a raw-socket client (the machine's floor) and,
+ *    for D=50, for one check at a time.
+ *
+ * BENCH_NGINX / BENCH_BLACKBOX_EXPORTER override where the binaries are; set to "none" to
+ * behave as if they were not installed.
  *
  * Bounded: phases size themselves from a warm-up, children have time limits, and the whole
  * section stays under 90 s. Every child is killed on exit, including on errors and Ctrl-C.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Check } from '../lambdas/core/check.ts';
@@ -35,6 +39,7 @@ import {
   groupCpuSeconds,
   httpText,
   log,
+  makeTempDir,
   percentile,
   runTsChild,
   spawnChild,
@@ -61,7 +66,13 @@ const TTFB_CONCURRENCY = 4;
 /** Samples per delay for the raw-socket floor (see measureFloor). */
 const FLOOR_CHECKS = 100;
 /** Time the TTFB phase needs: every delayed request, one after the other per concurrency slot, plus spawning. */
-const TTFB_NEEDED_MS = TTFB_DELAYS.reduce((s, d) => s + ((TTFB_CHECKS + FLOOR_CHECKS + 16) / TTFB_CONCURRENCY) * d, 0) + 3_000;
+/**
+ * Also at concurrency 1 for the shortest delay (information): at 4, the four checks run in lock-step
+ * against one server, so their responses land together and each waits for the others' JS to run.
+ */
+const TTFB_SERIAL_CHECKS = 100;
+const TTFB_NEEDED_MS =
+  TTFB_DELAYS.reduce((s, d) => s + ((TTFB_CHECKS + FLOOR_CHECKS + 16) / TTFB_CONCURRENCY) * d, 0) + (TTFB_SERIAL_CHECKS + 8) * TTFB_DELAYS[0] + 3_000;
 /** Time the RSS phase may take (it normally takes ~6 s). */
 const RSS_NEEDED_MS = 12_000;
 /** The section must end within 90 s; phases that would not fit are skipped with a note. */
@@ -81,8 +92,16 @@ export interface Target {
 // --------------------------------------------------------------------------------------------
 // Targets
 
+/** A peer binary: the env override ("none" = not installed), else the first candidate found. */
+function binary(envName: string, candidates: readonly string[]): string | null {
+  const override = process.env[envName];
+  if (override !== undefined && override !== '') return override === 'none' ? null : findExecutable([override]);
+  return findExecutable(candidates);
+}
+
 async function startNginx(bin: string): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'skyprobe-bench-nginx-'));
+  const tmp = makeTempDir('skyprobe-bench-nginx-');
+  const dir = tmp.path;
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
@@ -114,7 +133,7 @@ http {
   );
   const child = spawnChild('nginx', bin, ['-p', `${dir}/`, '-c', conf, '-e', `${dir}/error.log`]);
   const url = `http://127.0.0.1:${port}/`;
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const cleanup = () => tmp.remove();
   try {
     await waitUntil('nginx', async () => (await httpText(url)).body === 'ok', 5_000, child);
   } catch (err) {
@@ -132,7 +151,7 @@ export async function startNodeServer(mode: 'ok' | 'delay'): Promise<{ child: Ch
 }
 
 export async function startTarget(): Promise<Target> {
-  const nginx = findExecutable(['/usr/sbin/nginx', 'nginx']);
+  const nginx = binary('BENCH_NGINX', ['/usr/sbin/nginx', 'nginx']);
   if (nginx) {
     try {
       return await startNginx(nginx);
@@ -205,9 +224,9 @@ interface PeerRun {
 }
 
 async function startExporter(bin: string): Promise<{ child: Child; port: number; cleanup: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'skyprobe-bench-bbe-'));
-  const cleanup = () => rmSync(dir, { recursive: true, force: true });
-  const config = join(dir, 'blackbox.yml');
+  const tmp = makeTempDir('skyprobe-bench-bbe-');
+  const cleanup = () => tmp.remove();
+  const config = join(tmp.path, 'blackbox.yml');
   writeFileSync(config, ['modules:', '  http_2xx:', '    prober: http', '    timeout: 5s', '    http:', '      preferred_ip_protocol: ip4', ''].join('\n'));
   const port = await freePort();
   const child = spawnChild('blackbox-exporter', bin, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn']);
@@ -264,10 +283,10 @@ interface TtfbErrors {
   readonly notOk: number;
 }
 
-async function measureTtfb(port: number, delayMs: number, ctx: ProbeContext): Promise<TtfbErrors> {
+async function measureTtfb(port: number, delayMs: number, ctx: ProbeContext, concurrency = TTFB_CONCURRENCY, count = TTFB_CHECKS): Promise<TtfbErrors> {
   const check = httpCheck(`http://127.0.0.1:${port}/delay/${delayMs}`, { assertions: [{ type: 'header', name: 'x-delay-actual-us', exists: true }] });
-  await runBatch(Array<Check>(8).fill(check), ctx, { concurrency: TTFB_CONCURRENCY }); // warm-up
-  const results = await runBatch(Array<Check>(TTFB_CHECKS).fill(check), ctx, { concurrency: TTFB_CONCURRENCY });
+  await runBatch(Array<Check>(8).fill(check), ctx, { concurrency }); // warm-up
+  const results = await runBatch(Array<Check>(count).fill(check), ctx, { concurrency });
   const vsActual: number[] = [];
   const vsNominal: number[] = [];
   const signed: number[] = [];
@@ -367,7 +386,7 @@ export async function run(): Promise<BenchFigure[]> {
     log(`warm-up: 2,000 checks at ${fmt(warm.perSecond)}/s, then 2,000 at ${fmt(calib.perSecond)}/s; ${perLevel.toLocaleString('en-US')} checks per concurrency level`);
     const checks = Array<Check>(perLevel).fill(check);
 
-    const bbe = findExecutable(['/usr/bin/prometheus-blackbox-exporter', 'prometheus-blackbox-exporter', 'blackbox_exporter']);
+    const bbe = binary('BENCH_BLACKBOX_EXPORTER', ['/usr/bin/prometheus-blackbox-exporter', 'prometheus-blackbox-exporter', 'blackbox_exporter']);
     let peerSkipped: string | null = null;
     let exporter: Awaited<ReturnType<typeof startExporter>> | null = null;
     let probeUrl = '';
@@ -522,6 +541,13 @@ export async function run(): Promise<BenchFigure[]> {
       );
       add({ name: `ttfb |error| p50, raw-socket floor, D=${d}ms`, value: percentile(floor.vsActual, 50), unit: 'ms', note: 'machine + loopback, no engine' });
       add({ name: `ttfb |error| p95, raw-socket floor, D=${d}ms`, value: percentile(floor.vsActual, 95), unit: 'ms', note: 'machine + loopback, no engine' });
+      if (d === TTFB_DELAYS[0]) {
+        const serial = await measureTtfb(delay.port, d, ctx, 1, TTFB_SERIAL_CHECKS);
+        log(
+          `ttfb D=${d} ms, c=1: ${serial.samples} samples${serial.notOk ? `, ${serial.notOk} not ok` : ''}; |error| vs measured p50 ${fmt(percentile(serial.vsActual, 50), 3)} p95 ${fmt(percentile(serial.vsActual, 95), 3)} ms`,
+        );
+        add({ name: `ttfb |error| p95 vs server-measured delay, D=${d}ms, c=1`, value: percentile(serial.vsActual, 95), unit: 'ms', note: 'one check at a time' });
+      }
     }
   } finally {
     await delay.child.stop();

@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { HttpCheck, HttpStep } from '../core/check.ts';
 import type { ProbeError } from '../core/errors.ts';
@@ -40,6 +41,21 @@ function headerValue(headers: Response['headers'], name: string): string | undef
   return Array.isArray(v) ? v[0] : (v as string | undefined);
 }
 
+/**
+ * undici announces the moment it writes a request's headers on 'undici:client:sendHeaders'. Probes register
+ * their socket here to learn it: time to first byte runs from that write to the first response byte, not from
+ * our call into undici (which adds event-loop scheduling to the figure). Subscribed on first use, not at import.
+ */
+const headersSent = new WeakMap<object, () => void>();
+let sendHeadersHooked = false;
+function onHeadersSent(socket: Socket, callback: () => void): void {
+  if (!sendHeadersHooked) {
+    sendHeadersHooked = true;
+    subscribe('undici:client:sendHeaders', (message) => headersSent.get((message as { socket: object }).socket)?.());
+  }
+  headersSent.set(socket, callback);
+}
+
 /** One request and response over a fresh connection; the deadline bounds every phase. */
 async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, deadline: Deadline, progress: Progress, ex: Exchange): Promise<Response> {
   const https = req.url.protocol === 'https:';
@@ -78,6 +94,10 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
   try {
     progress.phase = 'request';
     mark = ctx.clock.monotonic();
+    let firstByteAt: number | null = null;
+    onHeadersSent(connected, () => (mark = ctx.clock.monotonic()));
+    // 'readable' fires as the first response bytes arrive, before undici parses them.
+    connected.prependOnceListener('readable', () => (firstByteAt = ctx.clock.monotonic()));
     const res = await client.request({
       path: `${req.url.pathname}${req.url.search}`,
       method: req.method as 'GET',
@@ -85,7 +105,7 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
       body: req.body ?? undefined,
       signal: deadline.signal,
     });
-    const headersAt = ctx.clock.monotonic();
+    const headersAt = firstByteAt ?? ctx.clock.monotonic();
     ex.timings.ttfbMs = (ex.timings.ttfbMs ?? 0) + (headersAt - mark);
     progress.phase = 'body';
     const body = await readCapped(res.body, res.headers, check.maxBodyBytes);

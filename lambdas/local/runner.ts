@@ -36,6 +36,9 @@ export interface RunnerOptions {
   readonly clock?: Clock;
   /** Watch the config file and apply edits. @default true */
   readonly watchConfig?: boolean;
+  /** Observes the schedule (benchmarks, diagnostics): start lag of every run, and skipped runs. @default none */
+  readonly onLag?: (checkId: string, lagMs: number) => void;
+  readonly onMissed?: (checkId: string) => void;
 }
 
 export interface RunnerStats {
@@ -109,7 +112,15 @@ export class LocalRunner {
         drain: async (ms) => this.webhooks?.drain(ms),
       });
       this.monitor = new CheckMonitor({ store: this.store, notifier: this.notifier, clock: this.clock, location: this.options.location, log: this.options.log });
-      this.scheduler = new Scheduler({ clock: this.clock, maxConcurrent: 128 });
+      this.scheduler = new Scheduler({
+        clock: this.clock,
+        maxConcurrent: 128,
+        onLag: this.options.onLag,
+        onMissed: (id, dueAt) => {
+          this.options.log(`${id}: run due at ${new Date(dueAt).toISOString()} skipped, the previous run is still going`);
+          this.options.onMissed?.(id);
+        },
+      });
 
       this.dashboard = createDashboardServer(
         {
