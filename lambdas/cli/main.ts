@@ -2,6 +2,7 @@ import { ConfigError, formatConfigIssue, UsageError } from '../core/errors.ts';
 import { checkCommand, CHECK_HELP } from './commands/check.ts';
 import { testCommand } from './commands/test.ts';
 import { runCommand } from './commands/run.ts';
+import { costCommand } from './commands/cost.ts';
 import { validateCommand } from './commands/validate.ts';
 import { writeLine, type Io } from './io.ts';
 
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   check: { run: checkCommand, summary: 'probe one URL, host:port or name now and show its timings' },
   test: { run: testCommand, summary: 'run every configured check once (CI smoke test)' },
   validate: { run: validateCommand, summary: 'check the monitors config and list every problem' },
+  cost: { run: costCommand, summary: 'estimate the monthly AWS bill and compare it with Synthetics canaries' },
 };
 
 export const MAIN_HELP = `skyprobe ${VERSION} — synthetic monitoring, in AWS or on this machine

@@ -56,6 +56,16 @@ function onHeadersSent(socket: Socket, callback: () => void): void {
   headersSent.set(socket, callback);
 }
 
+/**
+ * The reason handed to `client.destroy()` when a probe is done with its connection. Without one, undici builds
+ * a new error (and its stack) for every check: a fifth of the engine's CPU in profiles.
+ */
+let doneWithConnection: Error | undefined;
+function connectionDone(): Error {
+  doneWithConnection ??= Object.assign(new Error('probe finished with the connection'), { code: 'SKYPROBE_DONE' });
+  return doneWithConnection;
+}
+
 /** One request and response over a fresh connection; the deadline bounds every phase. */
 async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, deadline: Deadline, progress: Progress, ex: Exchange): Promise<Response> {
   const https = req.url.protocol === 'https:';
@@ -112,7 +122,7 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
     ex.timings.downloadMs = (ex.timings.downloadMs ?? 0) + (ctx.clock.monotonic() - headersAt);
     return { status: res.statusCode, headers: res.headers as Response['headers'], body };
   } finally {
-    client.destroy().catch(() => undefined);
+    client.destroy(connectionDone()).catch(() => undefined);
   }
 }
 

@@ -71,7 +71,7 @@ describe('skyprobe check', () => {
     [['check', 'http://x/', '--timeout', 'soon'], 'skyprobe check: --timeout must be a whole number of milliseconds from 1 to 60000, got "soon"'],
     [['check', 'ftp://x'], 'skyprobe check: cannot tell what to probe in "ftp://x": give a URL (https://...), host:port, or --type'],
     [['check', 'x:1', '--type', 'smtp'], 'skyprobe check: --type must be one of http, tcp, dns, tls, got "smtp"'],
-    [['frobnicate'], 'skyprobe: unknown command "frobnicate" (commands: run, check, test, validate)'],
+    [['frobnicate'], 'skyprobe: unknown command "frobnicate" (commands: run, check, test, validate, cost)'],
   ] as const) {
     it(`rejects ${args.join(' ')} with one line and exit 2`, async () => {
       const run = await runSkyprobe(args);

@@ -1,0 +1,777 @@
+import type { Check, Config } from './check.ts';
+import { INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
+import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
+
+/**
+ * What a config costs a month in AWS, line by line, beside what CloudWatch
+ * Synthetics canaries running the same checks as often would cost.
+ *
+ * Pure: a function of the normalized config, a price table and the documented
+ * assumptions below. The deployment it prices: in every probe region,
+ * `shardsNeeded` schedules fire once a minute (EventBridge Scheduler) and each
+ * invokes the probe function (arm64, 512 MB), which runs its shard's due checks
+ * INVOCATION_CONCURRENCY at a time and loops inside the minute for sub-minute
+ * intervals; each result writes a raw item, a latest item and an hourly rollup
+ * update to a DynamoDB global table (replicas in every probe region and the home
+ * region); metrics go to the home region with PutMetricData; the alarms are the
+ * quorum rule (metric math over one `Failed` metric per region) plus latency,
+ * TLS and self-monitoring alarms.
+ */
+
+export const MONTH_HOURS = 730;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const DAY_HOURS = 24;
+const MONTH_MINUTES = MONTH_HOURS * 60;
+const MONTH_MS = MONTH_HOURS * HOUR_MS;
+const KB = 1024;
+/** AWS bills GB as 2^30 bytes. */
+const GB = 1024 ** 3;
+
+/** Every assumption the estimate rests on, in one place; each is printed with the estimate. */
+export const COST_ASSUMPTIONS = {
+  lambdaMemoryMb: 512,
+  /** Expected (not worst-case) time of one run: a passing target, no retries. */
+  runMs: { httpStep: 300, tcp: 100, dns: 100, tls: 400 },
+  /** Per invocation besides the runs: config, the DynamoDB batch write and the PutMetricData flush. */
+  invocationOverheadMs: 100,
+  coldStartsPerShardHour: 1,
+  /** Node.js 20 with the bundled AWS SDK clients, at 512 MB. */
+  initMs: 600,
+  /** Raw result item (the ProbeResult JSON plus key and index attributes), measured on `skyprobe test` results and rounded up. */
+  rawItemBytes: { http: 850, httpScenarioBase: 300, httpScenarioPerStep: 850, tcp: 550, dns: 700, tls: 1_400 },
+  /** The latest-state item is the raw item plus startedAt and recordedAt. */
+  latestExtraBytes: 30,
+  /** Hourly rollup: keys, counters, histogram buckets, phase sums… */
+  rollupBaseBytes: 250,
+  /** …plus one 24-character run id per run in its `runIds` set (how duplicate results are counted once). */
+  rollupBytesPerRun: 24,
+  /** DynamoDB storage overhead per item: 100 bytes, 48 more in a global table. */
+  itemOverheadBytes: 100,
+  globalTableOverheadBytes: 48,
+  rawRetentionDays: 14,
+  rollupRetentionDays: 400,
+  /** Lambda START/END/REPORT lines plus one summary line per invocation. */
+  logBytesPerInvocation: 1_024,
+  /** Incidents opened and closed per check a month (4 incidents), each published once to SNS. */
+  notificationsPerCheckMonth: 8,
+  emailSubscribers: 1,
+  /** Home-region dashboards: one overview, plus one per check. */
+  overviewDashboards: 1,
+  dashboardsPerCheck: 1,
+  /** Metrics with the Location dimension only, per probe region: LocationAlive and SkippedRuns. */
+  metricsPerRegion: 2,
+  /** Per probe region: "location silent" (LocationAlive) and probe errors (metric math over Lambda Errors and Throttles). */
+  selfMonitoringAlarmMetricsPerRegion: 3,
+  /** The goal from the issue: at most 1/50 of the canary price per check and region. */
+  goalRatio: 1 / 50,
+} as const;
+
+export type CostService =
+  | 'Lambda'
+  | 'EventBridge Scheduler'
+  | 'DynamoDB'
+  | 'Data transfer'
+  | 'CloudWatch'
+  | 'CloudWatch Logs'
+  | 'SNS'
+  | 'Route 53';
+
+export const COST_SERVICES: readonly CostService[] = [
+  'Lambda',
+  'EventBridge Scheduler',
+  'DynamoDB',
+  'Data transfer',
+  'CloudWatch',
+  'CloudWatch Logs',
+  'SNS',
+  'Route 53',
+];
+
+export interface CostLineItem {
+  /** Stable key, e.g. `lambda.requests`. */
+  readonly id: string;
+  readonly service: CostService;
+  readonly item: string;
+  /** In `unit`s, e.g. 0.0438 of "1M requests". */
+  readonly quantity: number;
+  readonly unit: string;
+  /** USD per `unit` (a blended price for tiered items). */
+  readonly unitPrice: number;
+  readonly monthlyUsd: number;
+  readonly assumption: string;
+}
+
+export interface CheckRegionCost {
+  readonly checkId: string;
+  readonly region: string;
+  readonly runsPerMonth: number;
+  /** Costs this check causes in this region: writes, storage, metrics, alarms, notifications. */
+  readonly directUsd: number;
+  /** Its even share of what its shard, its region and the whole deployment pay together (Lambda, schedules, dashboards…). */
+  readonly sharedUsd: number;
+  readonly monthlyUsd: number;
+  readonly canaryRunsPerMonth: number;
+  readonly canaryMonthlyUsd: number;
+  /** monthlyUsd / canaryMonthlyUsd. */
+  readonly ratio: number;
+  readonly goalMet: boolean;
+}
+
+export interface CanaryComparison {
+  readonly pricePerRunUsd: number;
+  readonly runsPerMonth: number;
+  readonly canaryMonthlyUsd: number;
+  readonly skyprobeMonthlyUsd: number;
+  /** skyprobe / canaries, over every check and region. */
+  readonly ratio: number;
+  readonly goalRatio: number;
+  /** The whole deployment costs at most goalRatio of the canaries. */
+  readonly goalMet: boolean;
+  readonly checkRegions: number;
+  readonly skyprobePerCheckRegionUsd: number;
+  readonly canaryPerCheckRegionUsd: number;
+  /** Check-regions whose own share meets the goal. */
+  readonly checkRegionsMeetingGoal: number;
+}
+
+export interface ProbeRegionProfile {
+  readonly region: string;
+  readonly checks: number;
+  readonly shards: number;
+  readonly invocationsPerMonth: number;
+  /** Billed duration of an average invocation (runs, sub-minute loops, overhead). */
+  readonly averageInvocationMs: number;
+}
+
+export interface CostEstimate {
+  readonly project: string;
+  readonly monthHours: number;
+  readonly prices: { readonly takenOn: string; readonly region: string; readonly currency: string; readonly sources: readonly string[] };
+  readonly lineItems: readonly CostLineItem[];
+  readonly totals: { readonly monthlyUsd: number; readonly byService: Readonly<Record<CostService, number>> };
+  readonly perCheckRegion: readonly CheckRegionCost[];
+  readonly canary: CanaryComparison;
+  readonly deployment: {
+    /** Replicas of the global table: every probe region and the home region. */
+    readonly replicaRegions: readonly string[];
+    readonly probeRegions: readonly ProbeRegionProfile[];
+    readonly route53HealthChecks: readonly Route53HealthCheck[];
+  };
+  readonly assumptions: readonly string[];
+}
+
+export interface CostOptions {
+  /**
+   * Failover entries as written in the raw config, read defensively.
+   * @default the config's own `failover` field when it has one, else none
+   */
+  readonly failover?: unknown;
+  /** @default one overview dashboard plus one per check (COST_ASSUMPTIONS) */
+  readonly dashboards?: number;
+}
+
+export type HealthCheckFeature = 'https' | 'stringMatching' | 'fastInterval' | 'latencyMeasurement';
+
+export interface Route53HealthCheck {
+  readonly name: string;
+  /** Billed at the AWS-endpoint price: an AWS endpoint, a CloudWatch-alarm or a calculated health check. */
+  readonly awsEndpoint: boolean;
+  readonly features: readonly HealthCheckFeature[];
+}
+
+// ---- the run model ----
+
+/** Expected duration of one run of the check. */
+export function expectedRunMs(check: Check): number {
+  const a = COST_ASSUMPTIONS.runMs;
+  switch (check.type) {
+    case 'http':
+      return a.httpStep * Math.max(1, check.steps.length);
+    case 'tcp':
+      return a.tcp;
+    case 'dns':
+      return a.dns;
+    case 'tls':
+      return a.tls;
+  }
+}
+
+/** Runs in a month in one region: a sub-minute loop restarts every minute, so it runs ceil(60 s / interval) times a minute. */
+export function runsPerMonth(check: Pick<Check, 'intervalMs'>): number {
+  return check.intervalMs < MINUTE_MS ? MONTH_MINUTES * Math.ceil(MINUTE_MS / check.intervalMs) : MONTH_MS / check.intervalMs;
+}
+
+function rawItemBytes(check: Check): number {
+  const a = COST_ASSUMPTIONS.rawItemBytes;
+  switch (check.type) {
+    case 'http':
+      return check.steps.length > 1 ? a.httpScenarioBase + a.httpScenarioPerStep * check.steps.length : a.http;
+    case 'tcp':
+      return a.tcp;
+    case 'dns':
+      return a.dns;
+    case 'tls':
+      return a.tls;
+  }
+}
+
+/** Metrics one result puts: Failed and DurationMs, and TlsDaysRemaining for TLS checks. */
+function datumsPerRun(check: Check): number {
+  return check.type === 'tls' ? 3 : 2;
+}
+
+const writeUnits = (bytes: number): number => Math.ceil(bytes / KB);
+
+/**
+ * Average WRUs of one rollup update. An update is billed on the larger of the
+ * item before and after it, and the item grows by one run id per run, so the
+ * k-th run of an hour writes ceil((base + perRun × k) / 1 KB).
+ */
+function rollupWriteUnitsPerRun(runsPerHour: number): number {
+  const n = Math.max(1, Math.round(runsPerHour));
+  let sum = 0;
+  for (let k = 1; k <= n; k++) sum += writeUnits(COST_ASSUMPTIONS.rollupBaseBytes + COST_ASSUMPTIONS.rollupBytesPerRun * k);
+  return sum / n;
+}
+
+interface ShardProfile {
+  readonly averageInvocationMs: number;
+  readonly averagePutMetricDataRequests: number;
+}
+
+/**
+ * The average invocation of one shard. Each minute: the runs due at its start
+ * share INVOCATION_CONCURRENCY slots (longest first; the invocation lasts as
+ * long as its longest chain), the later runs of a sub-minute loop start on time
+ * at k × interval, and the overhead comes on top. Minutes are enumerated over
+ * the cycle after which the pattern of due checks repeats (at most a month).
+ */
+function shardProfile(checks: readonly Check[]): ShardProfile {
+  let cycle = 1;
+  for (const c of checks) {
+    if (c.intervalMs <= MINUTE_MS) continue;
+    const interval = Math.round(c.intervalMs);
+    cycle = Math.min(MONTH_MINUTES, lcm(cycle, interval / gcd(interval, MINUTE_MS)));
+  }
+  let durationSum = 0;
+  let putSum = 0;
+  for (let m = 0; m < cycle; m++) {
+    const startingNow: number[] = [];
+    let laterEndMs = 0;
+    let datums = COST_ASSUMPTIONS.metricsPerRegion; // LocationAlive, SkippedRuns
+    for (const c of checks) {
+      const runMs = expectedRunMs(c);
+      if (c.intervalMs <= MINUTE_MS) {
+        const runs = Math.ceil(MINUTE_MS / c.intervalMs);
+        startingNow.push(runMs);
+        for (let k = 1; k < runs; k++) laterEndMs = Math.max(laterEndMs, k * c.intervalMs + runMs);
+        datums += runs * datumsPerRun(c);
+      } else if (isDueInMinute(c.intervalMs, m)) {
+        startingNow.push(runMs);
+        datums += datumsPerRun(c);
+      }
+    }
+    durationSum += Math.max(longestChainMs(startingNow, INVOCATION_CONCURRENCY), laterEndMs) + COST_ASSUMPTIONS.invocationOverheadMs;
+    putSum += Math.ceil(datums / 1000);
+  }
+  return { averageInvocationMs: durationSum / cycle, averagePutMetricDataRequests: putSum / cycle };
+}
+
+/** A run falls due in minute m when some k × interval lies inside it. */
+function isDueInMinute(intervalMs: number, minute: number): boolean {
+  const start = minute * MINUTE_MS;
+  return Math.ceil(start / intervalMs) * intervalMs < start + MINUTE_MS;
+}
+
+/** Makespan of runs started together on `slots` parallel slots, longest first. */
+function longestChainMs(durations: readonly number[], slots: number): number {
+  if (durations.length === 0) return 0;
+  if (durations.length <= slots) return Math.max(...durations);
+  const loads = new Array<number>(slots).fill(0);
+  for (const d of [...durations].sort((a, b) => b - a)) {
+    let least = 0;
+    for (let i = 1; i < slots; i++) if ((loads[i] as number) < (loads[least] as number)) least = i;
+    loads[least] = (loads[least] as number) + d;
+  }
+  return Math.max(...loads);
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}
+
+// ---- Route 53 ----
+
+const ENDPOINT_FIELDS = ['url', 'host', 'hostname', 'fqdn', 'domain', 'ipAddress', 'ip', 'endpoint', 'target'];
+const ENTRY_FIELDS = ['healthCheck', 'healthChecks', 'type', 'name', 'id', 'record', 'primary', 'secondary', ...ENDPOINT_FIELDS];
+
+/**
+ * Route 53 health checks implied by `failover` entries of a raw config, read
+ * defensively: an array of entries or an object of them by name; an entry's
+ * `healthChecks` (array), its `healthCheck` (object), or the entry itself
+ * describes a health check. One without an endpoint (url, host, ip…) or typed
+ * as a CloudWatch-metric or calculated check is billed at the AWS-endpoint
+ * price; an endpoint is non-AWS unless `awsEndpoint: true`. Anything else is ignored.
+ */
+export function route53HealthChecksFrom(failover: unknown): Route53HealthCheck[] {
+  if (!isRecord(failover) && !Array.isArray(failover)) return [];
+  const entries: unknown[] = Array.isArray(failover)
+    ? failover
+    : ENTRY_FIELDS.some((f) => f in failover)
+      ? [failover]
+      : Object.entries(failover).map(([name, v]) => (isRecord(v) && v['name'] === undefined ? { name, ...v } : v));
+  const checks: Route53HealthCheck[] = [];
+  entries.forEach((entry, index) => {
+    if (!isRecord(entry) || entry['healthCheck'] === false) return;
+    const entryName = typeof entry['name'] === 'string' ? entry['name'] : typeof entry['id'] === 'string' ? entry['id'] : `failover[${index}]`;
+    const list = entry['healthChecks'];
+    const specs: unknown[] = Array.isArray(list) ? list : isRecord(entry['healthCheck']) ? [entry['healthCheck']] : [entry];
+    specs.forEach((spec, i) => {
+      if (!isRecord(spec)) return;
+      const name = typeof spec['name'] === 'string' ? spec['name'] : specs.length > 1 ? `${entryName}[${i}]` : entryName;
+      checks.push(classifyHealthCheck(name, spec));
+    });
+  });
+  return checks;
+}
+
+function classifyHealthCheck(name: string, spec: Readonly<Record<string, unknown>>): Route53HealthCheck {
+  const type = String(spec['type'] ?? spec['kind'] ?? '').toLowerCase();
+  const hasEndpoint = ENDPOINT_FIELDS.some((f) => spec[f] !== undefined);
+  if (!hasEndpoint || /cloudwatch|metric|alarm|calculated/.test(type)) return { name, awsEndpoint: true, features: [] };
+  const url = typeof spec['url'] === 'string' ? spec['url'].toLowerCase() : '';
+  const features: HealthCheckFeature[] = [];
+  if (type.startsWith('https') || spec['https'] === true || String(spec['protocol'] ?? '').toLowerCase() === 'https' || url.startsWith('https:')) {
+    features.push('https');
+  }
+  const search = spec['searchString'] ?? spec['stringMatch'] ?? spec['search'];
+  if (type.includes('str_match') || (typeof search === 'string' && search !== '')) features.push('stringMatching');
+  const interval = spec['requestInterval'] ?? spec['requestIntervalSeconds'] ?? spec['interval'];
+  if (spec['fastInterval'] === true || interval === 10 || interval === '10s' || spec['requestIntervalMs'] === 10_000) features.push('fastInterval');
+  if (spec['measureLatency'] === true || spec['latencyMeasurement'] === true) features.push('latencyMeasurement');
+  return { name, awsEndpoint: spec['awsEndpoint'] === true || spec['endpointInAws'] === true, features };
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group === undefined) groups.set(k, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---- the estimate ----
+
+/** Cost of `count` units at `price` (which is per `price.per` units). */
+function costOf(count: number, price: PriceEntry): number {
+  return (count / price.per) * price.usd;
+}
+
+function unitLabel(price: PriceEntry): string {
+  if (price.per === 1) return price.unit;
+  const n = price.per >= 1_000_000 ? `${price.per / 1_000_000}M` : price.per >= 1_000 ? `${price.per / 1_000}K` : String(price.per);
+  return `${n} ${price.unit}`;
+}
+
+/** Custom metrics priced through the tiers. */
+function tieredMetricsUsd(count: number, prices: PriceTable): number {
+  let left = count;
+  let tierStart = 0;
+  let usd = 0;
+  for (const tier of prices.cloudwatch.customMetrics.tiers) {
+    const size = tier.upToMetrics === null ? left : Math.max(0, tier.upToMetrics - tierStart);
+    const take = Math.min(left, size);
+    usd += take * tier.usdPerMetricMonth;
+    left -= take;
+    if (tier.upToMetrics !== null) tierStart = tier.upToMetrics;
+    if (left <= 0) break;
+  }
+  return usd;
+}
+
+interface PairAccount {
+  readonly check: Check;
+  readonly region: string;
+  readonly runs: number;
+  direct: number;
+  shared: number;
+}
+
+/**
+ * The monthly estimate for `config` at `prices`. Line items carry their
+ * quantity, unit price and the assumption behind them; every line is also
+ * spread over check-regions (direct costs where they arise, shared costs
+ * evenly over the check-regions that share them), so the per-check-region
+ * costs add up to the total.
+ */
+export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES, options: CostOptions = {}): CostEstimate {
+  const a = COST_ASSUMPTIONS;
+  const memoryGb = a.lambdaMemoryMb / 1024;
+  const probeRegions = [...new Set(config.checks.flatMap((c) => c.regions))].sort();
+  const replicaRegions = [...new Set([...probeRegions, config.homeRegion])].sort();
+  const replicas = replicaRegions.length;
+  const globalTable = replicas > 1;
+  const overheadBytes = a.itemOverheadBytes + (globalTable ? a.globalTableOverheadBytes : 0);
+
+  const pairs: PairAccount[] = config.checks.flatMap((check) =>
+    check.regions.map((region) => ({ check, region, runs: runsPerMonth(check), direct: 0, shared: 0 })),
+  );
+  const pairsByRegion = groupBy(pairs, (p) => p.region);
+  const pairsByCheck = groupBy(pairs, (p) => p.check);
+  const pairsInRegion = (region: string) => pairsByRegion.get(region) ?? [];
+  const spread = (over: readonly PairAccount[], usd: number, kind: 'direct' | 'shared') => {
+    if (over.length === 0 || usd === 0) return;
+    for (const p of over) p[kind] += usd / over.length;
+  };
+
+  // ---- Lambda, Scheduler, PutMetricData and logs: per region and shard ----
+  let invocations = 0;
+  let invokeGbSeconds = 0;
+  let initGbSeconds = 0;
+  let putRequests = 0;
+  const regionProfiles: ProbeRegionProfile[] = [];
+  const shardCosts: { over: PairAccount[]; invocations: number; invokeGbS: number; initGbS: number; puts: number }[] = [];
+  for (const region of probeRegions) {
+    const checks = config.checks.filter((c) => c.regions.includes(region));
+    const shards = shardsNeeded(checks);
+    let durationSum = 0;
+    for (let shard = 0; shard < shards; shard++) {
+      const inShard = checks.filter((c) => shardOf(c.id, shards) === shard);
+      const profile = shardProfile(inShard);
+      durationSum += profile.averageInvocationMs;
+      const shardChecks = new Set<Check>(inShard);
+      const over = pairsInRegion(region).filter((p) => shardChecks.has(p.check));
+      shardCosts.push({
+        over: over.length > 0 ? over : pairsInRegion(region),
+        invocations: MONTH_MINUTES,
+        invokeGbS: MONTH_MINUTES * (profile.averageInvocationMs / 1000) * memoryGb,
+        initGbS: MONTH_HOURS * a.coldStartsPerShardHour * (a.initMs / 1000) * memoryGb,
+        puts: MONTH_MINUTES * profile.averagePutMetricDataRequests,
+      });
+    }
+    regionProfiles.push({
+      region,
+      checks: checks.length,
+      shards,
+      invocationsPerMonth: shards * MONTH_MINUTES,
+      averageInvocationMs: durationSum / shards,
+    });
+  }
+  for (const s of shardCosts) {
+    invocations += s.invocations;
+    invokeGbSeconds += s.invokeGbS;
+    initGbSeconds += s.initGbS;
+    putRequests += s.puts;
+    const logGb = (s.invocations * a.logBytesPerInvocation) / GB;
+    spread(
+      s.over,
+      costOf(s.invocations, prices.lambda.requests) +
+        costOf(s.invokeGbS + s.initGbS, prices.lambda.arm64Duration) +
+        costOf(s.invocations, prices.scheduler.invocations) +
+        costOf(s.puts, prices.cloudwatch.putMetricDataRequests) +
+        costOf(logGb, prices.cloudwatch.logsIngestion),
+      'shared',
+    );
+  }
+  const logGb = (invocations * a.logBytesPerInvocation) / GB;
+
+  // ---- DynamoDB and replication transfer: per check-region ----
+  const writePrice = globalTable ? prices.dynamodb.replicatedWriteRequestUnits : prices.dynamodb.writeRequestUnits;
+  let resultWriteUnits = 0;
+  let ttlDeleteUnits = 0;
+  let storageBytes = 0;
+  let replicatedBytes = 0;
+  for (const p of pairs) {
+    const rawBytes = rawItemBytes(p.check);
+    const latestBytes = rawBytes + a.latestExtraBytes;
+    const runsPerHour = p.runs / MONTH_HOURS;
+    const rollupFinalBytes = a.rollupBaseBytes + a.rollupBytesPerRun * runsPerHour;
+    const rollupAverageBytes = a.rollupBaseBytes + (a.rollupBytesPerRun * (runsPerHour + 1)) / 2;
+    const writes = p.runs * (writeUnits(rawBytes) + writeUnits(latestBytes) + rollupWriteUnitsPerRun(runsPerHour)) * replicas;
+    // Steady state: as many raw items (and hourly rollups) expire a month as are written.
+    const deletes = (replicas - 1) * (p.runs * writeUnits(rawBytes) + MONTH_HOURS * writeUnits(rollupFinalBytes));
+    const rawStored = (p.runs / MONTH_HOURS) * DAY_HOURS * a.rawRetentionDays;
+    const rollupsStored = DAY_HOURS * a.rollupRetentionDays;
+    const stored =
+      replicas * (rawStored * (rawBytes + overheadBytes) + (latestBytes + overheadBytes) + rollupsStored * (rollupFinalBytes + overheadBytes));
+    const replicated = (replicas - 1) * p.runs * (rawBytes + latestBytes + rollupAverageBytes);
+    resultWriteUnits += writes;
+    ttlDeleteUnits += deletes;
+    storageBytes += stored;
+    replicatedBytes += replicated;
+    p.direct +=
+      costOf(writes + deletes, writePrice) + costOf(stored / GB, prices.dynamodb.storage) + costOf(replicated / GB, prices.dataTransfer.interRegion);
+  }
+
+  // ---- CloudWatch metrics and alarms ----
+  const pairMetrics = (p: PairAccount) => datumsPerRun(p.check);
+  const metricCount = pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + probeRegions.length * a.metricsPerRegion;
+  const metricsUsd = tieredMetricsUsd(metricCount, prices);
+  const blendedMetricUsd = metricCount > 0 ? metricsUsd / metricCount : prices.cloudwatch.customMetrics.tiers[0]?.usdPerMetricMonth ?? 0;
+  // Quorum (Failed) and latency (DurationMs) alarms read one metric per region; TLS expiry too.
+  const pairAlarmMetrics = (p: PairAccount) => 2 + (p.check.type === 'tls' ? 1 : 0);
+  const selfAlarmMetrics = probeRegions.length * a.selfMonitoringAlarmMetricsPerRegion;
+  const alarmMetricCount = pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + selfAlarmMetrics;
+  const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
+  for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairAlarmMetrics(p), alarmPrice);
+  for (const region of probeRegions) {
+    spread(pairsInRegion(region), a.metricsPerRegion * blendedMetricUsd + costOf(a.selfMonitoringAlarmMetricsPerRegion, alarmPrice), 'shared');
+  }
+  const dashboards = options.dashboards ?? a.overviewDashboards + a.dashboardsPerCheck * config.checks.length;
+  const billedDashboards = Math.max(0, dashboards - prices.cloudwatch.dashboards.freeDashboards);
+  const dashboardsUsd = costOf(billedDashboards, prices.cloudwatch.dashboards);
+
+  // ---- SNS ----
+  const publishes = config.checks.length * a.notificationsPerCheckMonth;
+  const emails = publishes * a.emailSubscribers;
+  for (const check of config.checks) {
+    const n = a.notificationsPerCheckMonth;
+    spread(
+      pairsByCheck.get(check) ?? [],
+      costOf(n, prices.sns.publishes) + costOf(n * a.emailSubscribers, prices.sns.emailDeliveries),
+      'direct',
+    );
+  }
+
+  // ---- Route 53 ----
+  const failover = options.failover !== undefined ? options.failover : (config as unknown as Readonly<Record<string, unknown>>)['failover'];
+  const healthChecks = route53HealthChecksFrom(failover);
+  const r53 = prices.route53;
+  const healthCheckUsd = (h: Route53HealthCheck) =>
+    costOf(1, h.awsEndpoint ? r53.healthCheckAwsEndpoint : r53.healthCheckNonAwsEndpoint) +
+    costOf(h.features.length, h.awsEndpoint ? r53.optionalFeatureAwsEndpoint : r53.optionalFeatureNonAwsEndpoint);
+  const route53Usd = healthChecks.reduce((sum, h) => sum + healthCheckUsd(h), 0);
+  spread(pairs, dashboardsUsd + route53Usd, 'shared');
+
+  // ---- line items ----
+  const n = (value: number) => formatCount(value);
+  const line = (id: string, service: CostService, item: string, count: number, price: PriceEntry, assumption: string): CostLineItem => ({
+    id,
+    service,
+    item,
+    quantity: count / price.per,
+    unit: unitLabel(price),
+    unitPrice: price.usd,
+    monthlyUsd: costOf(count, price),
+    assumption,
+  });
+  const lambdaDuration = prices.lambda.arm64Duration;
+  const averageInvocationMs = invocations > 0 ? (invokeGbSeconds / memoryGb / invocations) * 1000 : 0;
+  const shardCount = shardCosts.length;
+  const metricTiers = prices.cloudwatch.customMetrics.tiers.map((t) => `$${t.usdPerMetricMonth.toFixed(2)}${t.upToMetrics === null ? ' beyond' : ` to ${n(t.upToMetrics)}`}`).join(', ');
+  const healthCheckSummary =
+    healthChecks.length === 0
+      ? 'no failover entries in the config: no health checks'
+      : `${healthChecks.filter((h) => h.awsEndpoint).length} at the AWS-endpoint price, ${healthChecks.filter((h) => !h.awsEndpoint).length} non-AWS; ` +
+        `${healthChecks.reduce((s, h) => s + h.features.length, 0)} optional features (HTTPS, string matching, fast interval, latency)`;
+  const lineItems: CostLineItem[] = [
+    line(
+      'lambda.requests',
+      'Lambda',
+      'probe invocations',
+      invocations,
+      prices.lambda.requests,
+      `one invocation a minute per shard: ${shardCount} shard${shardCount === 1 ? '' : 's'} in ${probeRegions.length} region${probeRegions.length === 1 ? '' : 's'}`,
+    ),
+    line(
+      'lambda.duration',
+      'Lambda',
+      'invocation duration (arm64, 512 MB)',
+      invokeGbSeconds,
+      lambdaDuration,
+      `average invocation ${n(averageInvocationMs)} ms: runs of ~${a.runMs.httpStep} ms per HTTP step, ${a.runMs.tcp} ms TCP/DNS, ${a.runMs.tls} ms TLS, ` +
+        `${INVOCATION_CONCURRENCY} at once (the longest chain counts), sub-minute loops waiting inside the minute, +${a.invocationOverheadMs} ms overhead`,
+    ),
+    line(
+      'lambda.init',
+      'Lambda',
+      'cold starts (INIT billed)',
+      initGbSeconds,
+      lambdaDuration,
+      `${a.coldStartsPerShardHour} cold start per shard an hour, ${a.initMs} ms each`,
+    ),
+    line('scheduler.invocations', 'EventBridge Scheduler', 'schedule invocations', invocations, prices.scheduler.invocations, 'one per shard a minute; free tier ignored'),
+    line(
+      'dynamodb.writes',
+      'DynamoDB',
+      globalTable ? `result writes × ${replicas} replicas` : 'result writes',
+      resultWriteUnits,
+      writePrice,
+      `per result: raw ~${a.rawItemBytes.http} B (HTTP; scenario ${a.rawItemBytes.httpScenarioBase} + ${a.rawItemBytes.httpScenarioPerStep} B/step, ` +
+        `TCP ${a.rawItemBytes.tcp}, DNS ${a.rawItemBytes.dns}, TLS ${a.rawItemBytes.tls}) + latest (+${a.latestExtraBytes} B) puts, ` +
+        `1 WRU per KB; rollup update billed on its size, ${a.rollupBaseBytes} B + ${a.rollupBytesPerRun} B per run so far in the hour` +
+        (globalTable ? `; every write billed in each of ${replicas} replicas (${replicaRegions.join(', ')})` : ''),
+    ),
+    line(
+      'dynamodb.ttlDeletes',
+      'DynamoDB',
+      'TTL deletes replicated',
+      ttlDeleteUnits,
+      writePrice,
+      globalTable
+        ? `raw results after ${a.rawRetentionDays} d, rollups after ${a.rollupRetentionDays} d: free where TTL deletes, replicated writes in the ${replicas - 1} other replicas`
+        : 'single-region table: TTL deletes are free',
+    ),
+    line(
+      'dynamodb.storage',
+      'DynamoDB',
+      globalTable ? `storage × ${replicas} replicas` : 'storage',
+      storageBytes / GB,
+      prices.dynamodb.storage,
+      `raw results kept ${a.rawRetentionDays} d, hourly rollups ${a.rollupRetentionDays} d, one latest item per check-region; ` +
+        `+${overheadBytes} B overhead per item; GB = 2^30 bytes`,
+    ),
+    line(
+      'dataTransfer.replication',
+      'Data transfer',
+      'global table replication',
+      replicatedBytes / GB,
+      prices.dataTransfer.interRegion,
+      globalTable ? `each result's items copied to ${replicas - 1} other regions, at the us-east-1 inter-region rate` : 'single-region table: no replication',
+    ),
+    {
+      id: 'cloudwatch.metrics',
+      service: 'CloudWatch',
+      item: 'custom metrics',
+      quantity: metricCount,
+      unit: 'metric-months',
+      unitPrice: blendedMetricUsd,
+      monthlyUsd: metricsUsd,
+      assumption:
+        `Failed + DurationMs per check and region, TlsDaysRemaining per TLS check and region, LocationAlive + SkippedRuns per region; ` +
+        `tiered (${metricTiers})`,
+    },
+    line(
+      'cloudwatch.putMetricData',
+      'CloudWatch',
+      'PutMetricData requests',
+      putRequests,
+      prices.cloudwatch.putMetricDataRequests,
+      'one batch per invocation: ceil(datums / 1,000) requests to the home region',
+    ),
+    line(
+      'cloudwatch.alarms',
+      'CloudWatch',
+      'alarm metrics (standard resolution)',
+      alarmMetricCount,
+      alarmPrice,
+      `per check, metric math reading one metric per region: quorum (Failed), latency (DurationMs p95), TLS expiry (TlsDaysRemaining); ` +
+        `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors + Throttles)`,
+    ),
+    line(
+      'cloudwatch.dashboards',
+      'CloudWatch',
+      `dashboards beyond the ${prices.cloudwatch.dashboards.freeDashboards} free`,
+      billedDashboards,
+      prices.cloudwatch.dashboards,
+      options.dashboards !== undefined
+        ? `${dashboards} dashboard${dashboards === 1 ? '' : 's'}`
+        : `${dashboards} dashboard${dashboards === 1 ? '' : 's'}: an overview and one per check`,
+    ),
+    line('cloudwatchLogs.ingestion', 'CloudWatch Logs', 'probe logs ingested', logGb, prices.cloudwatch.logsIngestion, `${n(a.logBytesPerInvocation)} B per invocation`),
+    line(
+      'sns.publishes',
+      'SNS',
+      'alert publishes',
+      publishes,
+      prices.sns.publishes,
+      `${a.notificationsPerCheckMonth} notifications per check a month (4 incidents opened and closed); webhooks are called directly`,
+    ),
+    line('sns.email', 'SNS', 'email deliveries', emails, prices.sns.emailDeliveries, `${a.emailSubscribers} email subscriber; SMS not used (about $${prices.sns.smsUs.usd} per US message plus carrier fees; varies by country)`),
+    {
+      id: 'route53.healthChecks',
+      service: 'Route 53',
+      item: 'failover health checks',
+      quantity: healthChecks.length,
+      unit: r53.healthCheckAwsEndpoint.unit,
+      unitPrice: healthChecks.length > 0 ? route53Usd / healthChecks.length : r53.healthCheckAwsEndpoint.usd,
+      monthlyUsd: route53Usd,
+      assumption: healthCheckSummary,
+    },
+  ];
+
+  const byService = Object.fromEntries(COST_SERVICES.map((s) => [s, 0])) as Record<CostService, number>;
+  for (const l of lineItems) byService[l.service] += l.monthlyUsd;
+  const totalUsd = lineItems.reduce((sum, l) => sum + l.monthlyUsd, 0);
+
+  // ---- canaries ----
+  const canaryPrice = prices.synthetics.canaryRuns;
+  const perCheckRegion: CheckRegionCost[] = pairs.map((p) => {
+    const canaryRuns = MONTH_MS / p.check.intervalMs;
+    const canaryUsd = costOf(canaryRuns, canaryPrice);
+    const monthlyUsd = p.direct + p.shared;
+    const ratio = monthlyUsd / canaryUsd;
+    return {
+      checkId: p.check.id,
+      region: p.region,
+      runsPerMonth: p.runs,
+      directUsd: p.direct,
+      sharedUsd: p.shared,
+      monthlyUsd,
+      canaryRunsPerMonth: canaryRuns,
+      canaryMonthlyUsd: canaryUsd,
+      ratio,
+      goalMet: ratio <= a.goalRatio,
+    };
+  });
+  const canaryRuns = perCheckRegion.reduce((sum, c) => sum + c.canaryRunsPerMonth, 0);
+  const canaryUsd = costOf(canaryRuns, canaryPrice);
+  const ratio = canaryUsd > 0 ? totalUsd / canaryUsd : 0;
+  const canary: CanaryComparison = {
+    pricePerRunUsd: canaryPrice.usd / canaryPrice.per,
+    runsPerMonth: canaryRuns,
+    canaryMonthlyUsd: canaryUsd,
+    skyprobeMonthlyUsd: totalUsd,
+    ratio,
+    goalRatio: a.goalRatio,
+    goalMet: canaryUsd > 0 && ratio <= a.goalRatio,
+    checkRegions: pairs.length,
+    skyprobePerCheckRegionUsd: pairs.length > 0 ? totalUsd / pairs.length : 0,
+    canaryPerCheckRegionUsd: pairs.length > 0 ? canaryUsd / pairs.length : 0,
+    checkRegionsMeetingGoal: perCheckRegion.filter((c) => c.goalMet).length,
+  };
+
+  const assumptions = [
+    `A ${MONTH_HOURS}-hour month; ${prices.region} list prices in ${prices.currency} taken ${prices.takenOn}, applied to every region; free tiers, taxes and discounts left out.`,
+    `Normal operation: targets pass, no retries; failing targets take longer (up to timeout × attempts) and cost more.`,
+    `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region from shardsNeeded (worst case); a sub-minute interval loops inside the minute, ` +
+      `running ceil(60 s / interval) times, and the invocation is billed while it waits.`,
+    `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
+      `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
+    `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, PutMetricData, logs, per-region metrics and ` +
+      `self-monitoring alarms per shard or region; dashboards and Route 53 overall) spread evenly.`,
+    `Not counted: reads (dashboard, status views, reports), incident and report items, the home-region alert handler, ` +
+      `SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
+  ];
+
+  return {
+    project: config.project,
+    monthHours: MONTH_HOURS,
+    prices: { takenOn: prices.takenOn, region: prices.region, currency: prices.currency, sources: [...prices.sources] },
+    lineItems,
+    totals: { monthlyUsd: totalUsd, byService },
+    perCheckRegion,
+    canary,
+    deployment: { replicaRegions, probeRegions: regionProfiles, route53HealthChecks: healthChecks },
+    assumptions,
+  };
+}
+
+/** 1234.5 → "1,234.5"; small values keep up to 4 significant decimals. */
+function formatCount(value: number): string {
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 1 ? 2 : 4;
+  return value.toLocaleString('en-US', { maximumFractionDigits: digits });
+}

@@ -1,0 +1,168 @@
+/**
+ * `skyprobe cost`. Until the command is registered in lambdas/cli/main.ts it
+ * is run in-process through costCommand with a collecting Io; the child-process
+ * test runs once `cost` appears in `skyprobe --help`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { before, describe, it } from 'node:test';
+import { costCommand, COST_HELP } from '../../lambdas/cli/commands/cost.ts';
+import type { Io } from '../../lambdas/cli/io.ts';
+import { MAIN_HELP } from '../../lambdas/cli/main.ts';
+import type { CostEstimate } from '../../lambdas/core/cost.ts';
+import { ConfigError, UsageError } from '../../lambdas/core/errors.ts';
+import { runSkyprobe } from '../support/cli.ts';
+
+let dir: string;
+
+function writeConfig(name: string, config: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+function collector(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+async function runCost(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = collector();
+  const err = collector();
+  const io: Io = { stdout: out.stream, stderr: err.stream, env: { NO_COLOR: '1' }, cwd: dir };
+  const code = await costCommand(args, io);
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+const ONE_CHECK = { checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] };
+const TEN_CHECKS = { checks: Array.from({ length: 10 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` })) };
+const LINE_ITEMS = [
+  'lambda.requests',
+  'lambda.duration',
+  'lambda.init',
+  'scheduler.invocations',
+  'dynamodb.writes',
+  'dynamodb.ttlDeletes',
+  'dynamodb.storage',
+  'dataTransfer.replication',
+  'cloudwatch.metrics',
+  'cloudwatch.putMetricData',
+  'cloudwatch.alarms',
+  'cloudwatch.dashboards',
+  'cloudwatchLogs.ingestion',
+  'sns.publishes',
+  'sns.email',
+  'route53.healthChecks',
+];
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'skyprobe-cost-'));
+});
+
+describe('skyprobe cost', () => {
+  it('prints the estimate as JSON: line items, totals, per check and region, canary comparison', async () => {
+    const file = writeConfig('three-regions.json', {
+      defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'] },
+      checks: [
+        { id: 'home', type: 'http', url: 'https://example.com/' },
+        { id: 'cert', type: 'tls', host: 'example.com', interval: '1h' },
+      ],
+    });
+    const run = await runCost(['--config', file, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const estimate = JSON.parse(run.stdout) as CostEstimate;
+    assert.equal(estimate.monthHours, 730);
+    assert.equal(estimate.prices.takenOn, '2026-11-01');
+    assert.equal(estimate.prices.region, 'us-east-1');
+    assert.deepEqual(
+      estimate.lineItems.map((l) => l.id),
+      LINE_ITEMS,
+    );
+    for (const l of estimate.lineItems) {
+      assert.equal(typeof l.service, 'string');
+      assert.ok(l.assumption.length > 0, `${l.id} says what it assumes`);
+      assert.ok(l.monthlyUsd >= 0 && Number.isFinite(l.monthlyUsd), `${l.id}: ${l.monthlyUsd}`);
+    }
+    const sum = estimate.lineItems.reduce((s, l) => s + l.monthlyUsd, 0);
+    assert.ok(Math.abs(sum - estimate.totals.monthlyUsd) < 1e-9);
+    assert.deepEqual(
+      estimate.perCheckRegion.map((c) => `${c.checkId}@${c.region}`),
+      ['home@us-east-1', 'home@eu-west-1', 'home@ap-southeast-1', 'cert@us-east-1', 'cert@eu-west-1', 'cert@ap-southeast-1'],
+    );
+    assert.equal(estimate.canary.checkRegions, 6);
+    assert.equal(estimate.canary.goalRatio, 1 / 50);
+    assert.equal(estimate.canary.goalMet, estimate.canary.ratio <= 1 / 50);
+    assert.deepEqual(estimate.deployment.replicaRegions, ['ap-southeast-1', 'eu-west-1', 'us-east-1']);
+    assert.ok(estimate.assumptions.length > 0);
+  });
+
+  it('prints an aligned table, the canary comparison and every assumption', async () => {
+    const run = await runCost(['--config', writeConfig('ten.json', TEN_CHECKS)]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    const header = lines.findIndex((l) => l.startsWith('SERVICE'));
+    assert.ok(header > 0, run.stdout);
+    const rows = lines.slice(header, header + 1 + LINE_ITEMS.length + 1);
+    assert.match(rows.at(-1) ?? '', /TOTAL +\$\d+\.\d{2}$/);
+    // MONTHLY is right-aligned: every row of the table ends in the same column.
+    assert.equal(new Set(rows.map((r) => r.length)).size, 1, rows.join('\n'));
+    assert.match(run.stdout, /\nLambda +probe invocations +0\.0438 +1M requests +\$0\.20 +\$0\.0088\n/);
+    assert.match(run.stdout, /\nCHECK +REGION +RUNS\/MONTH +SKYPROBE +CANARY +RATIO +GOAL\n/);
+    assert.match(run.stdout, /\npage-0 +us-east-1 +43,800 +\$\d\.\d{2} +\$52\.56 +1\/\d+ +not met\n/);
+    assert.match(run.stdout, /CloudWatch Synthetics canaries for the same checks and intervals: \$525\.60\/month \(438,000 canary runs at \$0\.0012\)/);
+    assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: not met \(1\/\d+\); 0 of 10 check-regions meet it on their own/);
+    assert.match(run.stdout, /\nAssumptions:\n {2}- A 730-hour month/);
+    assert.match(run.stdout, /\n {2}- Lambda, invocation duration \(arm64, 512 MB\): average invocation 400 ms/);
+    assert.match(run.stdout, /\n {2}- Route 53, failover health checks: no failover entries/);
+  });
+
+  it('says when the goal is missed', async () => {
+    const run = await runCost(['--config', writeConfig('one.json', ONE_CHECK)]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: not met \(1\/\d+\); 0 of 1 check-region meet it/);
+  });
+
+  it('prints its help', async () => {
+    const run = await runCost(['--help']);
+    assert.equal(run.code, 0);
+    assert.equal(run.stdout, `${COST_HELP}\n`);
+    assert.match(run.stdout, /^Usage: skyprobe cost \[--config FILE\] \[--json\]/);
+  });
+
+  it('rejects an unknown flag, naming it', async () => {
+    await assert.rejects(runCost(['--yearly']), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.equal(error.message, 'skyprobe cost: unknown flag --yearly (see skyprobe cost --help)');
+      return true;
+    });
+    await assert.rejects(runCost(['extra']), UsageError);
+  });
+
+  it('rejects a missing or invalid config with the config error', async () => {
+    await assert.rejects(runCost(['--config', join(dir, 'nope.json')]), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /config file not found/);
+      return true;
+    });
+    const bad = writeConfig('bad.json', { checks: [{ id: 'home', type: 'http', url: 'https://example.com/', interval: '2s' }] });
+    await assert.rejects(runCost(['--config', bad]), (error: unknown) => error instanceof ConfigError && /interval/.test(error.message));
+  });
+
+  const registered = /\n {2}cost\b/.test(MAIN_HELP);
+  it('runs as `skyprobe cost --json` in a child process', { skip: registered ? false : 'cost is not in COMMANDS of lambdas/cli/main.ts yet' }, async () => {
+    const run = await runSkyprobe(['cost', '--config', writeConfig('child.json', TEN_CHECKS), '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const estimate = JSON.parse(run.stdout) as CostEstimate;
+    assert.equal(estimate.perCheckRegion.length, 10);
+    assert.equal(estimate.canary.goalMet, estimate.canary.ratio <= 1 / 50);
+  });
+});

@@ -1,0 +1,313 @@
+/**
+ * The monthly cost estimate against numbers worked out by hand from the price
+ * table. The assumptions are written out here as literals (300 ms per HTTP
+ * step, 850-byte raw items…) so that changing one in cost.ts fails a test and
+ * gets looked at.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Config } from '../../lambdas/core/check.ts';
+import { validateConfig } from '../../lambdas/core/config/validate.ts';
+import { estimateMonthlyCost, route53HealthChecksFrom, type CostEstimate } from '../../lambdas/core/cost.ts';
+import { PRICES, type PriceTable } from '../../lambdas/core/pricing.ts';
+
+const P = PRICES;
+const MINUTES = 43_800; // 730 h × 60
+const GB = 2 ** 30;
+const MEMORY_GB = 0.5;
+const INIT_GB_S_PER_SHARD = 730 * 0.6 * MEMORY_GB; // one 600 ms cold start an hour
+const PER_MILLION = 1e6;
+
+function config(input: Record<string, unknown>): Config {
+  return validateConfig(input);
+}
+
+function item(e: CostEstimate, id: string): number {
+  const found = e.lineItems.find((l) => l.id === id);
+  if (found === undefined) return assert.fail(`no line item ${id}`);
+  return found.monthlyUsd;
+}
+
+function close(actual: number, expected: number, what: string): void {
+  const tolerance = Math.max(1e-9, Math.abs(expected) * 1e-9);
+  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: expected ${expected}, got ${actual}`);
+}
+
+const rwru = P.dynamodb.replicatedWriteRequestUnits.usd / PER_MILLION;
+const wru = P.dynamodb.writeRequestUnits.usd / PER_MILLION;
+const gbSecond = P.lambda.arm64Duration.usd;
+const snsPerCheck = (8 * P.sns.publishes.usd) / PER_MILLION + (8 * P.sns.emailDeliveries.usd) / 100_000;
+
+describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
+  const e = estimateMonthlyCost(config({ checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] }));
+  // 43,800 invocations of 300 ms (one step) + 100 ms overhead.
+  const lambdaRequests = (MINUTES / PER_MILLION) * P.lambda.requests.usd;
+  const lambdaDuration = MINUTES * 0.4 * MEMORY_GB * gbSecond;
+  const lambdaInit = INIT_GB_S_PER_SHARD * gbSecond;
+  const scheduler = (MINUTES / PER_MILLION) * P.scheduler.invocations.usd;
+  // Single-region table (home = probe region): plain WRUs. Raw 850 B and latest 880 B: 1 WRU each.
+  // Rollup, 60 runs an hour, 250 + 24k bytes: k = 1..32 fit 1 KB, k = 33..60 fit 2 KB → 32 + 56 = 88 WRU an hour.
+  const writes = (MINUTES * 2 + 730 * 88) * wru;
+  // 20,160 raw items (14 d) × (850 + 100) B, one latest 880 + 100 B, 9,600 rollups × (250 + 1,440 + 100) B.
+  const storage = ((20_160 * 950 + 980 + 9_600 * 1_790) / GB) * P.dynamodb.storage.usd;
+  const metrics = 4 * 0.3; // Failed, DurationMs; LocationAlive, SkippedRuns
+  const puts = (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd;
+  // Quorum and latency over 1 region; location silent, probe errors (Errors + Throttles).
+  const alarms = (2 + 3) * P.cloudwatch.standardAlarmMetrics.usd;
+  const logs = ((MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd;
+  const total = lambdaRequests + lambdaDuration + lambdaInit + scheduler + writes + storage + metrics + puts + alarms + logs + snsPerCheck;
+
+  it('prices each line by hand', () => {
+    close(item(e, 'lambda.requests'), lambdaRequests, 'lambda requests');
+    close(item(e, 'lambda.duration'), lambdaDuration, 'lambda duration');
+    close(item(e, 'lambda.init'), lambdaInit, 'lambda init');
+    close(item(e, 'scheduler.invocations'), scheduler, 'scheduler');
+    close(item(e, 'dynamodb.writes'), writes, 'writes');
+    close(item(e, 'dynamodb.ttlDeletes'), 0, 'TTL deletes are free in a single-region table');
+    close(item(e, 'dynamodb.storage'), storage, 'storage');
+    close(item(e, 'dataTransfer.replication'), 0, 'no replication');
+    close(item(e, 'cloudwatch.metrics'), metrics, 'metrics');
+    close(item(e, 'cloudwatch.putMetricData'), puts, 'PutMetricData');
+    close(item(e, 'cloudwatch.alarms'), alarms, 'alarms');
+    close(item(e, 'cloudwatch.dashboards'), 0, 'an overview and one check dashboard are free');
+    close(item(e, 'cloudwatchLogs.ingestion'), logs, 'logs');
+    close(item(e, 'route53.healthChecks'), 0, 'no failover, no health checks');
+    close(e.totals.monthlyUsd, total, 'total');
+  });
+
+  it('compares with one canary run a minute and misses the goal: per-region costs land on one check', () => {
+    close(e.canary.canaryMonthlyUsd, MINUTES * 0.0012, 'canary');
+    close(e.canary.ratio, total / (MINUTES * 0.0012), 'ratio');
+    assert.equal(e.canary.goalRatio, 1 / 50);
+    assert.equal(e.canary.goalMet, false);
+    assert.equal(e.perCheckRegion.length, 1);
+    close(e.perCheckRegion[0]!.monthlyUsd, total, 'the only check-region carries everything');
+  });
+
+  it('keeps quantity × unit price equal to each line', () => {
+    for (const l of e.lineItems) close(l.quantity * l.unitPrice, l.monthlyUsd, l.id);
+  });
+});
+
+describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+  const e = estimateMonthlyCost(
+    config({
+      homeRegion: 'us-east-1',
+      defaults: { regions },
+      checks: [
+        { id: 'fast', type: 'http', url: 'https://example.com/', interval: '10s', timeout: '5s' },
+        { id: 'api', type: 'http', url: 'https://api.example.com/' },
+        { id: 'db', type: 'tcp', host: 'db.example.com', port: 5432, interval: '5m' },
+      ],
+    }),
+  );
+  // Per region, every minute: the 10 s loop starts its 6th run at 50 s and it lasts 300 ms; + 100 ms overhead.
+  const invokeGbS = 3 * MINUTES * 50.4 * MEMORY_GB;
+  // Runs a month per region: fast 6 a minute, api 1, db every 5 minutes.
+  const runs = { fast: MINUTES * 6, api: MINUTES, db: MINUTES / 5 };
+  // WRUs per region before replication: raw + latest 1 WRU each (850/880 B; TCP 550/580 B), rollups by hand:
+  // fast, 360 runs an hour: 32×1 + 42×2 + 43×3 + 43×4 + 42×5 + 43×6 + 43×7 + 42×8 + 30×9 = 1,792 WRU an hour;
+  // api, 60 an hour: 88; db, 12 an hour: all under 1 KB, 12.
+  const writesPerRegion = runs.fast * 2 + 730 * 1_792 + runs.api * 2 + 730 * 88 + runs.db * 2 + 730 * 12;
+  // TTL deletes reach the 2 other replicas: raw items (1 WRU) and a rollup an hour (final 8,890 / 1,690 / 538 B → 9, 2, 1 WRU).
+  const deletesPerRegion = 2 * (runs.fast + 730 * 9 + runs.api + 730 * 2 + runs.db + 730 * 1);
+  // Stored per region and replica, overhead 148 B: raw items for 14 days, a latest item, 9,600 rollups.
+  const storedPerRegion =
+    120_960 * 998 + 1_028 + 9_600 * 9_038 + (20_160 * 998 + 1_028 + 9_600 * 1_838) + (4_032 * 698 + 728 + 9_600 * 686);
+  // Replicated bytes per region: to 2 regions, raw + latest + average rollup (250 + 12 × (runs an hour + 1)).
+  const replicatedPerRegion = 2 * (runs.fast * (850 + 880 + 4_582) + runs.api * (850 + 880 + 982) + runs.db * (550 + 580 + 406));
+
+  it('bills the sub-minute loop for the whole time it waits inside the minute', () => {
+    close(item(e, 'lambda.duration'), invokeGbS * gbSecond, 'lambda duration');
+    close(item(e, 'lambda.init'), 3 * INIT_GB_S_PER_SHARD * gbSecond, 'one shard per region');
+    close(item(e, 'lambda.requests'), ((3 * MINUTES) / PER_MILLION) * P.lambda.requests.usd, 'requests');
+    assert.deepEqual(
+      e.deployment.probeRegions.map((r) => [r.region, r.shards, r.averageInvocationMs]),
+      [
+        ['ap-southeast-2', 1, 50_400],
+        ['eu-west-1', 1, 50_400],
+        ['us-east-1', 1, 50_400],
+      ],
+    );
+  });
+
+  it('bills every write in each of the 3 replicas, TTL deletes in the other 2, and storage in all 3', () => {
+    assert.deepEqual(e.deployment.replicaRegions, ['ap-southeast-2', 'eu-west-1', 'us-east-1']);
+    close(item(e, 'dynamodb.writes'), 3 * 3 * writesPerRegion * rwru, 'writes');
+    close(item(e, 'dynamodb.ttlDeletes'), 3 * deletesPerRegion * rwru, 'TTL deletes');
+    close(item(e, 'dynamodb.storage'), ((3 * 3 * storedPerRegion) / GB) * P.dynamodb.storage.usd, 'storage');
+    close(item(e, 'dataTransfer.replication'), ((3 * replicatedPerRegion) / GB) * P.dataTransfer.interRegion.usd, 'replication');
+  });
+
+  it('counts metric and alarm metrics per check × region, plus per region', () => {
+    close(item(e, 'cloudwatch.metrics'), (9 * 2 + 3 * 2) * 0.3, 'metrics');
+    close(item(e, 'cloudwatch.alarms'), (9 * 2 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    close(item(e, 'cloudwatch.dashboards'), (1 + 3 - 3) * P.cloudwatch.dashboards.usd, 'overview + 3 check dashboards, 3 free');
+    close(item(e, 'cloudwatch.putMetricData'), ((3 * MINUTES) / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request per invocation');
+    close(item(e, 'sns.publishes') + item(e, 'sns.email'), 3 * snsPerCheck, 'sns');
+  });
+
+  it('prices a canary run per check, region and interval', () => {
+    const canaryRuns = 3 * (runs.fast + runs.api + runs.db);
+    close(e.canary.runsPerMonth, canaryRuns, 'canary runs');
+    close(e.canary.canaryMonthlyUsd, canaryRuns * 0.0012, 'canary cost');
+    const fast = e.perCheckRegion.find((c) => c.checkId === 'fast' && c.region === 'eu-west-1');
+    close(fast?.canaryMonthlyUsd ?? NaN, runs.fast * 0.0012, 'fast canary in one region');
+    close(fast?.ratio ?? NaN, (fast?.monthlyUsd ?? NaN) / (runs.fast * 0.0012), 'fast ratio');
+  });
+
+  it('spreads every dollar over check-regions so that they add up to the total', () => {
+    assert.equal(e.perCheckRegion.length, 9);
+    close(
+      e.perCheckRegion.reduce((sum, c) => sum + c.monthlyUsd, 0),
+      e.totals.monthlyUsd,
+      'sum of check-regions',
+    );
+    close(
+      Object.values(e.totals.byService).reduce((sum, v) => sum + v, 0),
+      e.totals.monthlyUsd,
+      'sum of services',
+    );
+    close(e.canary.ratio, e.totals.monthlyUsd / e.canary.canaryMonthlyUsd, 'overall ratio');
+  });
+});
+
+describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
+  const e = estimateMonthlyCost(
+    config({ defaults: { regions: ['us-east-1', 'eu-west-1'] }, checks: [{ id: 'cert', type: 'tls', host: 'example.com', interval: '1h' }] }),
+  );
+
+  it('averages the one busy minute of the hour with 59 idle ones', () => {
+    // Minute 0: 400 ms TLS run + 100 ms; the other 59 minutes: 100 ms.
+    close(item(e, 'lambda.duration'), 2 * MINUTES * ((500 + 59 * 100) / 60 / 1_000) * MEMORY_GB * gbSecond, 'lambda duration');
+    close(item(e, 'cloudwatch.putMetricData'), ((2 * MINUTES) / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'LocationAlive every minute');
+  });
+
+  it('adds TlsDaysRemaining and a TLS alarm per region', () => {
+    close(item(e, 'cloudwatch.metrics'), (2 * 3 + 2 * 2) * 0.3, 'metrics');
+    close(item(e, 'cloudwatch.alarms'), (2 * 3 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+  });
+
+  it('writes 1.4 KB raw items as 2 WRUs', () => {
+    // Per region and run: raw 2 + latest 2 + rollup 1 WRU, in 2 replicas; deletes: raw 2 + rollup 1 in the other replica.
+    close(item(e, 'dynamodb.writes'), 2 * 730 * 5 * 2 * rwru, 'writes');
+    close(item(e, 'dynamodb.ttlDeletes'), 2 * 730 * 3 * rwru, 'TTL deletes');
+    const stored = 336 * (1_400 + 148) + (1_430 + 148) + 9_600 * (274 + 148);
+    close(item(e, 'dynamodb.storage'), ((2 * 2 * stored) / GB) * P.dynamodb.storage.usd, 'storage');
+  });
+
+  it('costs more than canaries: metrics and alarms are priced by the month, whatever the interval', () => {
+    close(e.canary.canaryMonthlyUsd, 2 * 730 * 0.0012, 'canary');
+    assert.ok(e.canary.ratio > 1, `ratio ${e.canary.ratio}`);
+    assert.equal(e.canary.goalMet, false);
+    assert.equal(e.canary.checkRegionsMeetingGoal, 0);
+  });
+});
+
+describe('estimateMonthlyCost: the goal', () => {
+  const twenty = Array.from({ length: 20 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
+  // Twenty runs start together (fewer than 32 slots): 300 + 100 ms per invocation, shared by twenty.
+  const shared =
+    (MINUTES / PER_MILLION) * (P.lambda.requests.usd + P.scheduler.invocations.usd) +
+    (MINUTES * 0.4 * MEMORY_GB + INIT_GB_S_PER_SHARD) * gbSecond +
+    (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd +
+    ((MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd +
+    2 * 0.3 + // LocationAlive, SkippedRuns
+    3 * P.cloudwatch.standardAlarmMetrics.usd;
+  const direct =
+    2 * 0.3 +
+    2 * P.cloudwatch.standardAlarmMetrics.usd +
+    (MINUTES * 2 + 730 * 88) * wru +
+    ((20_160 * 950 + 980 + 9_600 * 1_790) / GB) * P.dynamodb.storage.usd +
+    snsPerCheck;
+  const canary = MINUTES * 0.0012;
+
+  it('meets 1/50 with twenty 1-minute HTTP checks sharing a region and one dashboard', () => {
+    const e = estimateMonthlyCost(config({ checks: twenty }), PRICES, { dashboards: 1 });
+    const perCheck = direct + shared / 20;
+    for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck, `${c.checkId}@${c.region}`);
+    close(e.canary.ratio, perCheck / canary, 'ratio');
+    assert.ok(perCheck / canary <= 1 / 50);
+    assert.equal(e.canary.goalMet, true);
+    assert.equal(e.canary.checkRegionsMeetingGoal, 20);
+  });
+
+  it('misses it with a dashboard per check: $3 a month each beyond the free 3', () => {
+    const e = estimateMonthlyCost(config({ checks: twenty }));
+    close(item(e, 'cloudwatch.dashboards'), (21 - 3) * P.cloudwatch.dashboards.usd, 'dashboards');
+    const perCheck = direct + shared / 20 + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20;
+    close(e.canary.ratio, perCheck / canary, 'ratio');
+    assert.equal(e.canary.goalMet, false);
+  });
+
+  it('uses the price table it is given: every price doubled doubles every line', () => {
+    const input = config({ defaults: { regions: ['us-east-1', 'eu-west-1'] }, checks: [{ id: 'home', type: 'http', url: 'https://example.com/', interval: '30s' }] });
+    const base = estimateMonthlyCost(input, PRICES, { dashboards: 5 });
+    const doubled = estimateMonthlyCost(input, scaled(PRICES, 2), { dashboards: 5 });
+    for (const l of base.lineItems) close(doubled.lineItems.find((d) => d.id === l.id)?.monthlyUsd ?? NaN, 2 * l.monthlyUsd, l.id);
+    close(doubled.canary.ratio, base.canary.ratio, 'the ratio does not move');
+    close(item(base, 'cloudwatch.dashboards'), 2 * P.cloudwatch.dashboards.usd, 'five dashboards, three free');
+  });
+});
+
+describe('estimateMonthlyCost: tiered custom metrics', () => {
+  it('prices metrics past 10,000 at the second tier', () => {
+    // 5,001 checks × 2 metrics + LocationAlive and SkippedRuns = 10,004 metrics.
+    const checks = Array.from({ length: 5_001 }, (_, i) => ({ id: `c${i}`, type: 'tcp', host: 'db.example.com', port: 5432, interval: '1h' }));
+    const e = estimateMonthlyCost(config({ checks }));
+    close(item(e, 'cloudwatch.metrics'), 10_000 * 0.3 + 4 * 0.1, 'tiered metrics');
+  });
+});
+
+describe('Route 53 health checks from failover entries', () => {
+  it('bills nothing when the config has no failover entries', () => {
+    assert.deepEqual(route53HealthChecksFrom(undefined), []);
+    assert.deepEqual(route53HealthChecksFrom('primary'), []);
+    assert.deepEqual(route53HealthChecksFrom([42, null, 'x']), []);
+  });
+
+  it('prices endpoints, optional features and alarm-based checks', () => {
+    const failover = [
+      // Non-AWS HTTPS endpoint with string matching and the 10 s interval: $0.75 + 3 × $2.00.
+      { name: 'shop', healthCheck: { url: 'https://shop.example.com/health', searchString: 'ok', requestInterval: 10 } },
+      // An AWS endpoint over HTTPS: $0.50 + $1.00.
+      { name: 'api', healthCheck: { type: 'HTTPS', fqdn: 'api.example.com', awsEndpoint: true } },
+      // Follows a skyprobe quorum alarm: AWS-endpoint price, no features.
+      { name: 'checkout', healthCheck: { type: 'CLOUDWATCH_METRIC', alarm: 'skyprobe-api-checkout-down' } },
+    ];
+    const checks = route53HealthChecksFrom(failover);
+    assert.deepEqual(checks, [
+      { name: 'shop', awsEndpoint: false, features: ['https', 'stringMatching', 'fastInterval'] },
+      { name: 'api', awsEndpoint: true, features: ['https'] },
+      { name: 'checkout', awsEndpoint: true, features: [] },
+    ]);
+    const e = estimateMonthlyCost(config({ checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] }), PRICES, { failover });
+    const r53 = P.route53;
+    close(
+      item(e, 'route53.healthChecks'),
+      r53.healthCheckNonAwsEndpoint.usd + 3 * r53.optionalFeatureNonAwsEndpoint.usd + r53.healthCheckAwsEndpoint.usd + r53.optionalFeatureAwsEndpoint.usd + r53.healthCheckAwsEndpoint.usd,
+      'route 53',
+    );
+  });
+
+  it("reads the config's own failover field, keyed by name", () => {
+    const base = config({ checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] });
+    const withFailover = { ...base, failover: { shop: { host: 'shop.example.com', port: 443 } } } as Config;
+    const e = estimateMonthlyCost(withFailover);
+    assert.deepEqual(e.deployment.route53HealthChecks, [{ name: 'shop', awsEndpoint: false, features: [] }]);
+    close(item(e, 'route53.healthChecks'), P.route53.healthCheckNonAwsEndpoint.usd, 'one non-AWS endpoint');
+  });
+});
+
+/** The price table with every price multiplied by `factor`. */
+function scaled(table: PriceTable, factor: number): PriceTable {
+  const walk = (value: unknown, key: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(v, ''));
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+    }
+    return typeof value === 'number' && (key === 'usd' || key === 'usdPerMetricMonth') ? value * factor : value;
+  };
+  return walk(table, '') as PriceTable;
+}
