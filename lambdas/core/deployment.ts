@@ -3,6 +3,7 @@
  * infra may import this file (it is a constant table), handlers read the values through it.
  */
 import type { Check } from './check.ts';
+import { stableHash } from './schedule.ts';
 
 /** Environment variables the stacks set and the handlers read (once, at cold start). */
 export const HANDLER_ENV = {
@@ -42,14 +43,9 @@ export interface ProbeInvocation {
   readonly shards: number;
 }
 
-/** Stable shard of a check (FNV-1a of the id), so a check stays in its shard as others are added. */
+/** Stable shard of a check, so a check stays in its shard as others are added. */
 export function shardOf(checkId: string, shards: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < checkId.length; i++) {
-    hash ^= checkId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % shards;
+  return stableHash(checkId) % shards;
 }
 
 /** One invocation runs for at most this long, leaving room before the next minute's invocation. */

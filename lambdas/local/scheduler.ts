@@ -1,4 +1,5 @@
 import type { Clock } from '../core/ports.ts';
+import { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
 
 /** One recurring job: a check in the local runner. */
 export interface Job {
@@ -27,21 +28,7 @@ export interface SchedulerOptions {
   readonly onMissed?: (jobId: string, dueAt: number) => void;
 }
 
-/** Stable spread: FNV-1a of the id, so a job keeps its slot across restarts and reloads. */
-export function spreadOffsetMs(id: string, intervalMs: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % intervalMs;
-}
-
-/** The first due time strictly after `afterMs` on the job's grid: k × interval + offset. */
-export function nextDueAt(afterMs: number, intervalMs: number, offsetMs: number): number {
-  const k = Math.floor((afterMs - offsetMs) / intervalMs) + 1;
-  return k * intervalMs + offsetMs;
-}
+export { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
 
 interface Slot {
   job: Job;

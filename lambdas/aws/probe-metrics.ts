@@ -1,0 +1,17 @@
+/**
+ * Metrics the AWS probe sends besides core's `METRICS` (same namespace, `METRIC_NAMESPACE`, home region).
+ * A constant table the CDK app may import for its TLS-expiry and self-monitoring alarms.
+ * (Candidates for core's METRICS table; kept here until core adopts them.)
+ */
+export const AWS_PROBE_METRICS = {
+  /**
+   * TLS checks only: days until the earliest expiry among the certificates served (chain and every
+   * address), per run. Dimensions CheckId + Location. Alarm on its Minimum below `minDaysRemaining`.
+   */
+  TlsDaysRemaining: { name: 'TlsDaysRemaining', unit: 'None' },
+  /**
+   * Scheduled runs one invocation did not start (no time left before its deadline, or the previous run of
+   * the check still going), one datum per invocation. Dimension Location only.
+   */
+  SkippedRuns: { name: 'SkippedRuns', unit: 'Count' },
+} as const;

@@ -1,0 +1,72 @@
+import { isAwsRegion } from '../core/regions.ts';
+
+/**
+ * Names of every CloudWatch alarm skyprobe creates, defined once: the CDK app (infra/) builds alarms with
+ * `alarmNames`, the notifier reads them back with `parseAlarmName`. A constant table: importing it has no
+ * side effects and pulls in no SDK.
+ *
+ * Each kind ends with its own suffix and no suffix ends another one, so a name parses one way only even
+ * when a check id contains dashes ("api-tls" has `p-api-tls-tls-expiry`, "api" has `p-api-tls-expiry`).
+ */
+
+export const ALARM_KINDS = ['quorum', 'latency', 'tls-expiry', 'location-silent', 'probe-errors'] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+/** The name's end for each kind. */
+export const ALARM_SUFFIXES = {
+  quorum: '-down',
+  latency: '-latency',
+  'tls-expiry': '-tls-expiry',
+  'location-silent': '-silent',
+  'probe-errors': '-errors',
+} as const satisfies Readonly<Record<AlarmKind, string>>;
+
+const LOCATION_INFIX = 'location-';
+const PROBE_INFIX = 'probe-';
+
+export const alarmNames = {
+  /** The check is down by the quorum rule (`quorumAlarmDefinition(check, { alarmNamePrefix: project })` gives the same name). */
+  quorum: (project: string, checkId: string) => `${project}-${checkId}${ALARM_SUFFIXES.quorum}`,
+  /** The check is slow. */
+  latency: (project: string, checkId: string) => `${project}-${checkId}${ALARM_SUFFIXES.latency}`,
+  /** The check's certificate expires soon (metric `TlsDaysRemaining`). */
+  tlsExpiry: (project: string, checkId: string) => `${project}-${checkId}${ALARM_SUFFIXES['tls-expiry']}`,
+  /** A probe location stopped reporting (metric `LocationAlive`): skyprobe's problem, never the target's. */
+  locationSilent: (project: string, region: string) => `${project}-${LOCATION_INFIX}${region}${ALARM_SUFFIXES['location-silent']}`,
+  /** The probe function of a region is failing (self-monitoring). */
+  probeErrors: (project: string, region: string) => `${project}-${PROBE_INFIX}${region}${ALARM_SUFFIXES['probe-errors']}`,
+} as const;
+
+/** Alarms about one check, and alarms about one probe location. */
+export type CheckAlarmKind = 'quorum' | 'latency' | 'tls-expiry';
+export type LocationAlarmKind = 'location-silent' | 'probe-errors';
+
+export type ParsedAlarmName =
+  | { [K in CheckAlarmKind]: { readonly kind: K; readonly checkId: string } }[CheckAlarmKind]
+  | { [K in LocationAlarmKind]: { readonly kind: K; readonly location: string } }[LocationAlarmKind];
+
+/** Check ids as the config validator allows them (lower case, digits, `_`, `-`). */
+const CHECK_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** What an alarm name says, or null when it is not one of this project's alarms. */
+export function parseAlarmName(project: string, name: string): ParsedAlarmName | null {
+  const prefix = `${project}-`;
+  if (!name.startsWith(prefix)) return null;
+  const rest = name.slice(prefix.length);
+  for (const kind of ALARM_KINDS) {
+    const suffix = ALARM_SUFFIXES[kind];
+    if (!rest.endsWith(suffix)) continue;
+    const middle = rest.slice(0, rest.length - suffix.length);
+    switch (kind) {
+      case 'location-silent':
+      case 'probe-errors': {
+        const infix = kind === 'location-silent' ? LOCATION_INFIX : PROBE_INFIX;
+        const location = middle.startsWith(infix) ? middle.slice(infix.length) : '';
+        return isAwsRegion(location) ? { kind, location } : null;
+      }
+      default:
+        return CHECK_ID.test(middle) ? { kind, checkId: middle } : null;
+    }
+  }
+  return null;
+}

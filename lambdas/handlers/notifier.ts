@@ -1,0 +1,105 @@
+/**
+ * The notifier function (home region): turns CloudWatch alarm state changes into incidents and messages.
+ *
+ * Delivery guarantee. EventBridge invokes this function asynchronously for every "CloudWatch Alarm State
+ * Change" of the project's alarms (CloudWatch guarantees the event reaches EventBridge; EventBridge
+ * delivers at least once). When the function fails, Lambda retries the event (async retries), and once
+ * those are used up its on-failure destination publishes the raw event to the same SNS topic, so a broken
+ * notifier still reaches subscribers, with less polish. Retries and duplicates never alert twice: the
+ * incident itself is opened and closed with the store's conditional writes (one open incident per check),
+ * and every message goes out through a delivery ledger in the same table (claim, publish, mark sent):
+ * a repeated event finds its delivery sent and publishes nothing, while a retry after a failed publish
+ * (the incident already open) still publishes it once. See lambdas/monitor/alarm-monitor.ts.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Config } from '../core/check.ts';
+import { HANDLER_ENV } from '../core/deployment.ts';
+import type { Clock } from '../core/ports.ts';
+import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
+import { SnsNotifier } from '../aws/sns-notifier.ts';
+import { systemClock } from '../engine/context.ts';
+import { handleAlarmTransition, type AlarmOutcome } from '../monitor/alarm-monitor.ts';
+import { DynamoResultsStore } from '../store/dynamo-store.ts';
+import { parseAlarmStateChange } from './alarm-event.ts';
+import { BundledConfigError, bundleDirectory, loadBundledConfig } from './bundled-config.ts';
+import { optionalEnv, requireEnv, type Env } from './env.ts';
+
+export interface NotifierHandlerDeps {
+  readonly config: Config;
+  readonly project: string;
+  readonly tableName: string;
+  readonly topicArn: string;
+  /** DynamoDB in the home region: incidents are written only there. */
+  readonly dynamo: DynamoDBClient;
+  /** SNS in the topic's (home) region. */
+  readonly sns: SNSClient;
+  /** Link put in messages; the config's `alerts.dashboardUrl` wins. @default none */
+  readonly dashboardUrl?: string | null;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default console.log */
+  readonly log?: (line: string) => void;
+  /** A delivery claim older than this is taken over; must exceed the function's timeout. @default the ledger's */
+  readonly leaseMs?: number;
+}
+
+export type NotifierHandler = (event: unknown) => Promise<AlarmOutcome>;
+
+export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const store = new DynamoResultsStore({ client: deps.dynamo, tableName: deps.tableName, clock });
+  const ledger = new DynamoDeliveryLedger({
+    client: deps.dynamo,
+    tableName: deps.tableName,
+    clock,
+    ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
+  });
+  const publisher = new SnsNotifier({ client: deps.sns, topicArn: deps.topicArn, project: deps.project, log });
+  const dashboardUrl = deps.config.alerts.dashboardUrl ?? deps.dashboardUrl ?? null;
+
+  return async (event) => {
+    const transition = parseAlarmStateChange(event);
+    const outcome = await handleAlarmTransition(
+      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, log },
+      transition,
+    );
+    log(JSON.stringify({ level: 'info', alarm: transition.alarmName, state: transition.state, at: transition.at, ...outcome }));
+    return outcome;
+  };
+}
+
+/** Reads the environment and the bundled config, and builds the real clients: once per container. */
+export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise<NotifierHandlerDeps> {
+  const tableName = requireEnv(env, HANDLER_ENV.tableName);
+  const homeRegion = requireEnv(env, HANDLER_ENV.homeRegion);
+  const project = requireEnv(env, HANDLER_ENV.project);
+  const topicArn = requireEnv(env, HANDLER_ENV.topicArn);
+  const dashboardUrl = optionalEnv(env, HANDLER_ENV.dashboardUrl);
+  const config = await loadBundledConfig(optionalEnv(env, 'LAMBDA_TASK_ROOT') ?? handlerDir);
+  if (config.project !== project) {
+    throw new BundledConfigError(`the bundled config is for project ${config.project}, but ${HANDLER_ENV.project} is ${project}`);
+  }
+  return {
+    config,
+    project,
+    tableName,
+    topicArn,
+    dashboardUrl,
+    dynamo: new DynamoDBClient({ region: homeRegion }),
+    sns: new SNSClient({ region: homeRegion }),
+  };
+}
+
+let built: Promise<NotifierHandler> | undefined;
+
+/** The Lambda entry point: builds everything on the first (cold) invocation. */
+export const handler = async (event: unknown): Promise<AlarmOutcome> => {
+  built ??= notifierDepsFromEnv(process.env, bundleDirectory()).then(createNotifierHandler);
+  const notify = await built.catch((error: unknown) => {
+    built = undefined;
+    throw error;
+  });
+  return notify(event);
+};

@@ -1,0 +1,232 @@
+import { periodLengthMs } from '../core/alert-policy.ts';
+import type { Check, Config } from '../core/check.ts';
+import type { ProbeError } from '../core/errors.ts';
+import { activeMaintenance } from '../core/maintenance.ts';
+import { alertEvent, type AlertEvent } from '../core/notification.ts';
+import type { Incident, ResultsStore } from '../core/store.ts';
+import { parseAlarmName, type ParsedAlarmName } from '../handlers/alarm-names.ts';
+import { displayTarget } from '../local/check-monitor.ts';
+import { noticeFor, type Notice, type NoticeKind } from './notice.ts';
+
+/**
+ * What the AWS notifier does with an alarm transition, with the incident semantics of the local runner
+ * (lambdas/local/check-monitor.ts): one incident open per check at most; one DOWN when it opens and one
+ * RECOVERED when it closes; an incident opened in a maintenance window is recorded as planned and
+ * announces nothing, neither when it opens nor when it closes.
+ *
+ * In AWS the quorum rule is evaluated by the CloudWatch alarm, so an ALARM transition of the quorum alarm
+ * opens the incident and an OK closes it. Events may come twice (EventBridge delivers at least once,
+ * Lambda retries) and out of order, so:
+ * - opening and closing rely on the store's conditional writes (a second ALARM finds the incident open);
+ * - every publish goes through the `DeliveryLedger` (claim, publish, mark sent), so a repeated event
+ *   never alerts twice, while a retry after a failed publish still alerts once;
+ * - an ALARM older than an incident's close, or an OK older than the open incident, is stale and ignored.
+ */
+
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+
+/** One alarm state change, as the notifier reads it from the EventBridge event. */
+export interface AlarmTransition {
+  readonly alarmName: string;
+  readonly state: AlarmState;
+  readonly previousState: AlarmState | null;
+  /** ISO time (normalized) the alarm entered `state`. */
+  readonly at: string;
+  readonly reason: string | null;
+  readonly description: string | null;
+  /** Region the alarm lives in. */
+  readonly region: string;
+}
+
+/** Sends alerts and notices (SNS in AWS). Rejects when the message was not accepted. */
+export interface AlertPublisher {
+  publishAlert(event: AlertEvent): Promise<void>;
+  publishNotice(notice: Notice): Promise<void>;
+}
+
+/** Remembers what was published, so a repeated event publishes nothing. */
+export interface DeliveryLedger {
+  /** True when the caller may send `deliveryId` now: not sent yet and nobody else sending it. */
+  claim(deliveryId: string): Promise<boolean>;
+  /** The claimed delivery went out: later claims are refused. */
+  markSent(deliveryId: string): Promise<void>;
+  /** The claimed delivery failed: a later claim may try again. */
+  release(deliveryId: string): Promise<void>;
+}
+
+export interface AlarmMonitorDeps {
+  readonly config: Config;
+  /** Prefix of every alarm name. */
+  readonly project: string;
+  /** The home region's store: incidents are written only there. */
+  readonly store: ResultsStore;
+  readonly publisher: AlertPublisher;
+  readonly ledger: DeliveryLedger;
+  readonly dashboardUrl: string | null;
+  readonly log: (line: string) => void;
+}
+
+export interface AlarmOutcome {
+  readonly action: 'ignored' | 'incident-opened' | 'incident-already-open' | 'incident-closed' | 'notice';
+  readonly incidentId: string | null;
+  /** This call published a message. */
+  readonly published: boolean;
+  /** Why, for the log. */
+  readonly note: string;
+}
+
+type CheckInfo = Pick<Check, 'id' | 'name' | 'severity' | 'tags'>;
+
+const MINUTE_MS = 60_000;
+
+export async function handleAlarmTransition(deps: AlarmMonitorDeps, t: AlarmTransition): Promise<AlarmOutcome> {
+  const parsed = parseAlarmName(deps.project, t.alarmName);
+  if (parsed === null) return ignored(`alarm ${t.alarmName} is not one of project ${deps.project}'s alarms`);
+  if (t.state === 'INSUFFICIENT_DATA') return ignored(`${t.alarmName} has insufficient data: nothing to announce`);
+  if (parsed.kind === 'quorum') return t.state === 'ALARM' ? openIncident(deps, t, parsed.checkId) : closeIncident(deps, t, parsed.checkId);
+  return notice(deps, t, parsed);
+}
+
+async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<AlarmOutcome> {
+  const { store } = deps;
+  const check = findCheck(deps, checkId);
+  // An incident of this check that closed after this ALARM means an OK already followed it.
+  const overlapping = await store.incidents({ checkId, fromIso: t.at });
+  if (overlapping.some((i) => i.closedAt !== null && i.closedAt > t.at)) {
+    return ignored(`stale ALARM of ${t.alarmName} at ${t.at}: an incident closed after it`);
+  }
+  const maintenance = activeMaintenance(deps.config.maintenance, checkInfo(check, checkId), Date.parse(t.at));
+  const failing = await failingNow(store, check, checkId, Date.parse(t.at));
+  const input = { checkId, openedAt: t.at, detectedAt: t.at, failingLocations: failing.locations, firstError: failing.firstError };
+
+  let { incident, created } = await store.openIncident({ ...input, planned: maintenance !== null });
+  if (!created && incident.planned && maintenance === null) {
+    // Maintenance ended with the check still down: the planned part ends here, an unplanned outage begins.
+    await store.closeIncident(checkId, t.at);
+    ({ incident, created } = await store.openIncident({ ...input, planned: false }));
+  }
+  const action = created ? 'incident-opened' : 'incident-already-open';
+  if (incident.planned) {
+    const note = `${checkId} is down during maintenance${maintenance ? ` window ${maintenance.id}` : ''}: incident ${incident.id} recorded as planned, no alert sent`;
+    deps.log(note);
+    return { action, incidentId: incident.id, published: false, note };
+  }
+  const event = eventFor(deps, 'down', incident, check, checkId);
+  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  return { action, incidentId: incident.id, published, note: published ? `DOWN sent for ${checkId}` : `DOWN for ${checkId} was already sent` };
+}
+
+async function closeIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<AlarmOutcome> {
+  const { store } = deps;
+  const check = findCheck(deps, checkId);
+  const open = await store.openIncidentFor(checkId);
+  let closed: Incident | null = null;
+  if (open !== null) {
+    if (open.openedAt > t.at) return ignored(`stale OK of ${t.alarmName} at ${t.at}: the open incident began after it`);
+    closed = await store.closeIncident(checkId, t.at);
+  }
+  // A repeated OK finds nothing open: the incident it closed the first time is the one to announce.
+  closed ??= (await store.incidents({ checkId, fromIso: t.at })).find((i) => i.closedAt === t.at) ?? null;
+  if (closed === null) return ignored(`${t.alarmName} is OK and ${checkId} has no open incident`);
+  if (closed.planned) {
+    return { action: 'incident-closed', incidentId: closed.id, published: false, note: `planned incident ${closed.id} of ${checkId} closed, no alert sent` };
+  }
+  const event = eventFor(deps, 'recovered', closed, check, checkId);
+  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  return {
+    action: 'incident-closed',
+    incidentId: closed.id,
+    published,
+    note: published ? `RECOVERED sent for ${checkId}` : `RECOVERED for ${checkId} was already sent`,
+  };
+}
+
+async function notice(
+  deps: AlarmMonitorDeps,
+  t: AlarmTransition,
+  parsed: Exclude<ParsedAlarmName, { kind: 'quorum' }>,
+): Promise<AlarmOutcome> {
+  // OK after INSUFFICIENT_DATA (a new alarm, a deploy) is no news; only the end of an ALARM is.
+  if (t.state === 'OK' && t.previousState !== 'ALARM') return ignored(`${t.alarmName} is OK, and was not in ALARM before`);
+  const kind: NoticeKind = parsed.kind;
+  let check: Check | null = null;
+  if ('checkId' in parsed) {
+    check = findCheck(deps, parsed.checkId);
+    const window = activeMaintenance(deps.config.maintenance, checkInfo(check, parsed.checkId), Date.parse(t.at));
+    if (window !== null) return ignored(`${t.alarmName}: ${parsed.checkId} is in maintenance window ${window.id}, notice muted`);
+  }
+  const n = noticeFor({
+    kind,
+    state: t.state === 'ALARM' ? 'alarm' : 'ok',
+    alarmName: t.alarmName,
+    at: t.at,
+    reason: t.reason,
+    description: t.description,
+    check,
+    checkId: 'checkId' in parsed ? parsed.checkId : null,
+    location: 'location' in parsed ? parsed.location : null,
+    dashboardUrl: deps.dashboardUrl,
+  });
+  const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
+  return { action: 'notice', incidentId: null, published, note: published ? `notice sent: ${n.headline}` : `notice already sent: ${n.headline}` };
+}
+
+/** Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. */
+async function deliverOnce(deps: AlarmMonitorDeps, deliveryId: string, send: () => Promise<void>): Promise<boolean> {
+  if (!(await deps.ledger.claim(deliveryId))) return false;
+  try {
+    await send();
+  } catch (error) {
+    await deps.ledger.release(deliveryId).catch((releaseError: unknown) => {
+      deps.log(`could not release delivery ${deliveryId} after a failed publish: ${(releaseError as Error).message}`);
+    });
+    throw error;
+  }
+  try {
+    await deps.ledger.markSent(deliveryId);
+  } catch (error) {
+    // Published already: failing now would make the retry publish it again once the claim goes stale.
+    deps.log(`delivery ${deliveryId} was published but could not be marked sent: ${(error as Error).message}`);
+  }
+  return true;
+}
+
+/** Locations whose latest run (home-region replica) failed within the alarm's window, and the first of their errors. */
+async function failingNow(
+  store: ResultsStore,
+  check: Check | null,
+  checkId: string,
+  atMs: number,
+): Promise<{ locations: string[]; firstError: ProbeError | null }> {
+  const windowMs = check === null ? Number.POSITIVE_INFINITY : periodLengthMs(check) * check.alertPolicy.evaluationPeriods + MINUTE_MS;
+  const failing = (await store.latest(checkId)).filter(
+    (r) => !r.ok && (check === null || check.regions.includes(r.location)) && Date.parse(r.startedAt) >= atMs - windowMs,
+  );
+  return { locations: failing.map((r) => r.location), firstError: failing[0]?.error ?? null };
+}
+
+function findCheck(deps: AlarmMonitorDeps, checkId: string): Check | null {
+  const check = deps.config.checks.find((c) => c.id === checkId) ?? null;
+  if (check === null) deps.log(`check ${checkId} is not in the bundled config: alerting with its id only`);
+  return check;
+}
+
+/** A check the bundled config no longer has still gets its alert, under its id. */
+function checkInfo(check: Check | null, checkId: string): CheckInfo {
+  return check ?? { id: checkId, name: checkId, severity: 'high', tags: [] };
+}
+
+function eventFor(deps: AlarmMonitorDeps, kind: AlertEvent['kind'], incident: Incident, check: Check | null, checkId: string): AlertEvent {
+  return alertEvent({
+    kind,
+    incident,
+    check: checkInfo(check, checkId),
+    target: check === null ? checkId : displayTarget(check),
+    dashboardUrl: deps.dashboardUrl,
+  });
+}
+
+function ignored(note: string): AlarmOutcome {
+  return { action: 'ignored', incidentId: null, published: false, note };
+}

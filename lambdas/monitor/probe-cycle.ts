@@ -1,0 +1,256 @@
+import type { Check } from '../core/check.ts';
+import { INVOCATION_CONCURRENCY } from '../core/deployment.ts';
+import type { ProbeError } from '../core/errors.ts';
+import type { Clock } from '../core/ports.ts';
+import type { ProbeResult } from '../core/result.ts';
+import type { ResultsStore, WriteReport } from '../core/store.ts';
+import type { ProbeContext } from '../engine/context.ts';
+import { runCheck } from '../engine/run-check.ts';
+import { displayTarget } from '../local/check-monitor.ts';
+import { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
+
+/**
+ * One probe cycle: the runs of one minute in one location, then their results stored and their metrics
+ * sent. The AWS probe handler calls it once per scheduled invocation.
+ *
+ * Runs sit on the same grid as the local scheduler (`k × interval + spreadOffsetMs(id, interval)`, epoch
+ * aligned), so a check with a sub-minute interval runs several times in a minute and one with a longer
+ * interval only in the minutes its grid falls in. A run never starts unless its worst case (every attempt
+ * timing out, plus the pauses between attempts and `marginMs` for the writes) ends before the deadline: a
+ * run due too late for that is moved earlier, to the last moment that still fits, and only when even
+ * that is impossible is it skipped. Skipped runs are counted, never silent.
+ */
+
+/** Where the cycle's metrics go (CloudWatch in AWS). Called once per cycle, also when the cycle failed. */
+export interface ProbeMetricsSink {
+  putCycle(cycle: CycleMetrics): Promise<void>;
+}
+
+export interface CycleMetrics {
+  readonly location: string;
+  /** Every result of the cycle, failed ones included; empty when nothing ran. */
+  readonly results: readonly ProbeResult[];
+  readonly skippedRuns: number;
+  /** Epoch ms the cycle ended: the time of the "location alive" datum. */
+  readonly atMs: number;
+}
+
+export interface ProbeCycleInput {
+  readonly checks: readonly Check[];
+  readonly ctx: ProbeContext;
+  readonly store: ResultsStore;
+  readonly metrics: ProbeMetricsSink;
+  readonly clock: Clock;
+  /** Epoch ms by which everything, writes included, must be done. */
+  readonly deadlineMs: number;
+  readonly log: (line: string) => void;
+  /**
+   * Checks that cannot run here now (a secret they need is missing), by id: each of their due runs
+   * becomes a failed result with this error, without touching the network. @default none
+   */
+  readonly unrunnable?: ReadonlyMap<string, ProbeError>;
+  /** Runs in flight at once. @default INVOCATION_CONCURRENCY */
+  readonly concurrency?: number;
+  /** Time kept after the last run for writing results and metrics. @default 2000 */
+  readonly marginMs?: number;
+  /** Waits before a run is due. @default a timer */
+  readonly wait?: (ms: number) => Promise<void>;
+}
+
+export interface ProbeCycleSummary {
+  /** Results produced (failed ones and those of unrunnable checks included). */
+  readonly ran: number;
+  /** Due runs not started: no time left before the deadline, or the check's previous run still going. */
+  readonly skipped: number;
+  /** Results that were not ok. */
+  readonly failed: number;
+  /** Store items written (raw results, latest states, rollups). */
+  readonly written: number;
+  /** Store items kept in the outbox for the next invocation. */
+  readonly pendingWrites: number;
+  /** Why some store writes did not go through; null when all did. */
+  readonly writeError: string | null;
+}
+
+export const DEFAULT_MARGIN_MS = 2_000;
+/** A run moved earlier starts this long before its last possible moment, so dispatch delays do not push it past. */
+export const MOVED_START_SLACK_MS = 500;
+const MINUTE_MS = 60_000;
+
+export interface PlannedRun {
+  readonly check: Check;
+  /** Epoch ms the grid puts the run at. */
+  readonly dueAt: number;
+  /** Epoch ms it will start: the due time, or earlier when that would end past the deadline, or now when late. */
+  readonly startAt: number;
+}
+
+export interface SkippedRun {
+  readonly checkId: string;
+  readonly dueAt: number;
+  /** missed: an earlier due time this invocation started too late for; deadline: no time left to finish. */
+  readonly reason: 'missed' | 'deadline';
+}
+
+export interface PlanOptions {
+  readonly nowMs: number;
+  readonly deadlineMs: number;
+  readonly marginMs: number;
+  /** The context's pause between attempts. */
+  readonly retryDelayMs: number;
+  readonly unrunnable?: ReadonlyMap<string, unknown>;
+}
+
+/** Worst-case time of one run: every attempt times out. Unrunnable checks take no time. */
+export function worstCaseRunMs(check: Pick<Check, 'timeoutMs' | 'retries'>, retryDelayMs: number): number {
+  return check.timeoutMs * (1 + check.retries) + retryDelayMs * check.retries;
+}
+
+/** The due times of a check inside the minute holding `nowMs`, on its epoch-aligned grid. */
+export function dueTimesInMinute(check: Pick<Check, 'id' | 'intervalMs'>, nowMs: number): number[] {
+  const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const offset = spreadOffsetMs(check.id, check.intervalMs);
+  const out: number[] = [];
+  for (let t = nextDueAt(minuteStart - 1, check.intervalMs, offset); t < minuteStart + MINUTE_MS; t += check.intervalMs) out.push(t);
+  return out;
+}
+
+/**
+ * The runs of this minute, sorted by start time. Due times already past collapse into one run now (a late
+ * invocation does not fire a burst); a run due too late to finish starts at the last moment that fits;
+ * at most one run per check is moved that way, the others are skipped.
+ */
+export function planProbeRuns(checks: readonly Check[], options: PlanOptions): { runs: PlannedRun[]; skipped: SkippedRun[] } {
+  const { nowMs, deadlineMs, marginMs } = options;
+  const runs: PlannedRun[] = [];
+  const skipped: SkippedRun[] = [];
+  for (const check of checks) {
+    const worst = options.unrunnable?.has(check.id) ? 0 : worstCaseRunMs(check, options.retryDelayMs);
+    const latestStart = deadlineMs - worst - marginMs;
+    const dues = dueTimesInMinute(check, nowMs);
+    const past = dues.filter((t) => t <= nowMs);
+    for (const t of past.slice(0, -1)) skipped.push({ checkId: check.id, dueAt: t, reason: 'missed' });
+    const candidates = [...past.slice(-1), ...dues.filter((t) => t > nowMs)];
+    let lastStart = -Infinity;
+    for (const dueAt of candidates) {
+      const startAt = Math.max(nowMs, dueAt <= latestStart ? dueAt : latestStart - MOVED_START_SLACK_MS);
+      if (latestStart < nowMs || startAt <= lastStart) {
+        skipped.push({ checkId: check.id, dueAt, reason: 'deadline' });
+        continue;
+      }
+      runs.push({ check, dueAt, startAt });
+      lastStart = startAt;
+    }
+  }
+  runs.sort((a, b) => a.startAt - b.startAt || a.dueAt - b.dueAt || (a.check.id < b.check.id ? -1 : a.check.id > b.check.id ? 1 : 0));
+  return { runs, skipped };
+}
+
+/** A result for a run that could not be attempted: failed, no time spent, no network touched. */
+export function unrunnableResult(check: Check, location: string, startedAtMs: number, error: ProbeError): ProbeResult {
+  return {
+    checkId: check.id,
+    type: check.type,
+    location,
+    startedAt: new Date(startedAtMs).toISOString(),
+    ok: false,
+    status: 'down',
+    error,
+    timings: { dnsMs: null, connectMs: null, tlsMs: null, ttfbMs: null, downloadMs: null, totalMs: 0 },
+    httpStatus: null,
+    address: null,
+    target: displayTarget(check),
+    assertions: [],
+    attempts: 0,
+  };
+}
+
+const realWait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the minute's due checks, then stores the results and sends the metrics (the metrics even when something threw). */
+export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleSummary> {
+  const { ctx, clock, deadlineMs, store, log } = input;
+  const marginMs = input.marginMs ?? DEFAULT_MARGIN_MS;
+  const wait = input.wait ?? realWait;
+  const concurrency = Math.max(1, input.concurrency ?? INVOCATION_CONCURRENCY);
+  const unrunnable = input.unrunnable ?? new Map<string, ProbeError>();
+
+  const results: ProbeResult[] = [];
+  const plan = planProbeRuns(input.checks, { nowMs: clock.now(), deadlineMs, marginMs, retryDelayMs: ctx.retryDelayMs, unrunnable });
+  let skipped = plan.skipped.length;
+  const errors: unknown[] = [];
+
+  try {
+    const inFlight = new Set<string>();
+    const running = new Set<Promise<void>>();
+    for (const run of plan.runs) {
+      const delay = run.startAt - clock.now();
+      if (delay > 0) await wait(delay);
+      while (running.size >= concurrency) await Promise.race(running);
+      const { check } = run;
+      const error = unrunnable.get(check.id);
+      const worst = error === undefined ? worstCaseRunMs(check, ctx.retryDelayMs) : 0;
+      if (inFlight.has(check.id) || clock.now() + worst + marginMs > deadlineMs) {
+        skipped += 1;
+        continue;
+      }
+      if (error !== undefined) {
+        results.push(unrunnableResult(check, ctx.location, clock.now(), error));
+        continue;
+      }
+      inFlight.add(check.id);
+      const task: Promise<void> = runCheck(check, ctx)
+        .then((result) => void results.push(result))
+        // runCheck never throws; if it does (a bug), the other runs go on and the error is reported below.
+        .catch((error: unknown) => void errors.push(error))
+        .finally(() => {
+          inFlight.delete(check.id);
+          running.delete(task);
+        });
+      running.add(task);
+    }
+    await Promise.all(running);
+  } catch (error) {
+    // A bug in the dispatch itself: what ran is still written and the metrics still go out.
+    errors.push(error);
+  }
+
+  const [written, sent] = await Promise.allSettled([
+    store.recordResults(results),
+    input.metrics.putCycle({ location: ctx.location, results, skippedRuns: skipped, atMs: clock.now() }),
+  ]);
+  let report: WriteReport | null = null;
+  if (written.status === 'fulfilled') report = written.value;
+  else errors.push(written.reason);
+  if (sent.status === 'rejected') errors.push(sent.reason);
+
+  const summary: ProbeCycleSummary = {
+    ran: results.length,
+    skipped,
+    failed: results.filter((r) => !r.ok).length,
+    written: report?.written ?? 0,
+    pendingWrites: store.pendingWrites(),
+    writeError: report?.lastError ?? (written.status === 'rejected' ? describe(written.reason) : null),
+  };
+  if (errors.length > 0) throw new ProbeCycleError(summary, errors);
+  if (summary.skipped > 0) {
+    log(`probe cycle in ${ctx.location}: ${summary.skipped} due run(s) skipped (started late, no time left before the deadline, or the previous run still going)`);
+  }
+  return summary;
+}
+
+/** Something in the cycle threw (a store or metrics call, or a bug). Carries what the cycle still did. */
+export class ProbeCycleError extends Error {
+  override readonly name = 'ProbeCycleError';
+  readonly summary: ProbeCycleSummary;
+  readonly errors: readonly unknown[];
+  constructor(summary: ProbeCycleSummary, errors: readonly unknown[]) {
+    super(`probe cycle failed: ${errors.map(describe).join('; ')}`, { cause: errors[0] });
+    this.summary = summary;
+    this.errors = errors;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

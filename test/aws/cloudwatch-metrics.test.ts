@@ -1,0 +1,242 @@
+import { strict as assert } from 'node:assert';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { METRIC_NAMESPACE } from '../../lambdas/core/alert-policy.ts';
+import type { ProbeResult } from '../../lambdas/core/result.ts';
+import {
+  chunkMetricData,
+  CloudWatchMetricsSink,
+  MAX_DATUMS_PER_PUT,
+  metricDataFor,
+  MetricsPutError,
+} from '../../lambdas/aws/cloudwatch-metrics.ts';
+import { motoClientConfig, motoClients, startMoto, type Moto } from '../support/moto.ts';
+
+const REGION = 'us-east-1';
+const LOCATION = 'eu-west-1';
+// Recent, whole minutes: CloudWatch keeps minute datapoints, and moto answers for the times asked.
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
+
+function result(over: Partial<ProbeResult> & { at: number }): ProbeResult {
+  const { at, ...rest } = over;
+  const ok = rest.ok ?? true;
+  return {
+    checkId: 'api',
+    type: 'http',
+    location: LOCATION,
+    startedAt: new Date(at).toISOString(),
+    ok,
+    status: ok ? 'up' : 'down',
+    error: ok ? null : { kind: 'http_status', message: 'expected status 200, got 503' },
+    timings: { dnsMs: 1, connectMs: 2, tlsMs: null, ttfbMs: 40, downloadMs: 1, totalMs: 44 },
+    httpStatus: ok ? 200 : 503,
+    address: '192.0.2.1:80',
+    target: 'http://example.com/',
+    assertions: [],
+    attempts: 1,
+    ...rest,
+  };
+}
+
+function tlsResult(at: number, days: { leaf: number; chain: number; addresses: number[] }): ProbeResult {
+  return result({
+    at,
+    checkId: 'cert',
+    type: 'tls',
+    tls: {
+      validTo: '2030-01-01T00:00:00.000Z',
+      daysRemaining: days.leaf,
+      issuer: 'CN=Test CA',
+      subject: 'CN=example.com',
+      chainEarliestValidTo: '2030-01-01T00:00:00.000Z',
+      chainEarliestDaysRemaining: days.chain,
+      authorized: true,
+      authorizationError: null,
+      protocol: 'TLSv1.3',
+      addresses: days.addresses.map((d, i) => ({ address: `192.0.2.${i + 1}`, ok: true, error: null, validTo: null, daysRemaining: d })),
+    },
+  });
+}
+
+const dims = (d: MetricDatum) => Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value]));
+
+describe('metricDataFor', () => {
+  it('puts Failed and DurationMs per result, with CheckId + Location and the run start as timestamp', () => {
+    const data = metricDataFor([result({ at: T0 }), result({ at: T0 + 20_000, ok: false })], LOCATION, { atMs: T0 + 30_000 });
+    const failed = data.filter((d) => d.MetricName === 'Failed');
+    assert.deepEqual(failed.map((d) => d.Value), [0, 1]);
+    assert.deepEqual(failed.map((d) => d.Timestamp?.getTime()), [T0, T0 + 20_000]);
+    assert.deepEqual(dims(failed[0]!), { CheckId: 'api', Location: LOCATION });
+    const duration = data.filter((d) => d.MetricName === 'DurationMs');
+    assert.deepEqual(duration.map((d) => [d.Value, d.Unit]), [[44, 'Milliseconds'], [44, 'Milliseconds']]);
+  });
+
+  it('adds one LocationAlive = 1 and the skipped runs, with Location only, at the invocation time', () => {
+    const data = metricDataFor([], LOCATION, { atMs: T0 + 5_000, skippedRuns: 3 });
+    assert.deepEqual(
+      data.map((d) => [d.MetricName, d.Value, d.Unit, dims(d), d.Timestamp?.getTime()]),
+      [
+        ['LocationAlive', 1, 'Count', { Location: LOCATION }, T0 + 5_000],
+        ['SkippedRuns', 3, 'Count', { Location: LOCATION }, T0 + 5_000],
+      ],
+    );
+  });
+
+  it('adds TlsDaysRemaining for TLS results: the earliest expiry of leaf, chain and addresses', () => {
+    const data = metricDataFor([tlsResult(T0, { leaf: 80, chain: 60, addresses: [70, 12] })], LOCATION, { atMs: T0 });
+    const tls = data.filter((d) => d.MetricName === 'TlsDaysRemaining');
+    assert.deepEqual(tls.map((d) => [d.Value, dims(d)]), [[12, { CheckId: 'cert', Location: LOCATION }]]);
+    assert.equal(metricDataFor([result({ at: T0 })], LOCATION, { atMs: T0 }).some((d) => d.MetricName === 'TlsDaysRemaining'), false);
+  });
+
+  it('leaves DurationMs out for a run that made no attempt (a missing secret), keeping Failed = 1', () => {
+    const data = metricDataFor([result({ at: T0, ok: false, attempts: 0 })], LOCATION, { atMs: T0 });
+    assert.deepEqual(data.filter((d) => d.Dimensions?.length === 2).map((d) => [d.MetricName, d.Value]), [['Failed', 1]]);
+  });
+});
+
+describe('chunkMetricData', () => {
+  it('cuts at 1000 datums per request', () => {
+    const data = metricDataFor(Array.from({ length: 1250 }, (_, i) => result({ at: T0 + i })), LOCATION, { atMs: T0 });
+    const chunks = chunkMetricData(data);
+    assert.deepEqual(chunks.map((c) => c.length), [1000, 1000, 502]);
+    assert.ok(chunks.every((c) => c.length <= MAX_DATUMS_PER_PUT));
+    assert.deepEqual(chunks.flat(), data);
+  });
+
+  it('cuts by size before the count when datums are big', () => {
+    const data = metricDataFor(Array.from({ length: 50 }, (_, i) => result({ at: T0 + i, checkId: `c${'x'.repeat(60)}${i}` })), LOCATION, { atMs: T0 });
+    const one = Buffer.byteLength(JSON.stringify(data[0]));
+    const chunks = chunkMetricData(data, one * 10);
+    assert.ok(chunks.length >= 10, `expected at least 10 chunks, got ${chunks.length}`);
+    for (const c of chunks) assert.ok(Buffer.byteLength(JSON.stringify(c)) <= one * 10 + 20 * c.length);
+    assert.equal(chunks.flat().length, data.length);
+  });
+});
+
+describe('CloudWatchMetricsSink against moto', () => {
+  let moto: Moto;
+  let client: CloudWatchClient;
+  let puts = 0;
+
+  before(async () => {
+    moto = await startMoto();
+    client = motoClients.cloudwatch(moto.endpoint, REGION);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        puts += 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+  });
+  after(async () => {
+    client?.destroy();
+    await moto?.close();
+  });
+
+  async function sum(metric: string, dimensions: Record<string, string>, stat = 'Sum'): Promise<number> {
+    const out = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(T0 - 60 * 60_000),
+        EndTime: new Date(T0 + 60 * 60_000),
+        MetricDataQueries: [
+          {
+            Id: 'm0',
+            MetricStat: {
+              Metric: { Namespace: METRIC_NAMESPACE, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+              Period: 60,
+              Stat: stat,
+            },
+          },
+        ],
+      }),
+    );
+    return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0);
+  }
+
+  it('sends a cycle of 1200 results in 3 requests and every datum lands in the home region', async () => {
+    const results = Array.from({ length: 1200 }, (_, i) => result({ at: T0 + i * 10, checkId: 'bulk', ok: i % 4 !== 0 }));
+    puts = 0;
+    await new CloudWatchMetricsSink({ client }).putCycle({ location: LOCATION, results, skippedRuns: 2, atMs: T0 + 30_000 });
+    assert.equal(puts, 3);
+    assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }, 'SampleCount'), 1200);
+    assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }), 300);
+    assert.equal(await sum('DurationMs', { CheckId: 'bulk', Location: LOCATION }), 1200 * 44);
+    assert.equal(await sum('LocationAlive', { Location: LOCATION }), 1);
+    assert.equal(await sum('SkippedRuns', { Location: LOCATION }), 2);
+    const listed = await client.send(new ListMetricsCommand({ Namespace: METRIC_NAMESPACE, MetricName: 'LocationAlive' }));
+    assert.deepEqual(listed.Metrics?.map((m) => m.Dimensions), [[{ Name: 'Location', Value: LOCATION }]]);
+  });
+
+  describe('through a proxy that throttles', () => {
+    let proxy: Server;
+    let proxyEndpoint: string;
+    /** Answers to give instead of forwarding, in order: a throttle or a validation error. */
+    const faults: ('throttle' | 'invalid')[] = [];
+    let forwarded = 0;
+
+    before(async () => {
+      proxy = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const fault = faults.shift();
+          if (fault !== undefined) {
+            const code = fault === 'throttle' ? 'Throttling' : 'InvalidParameterValue';
+            res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': `${code};Sender` });
+            res.end(JSON.stringify({ __type: code, message: fault === 'throttle' ? 'Rate exceeded' : 'bad datum' }));
+            return;
+          }
+          forwarded += 1;
+          const target = new URL(moto.endpoint);
+          const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          });
+          upstream.end(Buffer.concat(chunks));
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      proxyEndpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    });
+    after(async () => {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    });
+
+    // The SDK's own retries are off here, so only the sink's retry can succeed.
+    const noSdkRetries = () => new CloudWatchClient({ ...motoClientConfig(proxyEndpoint, REGION), maxAttempts: 1, disableRequestCompression: true });
+
+    it('retries a throttled request until CloudWatch takes it', async () => {
+      faults.push('throttle', 'throttle');
+      forwarded = 0;
+      const proxied = noSdkRetries();
+      await new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(metricDataFor([result({ at: T0, checkId: 'throttled' })], LOCATION, { atMs: T0 }));
+      proxied.destroy();
+      assert.equal(faults.length, 0);
+      assert.equal(forwarded, 1);
+      assert.equal(await sum('Failed', { CheckId: 'throttled', Location: LOCATION }, 'SampleCount'), 1);
+    });
+
+    it('fails with MetricsPutError when a chunk is refused, after sending the other chunks', async () => {
+      faults.push('invalid');
+      forwarded = 0;
+      const proxied = noSdkRetries();
+      const data = metricDataFor(Array.from({ length: 600 }, (_, i) => result({ at: T0 + i, checkId: 'refused' })), LOCATION, { atMs: T0 });
+      await assert.rejects(new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(data), (error: unknown) => {
+        assert.ok(error instanceof MetricsPutError);
+        assert.equal(error.failedDatums, 1000);
+        assert.match(error.message, /InvalidParameterValue|bad datum/);
+        return true;
+      });
+      proxied.destroy();
+      assert.equal(forwarded, 1);
+      // The second chunk (the last 202 datums: 200 Failed+DurationMs of results 500..599, and the two per-location ones) landed.
+      assert.equal(await sum('Failed', { CheckId: 'refused', Location: LOCATION }, 'SampleCount'), 100);
+    });
+  });
+});

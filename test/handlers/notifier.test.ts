@@ -1,0 +1,341 @@
+/**
+ * The notifier handler against moto: DynamoDB (the home region's table), and an SNS topic with an SQS
+ * queue subscribed to it, standing in for the people who get the alerts. Events are shaped like the
+ * "CloudWatch Alarm State Change" events EventBridge delivers.
+ */
+import { strict as assert } from 'node:assert';
+import { performance } from 'node:perf_hooks';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Config } from '../../lambdas/core/check.ts';
+import { validateConfig } from '../../lambdas/core/config/validate.ts';
+import type { Clock } from '../../lambdas/core/ports.ts';
+import type { ProbeResult } from '../../lambdas/core/result.ts';
+import type { AlarmStateChangeEvent } from '../../lambdas/handlers/alarm-event.ts';
+import { InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
+import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
+import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
+import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+
+const PROJECT = 'shop';
+const HOME = 'us-east-1';
+const TABLE = 'shop-results';
+const T0 = Date.UTC(2025, 2, 10, 14, 0, 0);
+const MIN = 60_000;
+
+let moto: Moto;
+let dynamo: DynamoDBClient;
+let sns: SNSClient;
+let sqs: SQSClient;
+let topicArn: string;
+let queueUrl: string;
+let store: DynamoResultsStore;
+const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+const cfg: Config = validateConfig({
+  project: PROJECT,
+  homeRegion: HOME,
+  defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] },
+  checks: [
+    { id: 'api', name: 'Public API', type: 'http', url: 'https://api.example.com/health', severity: 'critical', alertPolicy: { failingLocations: 2 } },
+    { id: 'batch', type: 'http', url: 'https://batch.example.com/', tags: ['nightly'] },
+    { id: 'web', type: 'http', url: 'https://www.example.com/' },
+  ],
+  maintenance: [{ id: 'batch-upgrade', checks: ['batch'], start: '2025-03-10T13:00:00Z', end: '2025-03-10T16:00:00Z' }],
+});
+
+before(async () => {
+  moto = await startMoto();
+  dynamo = motoClients.dynamo(moto.endpoint, HOME);
+  sns = motoClients.sns(moto.endpoint, HOME);
+  sqs = motoClients.sqs(moto.endpoint, HOME);
+  store = new DynamoResultsStore({ client: dynamo, tableName: TABLE, clock });
+});
+
+after(async () => {
+  for (const client of [dynamo, sns, sqs]) client?.destroy();
+  await moto?.close();
+});
+
+beforeEach(async () => {
+  await moto.reset();
+  await ensureTable(dynamo, TABLE);
+  topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+});
+
+function notifier(overrides: { topicArn?: string } = {}): { handler: NotifierHandler; lines: string[] } {
+  const lines: string[] = [];
+  const handler = createNotifierHandler({
+    config: cfg,
+    project: PROJECT,
+    tableName: TABLE,
+    topicArn: overrides.topicArn ?? topicArn,
+    dynamo,
+    sns,
+    dashboardUrl: 'https://console.aws.amazon.com/cloudwatch/home#dashboards:name=shop',
+    clock,
+    log: (line) => lines.push(line),
+  });
+  return { handler, lines };
+}
+
+/** CloudWatch's own timestamp format: `2025-03-10T14:03:00.000+0000`. */
+const cwTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', atMs: number, previous: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'): AlarmStateChangeEvent {
+  return {
+    version: '0',
+    id: `evt-${alarmName}-${value}-${atMs}`,
+    'detail-type': 'CloudWatch Alarm State Change',
+    source: 'aws.cloudwatch',
+    account: '123456789012',
+    time: new Date(atMs + 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: HOME,
+    resources: [`arn:aws:cloudwatch:${HOME}:123456789012:alarm:${alarmName}`],
+    detail: {
+      alarmName,
+      state: { value, reason: `Threshold Crossed: test transition to ${value}`, timestamp: cwTime(atMs) },
+      previousState: { value: previous, reason: 'before', timestamp: cwTime(atMs - 10 * MIN) },
+      configuration: { description: 'an alarm description' },
+    },
+  };
+}
+
+interface Received {
+  readonly subject: string | undefined;
+  readonly message: string;
+  readonly attributes: Record<string, string>;
+}
+
+/** Every message in the queue now (moto delivers SNS to SQS during Publish), removed from the queue. */
+async function inbox(): Promise<Received[]> {
+  const out: Received[] = [];
+  for (;;) {
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = got.Messages ?? [];
+    if (messages.length === 0) return out;
+    for (const m of messages) {
+      const envelope = JSON.parse(m.Body ?? '{}') as { Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }> };
+      out.push({
+        subject: envelope.Subject,
+        message: envelope.Message,
+        attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value])),
+      });
+    }
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+}
+
+function run(checkId: string, location: string, atMs: number, ok: boolean): ProbeResult {
+  return {
+    checkId,
+    type: 'http',
+    location,
+    startedAt: new Date(atMs).toISOString(),
+    ok,
+    status: ok ? 'up' : 'down',
+    error: ok ? null : { kind: 'http_status', message: `expected status 200, got 503 (${location})` },
+    timings: { dnsMs: 1, connectMs: 2, tlsMs: 3, ttfbMs: 40, downloadMs: 1, totalMs: 47 },
+    httpStatus: ok ? 200 : 503,
+    address: '192.0.2.1:443',
+    target: 'https://api.example.com/health',
+    assertions: [],
+    attempts: 2,
+  };
+}
+
+describe('notifier handler: quorum alarms', () => {
+  const down = alarmNames.quorum(PROJECT, 'api');
+
+  beforeEach(async () => {
+    // What the probe regions last wrote, as the home-region replica has it.
+    await store.recordResults([
+      run('api', 'eu-west-1', T0 - 30_000, false),
+      run('api', 'us-east-1', T0 - 25_000, false),
+      run('api', 'ap-southeast-2', T0 - 20_000, true),
+      run('api', 'sa-east-1', T0 - 20_000, false), // not one of the check's regions (any more)
+    ]);
+  });
+
+  it('opens one incident on ALARM and sends exactly one DOWN with its attributes', async () => {
+    const outcome = await notifier().handler(alarmEvent(down, 'ALARM', T0, 'OK'));
+    assert.equal(outcome.action, 'incident-opened');
+    assert.equal(outcome.published, true);
+
+    const incidents = await store.incidents({ checkId: 'api' });
+    assert.equal(incidents.length, 1);
+    const [incident] = incidents;
+    assert.equal(incident?.openedAt, new Date(T0).toISOString());
+    assert.equal(incident?.detectedAt, new Date(T0).toISOString());
+    assert.equal(incident?.closedAt, null);
+    assert.equal(incident?.planned, false);
+    assert.deepEqual(incident?.failingLocations, ['eu-west-1', 'us-east-1']);
+    assert.match(incident?.firstError?.message ?? '', /got 503 \(eu-west-1\)/);
+
+    const messages = await inbox();
+    assert.equal(messages.length, 1);
+    const [message] = messages;
+    assert.equal(message?.subject, '[shop] DOWN api (Public API)');
+    assert.match(message?.message ?? '', /Failing in: eu-west-1, us-east-1/);
+    assert.match(message?.message ?? '', /Dashboard: https:\/\/console\.aws\.amazon\.com/);
+    assert.deepEqual(message?.attributes, {
+      kind: 'incident',
+      state: 'down',
+      severity: 'critical',
+      checkId: 'api',
+      eventId: `${incident?.id}:down`,
+    });
+  });
+
+  it('does not open a second incident or alert again when the same ALARM comes again', async () => {
+    const { handler } = notifier();
+    const event = alarmEvent(down, 'ALARM', T0, 'OK');
+    await handler(event);
+    const again = await handler(event);
+    assert.equal(again.action, 'incident-already-open');
+    assert.equal(again.published, false);
+    // A fresh container (no state in memory) answers the same.
+    assert.equal((await notifier().handler(event)).published, false);
+    assert.equal((await store.incidents({ checkId: 'api' })).length, 1);
+    assert.equal((await inbox()).length, 1);
+  });
+
+  it('closes the incident on OK with its duration and sends exactly one RECOVERED', async () => {
+    const { handler } = notifier();
+    await handler(alarmEvent(down, 'ALARM', T0, 'OK'));
+    await inbox();
+    const ok = alarmEvent(down, 'OK', T0 + 252_000, 'ALARM');
+    const outcome = await handler(ok);
+    assert.equal(outcome.action, 'incident-closed');
+    assert.equal(outcome.published, true);
+    assert.equal(await store.openIncidentFor('api'), null);
+    const [incident] = await store.incidents({ checkId: 'api' });
+    assert.equal(incident?.closedAt, new Date(T0 + 252_000).toISOString());
+    assert.equal(incident?.durationSeconds, 252);
+
+    assert.equal((await handler(ok)).published, false, 'the same OK again sends nothing');
+    const messages = await inbox();
+    assert.equal(messages.length, 1);
+    assert.equal(messages[0]?.subject, '[shop] RECOVERED api (Public API) after 4m 12s');
+    assert.equal(messages[0]?.attributes['state'], 'recovered');
+    assert.equal(messages[0]?.attributes['eventId'], `${incident?.id}:recovered`);
+  });
+
+  it('alerts once on the retry when the first publish failed after the incident was opened', async () => {
+    const event = alarmEvent(down, 'ALARM', T0, 'OK');
+    const broken = notifier({ topicArn: topicArn.replace(`${PROJECT}-alerts`, 'gone') });
+    await assert.rejects(broken.handler(event), /NotFound|does not exist/i);
+    assert.notEqual(await store.openIncidentFor('api'), null, 'the incident was opened before the publish failed');
+    assert.equal((await inbox()).length, 0);
+
+    const retried = await notifier().handler(event);
+    assert.equal(retried.action, 'incident-already-open');
+    assert.equal(retried.published, true);
+    await notifier().handler(event);
+    assert.equal((await inbox()).length, 1);
+    assert.equal((await store.incidents({ checkId: 'api' })).length, 1);
+  });
+
+  it('ignores an ALARM that arrives after the OK that followed it', async () => {
+    const { handler } = notifier();
+    const alarm = alarmEvent(down, 'ALARM', T0, 'OK');
+    await handler(alarm);
+    await handler(alarmEvent(down, 'OK', T0 + 5 * MIN, 'ALARM'));
+    await inbox();
+    const late = await handler(alarm);
+    assert.equal(late.action, 'ignored');
+    assert.equal(await store.openIncidentFor('api'), null);
+    assert.equal((await inbox()).length, 0);
+  });
+
+  it('ignores INSUFFICIENT_DATA', async () => {
+    const outcome = await notifier().handler(alarmEvent(down, 'INSUFFICIENT_DATA', T0, 'OK'));
+    assert.equal(outcome.action, 'ignored');
+    assert.equal((await store.incidents()).length, 0);
+    assert.equal((await inbox()).length, 0);
+  });
+
+  it('records an incident during a maintenance window as planned and sends nothing, open or closed', async () => {
+    const { handler } = notifier();
+    const name = alarmNames.quorum(PROJECT, 'batch');
+    const opened = await handler(alarmEvent(name, 'ALARM', T0, 'OK'));
+    assert.equal(opened.action, 'incident-opened');
+    assert.equal(opened.published, false);
+    assert.equal((await store.openIncidentFor('batch'))?.planned, true);
+    const closed = await handler(alarmEvent(name, 'OK', T0 + 10 * MIN, 'ALARM'));
+    assert.equal(closed.action, 'incident-closed');
+    assert.equal(closed.published, false);
+    assert.equal((await store.incidents({ checkId: 'batch' }))[0]?.durationSeconds, 600);
+    assert.equal((await inbox()).length, 0);
+  });
+});
+
+describe('notifier handler: notices', () => {
+  it('says a silent probe location is silent, never that a target is down, and opens no incident', async () => {
+    const { handler } = notifier();
+    const outcome = await handler(alarmEvent(alarmNames.locationSilent(PROJECT, 'eu-west-1'), 'ALARM', T0, 'OK'));
+    assert.equal(outcome.action, 'notice');
+    assert.equal(outcome.published, true);
+    const messages = await inbox();
+    assert.equal(messages.length, 1);
+    const [m] = messages;
+    assert.equal(m?.subject, '[shop] probe location eu-west-1 is silent');
+    assert.match(m?.message ?? '', /not about the monitored targets/);
+    assert.doesNotMatch(`${m?.subject}\n${m?.message}`, /\bdown\b/i);
+    assert.deepEqual(m?.attributes, {
+      kind: 'location-silent',
+      state: 'alarm',
+      severity: 'high',
+      location: 'eu-west-1',
+      eventId: `${alarmNames.locationSilent(PROJECT, 'eu-west-1')}:alarm:${new Date(T0).toISOString()}`,
+    });
+    assert.equal((await store.incidents()).length, 0);
+    assert.equal((await handler(alarmEvent(alarmNames.locationSilent(PROJECT, 'eu-west-1'), 'ALARM', T0, 'OK'))).published, false);
+    assert.equal((await inbox()).length, 0);
+  });
+
+  it('announces the end of a notice alarm only when it was in ALARM before', async () => {
+    const { handler } = notifier();
+    const latency = alarmNames.latency(PROJECT, 'web');
+    assert.equal((await handler(alarmEvent(latency, 'OK', T0, 'INSUFFICIENT_DATA'))).published, false);
+    assert.equal((await handler(alarmEvent(latency, 'ALARM', T0 + MIN, 'OK'))).published, true);
+    assert.equal((await handler(alarmEvent(latency, 'OK', T0 + 5 * MIN, 'ALARM'))).published, true);
+    const messages = await inbox();
+    assert.deepEqual(
+      messages.map((m) => [m.subject, m.attributes['kind'], m.attributes['state'], m.attributes['checkId']]),
+      [
+        ['[shop] SLOW web: response time over its threshold', 'latency', 'alarm', 'web'],
+        ['[shop] web response time back to normal', 'latency', 'ok', 'web'],
+      ],
+    );
+    assert.equal((await store.incidents()).length, 0);
+  });
+
+  it('mutes a check notice during its maintenance window', async () => {
+    const outcome = await notifier().handler(alarmEvent(alarmNames.tlsExpiry(PROJECT, 'batch'), 'ALARM', T0, 'OK'));
+    assert.equal(outcome.action, 'ignored');
+    assert.equal((await inbox()).length, 0);
+  });
+
+  it("ignores alarms that are not this project's", async () => {
+    const outcome = await notifier().handler(alarmEvent('other-api-down', 'ALARM', T0, 'OK'));
+    assert.equal(outcome.action, 'ignored');
+    assert.equal((await inbox()).length, 0);
+  });
+
+  it('rejects an event that is not an alarm state change', async () => {
+    await assert.rejects(notifier().handler({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} }), InvalidAlarmEventError);
+  });
+});
