@@ -108,43 +108,73 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
     onHeadersSent(connected, () => (mark = ctx.clock.monotonic()));
     // 'readable' fires as the first response bytes arrive, before undici parses them.
     connected.prependOnceListener('readable', () => (firstByteAt = ctx.clock.monotonic()));
-    const res = await client.request({
-      path: `${req.url.pathname}${req.url.search}`,
-      method: req.method as 'GET',
-      headers: req.headers,
-      body: req.body ?? undefined,
-      signal: deadline.signal,
+    let headersAt = 0;
+    const res = await dispatch(client, req, deadline, check.maxBodyBytes, () => ctx.clock.monotonic(), (at) => {
+      // Recorded as the headers arrive, so a body that fails later still reports its time to first byte.
+      progress.phase = 'body';
+      headersAt = firstByteAt ?? at;
+      ex.timings.ttfbMs = (ex.timings.ttfbMs ?? 0) + (headersAt - mark);
     });
-    const headersAt = firstByteAt ?? ctx.clock.monotonic();
-    ex.timings.ttfbMs = (ex.timings.ttfbMs ?? 0) + (headersAt - mark);
-    progress.phase = 'body';
-    const body = await readCapped(res.body, res.headers, check.maxBodyBytes);
     ex.timings.downloadMs = (ex.timings.downloadMs ?? 0) + (ctx.clock.monotonic() - headersAt);
-    return { status: res.statusCode, headers: res.headers as Response['headers'], body };
+    return { status: res.status, headers: res.headers, body: res.body };
   } finally {
     client.destroy(connectionDone()).catch(() => undefined);
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void; on(event: 'error', listener: () => void): unknown }, headers: Record<string, unknown>, maxBytes: number): Promise<string> {
-  const declared = Number(headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    // Destroying an unread undici body emits 'error' (aborted) a moment later; with no listener that crashes the process.
-    body.on('error', () => undefined);
-    body.destroy();
-    throw new ProbeFailure('body_too_large', `body is ${declared} bytes, over the ${maxBytes}-byte limit`);
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      body.destroy();
-      throw new ProbeFailure('body_too_large', `body exceeds the ${maxBytes}-byte limit`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * One request through undici's handler API (no stream objects per request: this path runs thousands of times
+ * a second). The body is collected up to `maxBytes`; the deadline aborts whatever is in flight.
+ */
+function dispatch(
+  client: Client,
+  req: Request,
+  deadline: Deadline,
+  maxBytes: number,
+  now: () => number,
+  onHeaders: (at: number) => void,
+): Promise<{ status: number; headers: Response['headers']; body: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let headers: Response['headers'] = {};
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let controller: { abort(reason: Error): void } | undefined;
+    const onAbort = () => controller?.abort(deadline.signal.reason as Error);
+    deadline.signal.addEventListener('abort', onAbort, { once: true });
+    const finish = () => deadline.signal.removeEventListener('abort', onAbort);
+    client.dispatch(
+      { path: `${req.url.pathname}${req.url.search}`, method: req.method as 'GET', headers: req.headers, body: req.body ?? undefined },
+      {
+        onRequestStart(c) {
+          controller = c;
+          if (deadline.expired) c.abort(deadline.signal.reason as Error);
+        },
+        onResponseStart(c, statusCode, responseHeaders) {
+          status = statusCode;
+          headers = responseHeaders as Response['headers'];
+          onHeaders(now());
+          const declared = Number(responseHeaders['content-length']);
+          if (Number.isFinite(declared) && declared > maxBytes) {
+            c.abort(new ProbeFailure('body_too_large', `body is ${declared} bytes, over the ${maxBytes}-byte limit`));
+          }
+        },
+        onResponseData(c, chunk) {
+          total += chunk.length;
+          if (total > maxBytes) c.abort(new ProbeFailure('body_too_large', `body exceeds the ${maxBytes}-byte limit`));
+          else chunks.push(chunk);
+        },
+        onResponseEnd() {
+          finish();
+          resolve({ status, headers, body: Buffer.concat(chunks).toString('utf8') });
+        },
+        onResponseError(_c, err) {
+          finish();
+          reject(err);
+        },
+      },
+    );
+  });
 }
 
 /** Follows redirects as a browser would: 303 (and 301/302 after POST) become GET; credentials stay on their origin. */
