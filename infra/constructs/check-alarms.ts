@@ -1,0 +1,109 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, CfnAlarm, ComparisonOperator, MathExpression, TreatMissingData, type IAlarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { periodLengthMs, quorumAlarmDefinition, type QuorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
+import type { Check } from '../../lambdas/core/check.ts';
+import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { durationMetric, tlsDaysRemainingMetric } from '../metrics.ts';
+
+export interface CheckAlarmsProps {
+  readonly project: string;
+  readonly check: Check;
+}
+
+/** Latency threshold when a check sets no `degradedAfter`: this share of its timeout. */
+export const DEFAULT_LATENCY_SHARE_OF_TIMEOUT = 0.8;
+
+/**
+ * The alarms of one check, all in the home region where the probe metrics land:
+ * - down: the quorum rule, exactly as `quorumAlarmDefinition` defines it;
+ * - latency: the slowest region's p95 DurationMs over `degradedAfter` (else 80% of the timeout), m of n periods;
+ * - tls expiry (tls checks): the lowest TlsDaysRemaining of any region under `minDaysRemaining`.
+ * Alarms have no actions: an EventBridge rule sends every state change of a skyprobe alarm to the notifier.
+ */
+export class CheckAlarms extends Construct {
+  readonly definition: QuorumAlarmDefinition;
+  readonly down: IAlarm;
+  readonly latency: Alarm;
+  readonly tlsExpiry: Alarm | undefined;
+  readonly latencyThresholdMillis: number;
+
+  constructor(scope: Construct, id: string, props: CheckAlarmsProps) {
+    super(scope, id);
+    const { check, project } = props;
+    const period = Duration.millis(periodLengthMs(check));
+
+    this.definition = quorumAlarmDefinition(check, { alarmNamePrefix: project });
+    const down = quorumAlarm(this, 'Down', this.definition);
+    this.down = Alarm.fromAlarmArn(this, 'DownRef', down.attrArn);
+
+    this.latencyThresholdMillis = check.degradedAfterMs ?? Math.round(check.timeoutMs * DEFAULT_LATENCY_SHARE_OF_TIMEOUT);
+    this.latency = new Alarm(this, 'Latency', {
+      alarmName: alarmNames.latency(project, check.id),
+      alarmDescription:
+        `${check.name} is slow: p95 total time in some region over ${this.latencyThresholdMillis} ms ` +
+        `in ${check.alertPolicy.failingPeriods} of the last ${check.alertPolicy.evaluationPeriods} periods of ${period.toSeconds()} s`,
+      metric: acrossRegions('MAX', check, (region) => durationMetric(check.id, region, { period }), 'slowest region p95 (ms)', period),
+      threshold: this.latencyThresholdMillis,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: check.alertPolicy.evaluationPeriods,
+      datapointsToAlarm: check.alertPolicy.failingPeriods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    if (check.type === 'tls') {
+      this.tlsExpiry = new Alarm(this, 'TlsExpiry', {
+        alarmName: alarmNames.tlsExpiry(project, check.id),
+        alarmDescription: `${check.name}: the certificate of ${check.host}:${check.port} expires in fewer than ${check.minDaysRemaining} days`,
+        metric: acrossRegions('MIN', check, (region) => tlsDaysRemainingMetric(check.id, region, { period }), 'fewest days remaining', period),
+        threshold: check.minDaysRemaining,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+  }
+
+  /** Every alarm of the check, most important first. */
+  get all(): IAlarm[] {
+    return [this.down, this.latency, ...(this.tlsExpiry === undefined ? [] : [this.tlsExpiry])];
+  }
+}
+
+/** The quorum alarm, field for field from the core definition (metric math over each region's Failed average). */
+export function quorumAlarm(scope: Construct, id: string, definition: QuorumAlarmDefinition): CfnAlarm {
+  return new CfnAlarm(scope, id, {
+    alarmName: definition.alarmName,
+    alarmDescription: definition.alarmDescription,
+    comparisonOperator: definition.comparisonOperator,
+    threshold: definition.threshold,
+    evaluationPeriods: definition.evaluationPeriods,
+    datapointsToAlarm: definition.datapointsToAlarm,
+    treatMissingData: definition.treatMissingData,
+    metrics: [
+      ...definition.metrics.map((metric) => ({
+        id: metric.id,
+        returnData: false,
+        metricStat: {
+          metric: {
+            namespace: metric.namespace,
+            metricName: metric.metricName,
+            dimensions: Object.entries(metric.dimensions).map(([name, value]) => ({ name, value })),
+          },
+          period: metric.periodSeconds,
+          stat: metric.stat,
+        },
+      })),
+      { id: 'failing', expression: definition.expression, label: definition.expressionLabel, returnData: true },
+    ],
+  });
+}
+
+/** MAX or MIN over one metric per region of the check: a single time series an alarm can read. */
+function acrossRegions(fn: 'MAX' | 'MIN', check: Check, metric: (region: string) => IMetric, label: string, period: Duration): MathExpression {
+  const usingMetrics: Record<string, IMetric> = {};
+  check.regions.forEach((region, i) => {
+    usingMetrics[`r${i}`] = metric(region);
+  });
+  return new MathExpression({ expression: `${fn}([${Object.keys(usingMetrics).join(', ')}])`, usingMetrics, label, period });
+}

@@ -1,0 +1,134 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { Construct } from 'constructs';
+import type { Config } from '../lambdas/core/check.ts';
+import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
+import { alarmNames } from '../lambdas/handlers/alarm-names.ts';
+import { AlertTopic } from './constructs/alert-topic.ts';
+import { CheckAlarms } from './constructs/check-alarms.ts';
+import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constructs/dashboards.ts';
+import { HandlerFunction } from './constructs/handler-function.ts';
+import { ResultsTable } from './constructs/results-table.ts';
+import { DEFAULT_SLO_PERCENT, type DeploymentExtras } from './deployment-extras.ts';
+import { locationAliveMetric } from './metrics.ts';
+import { HANDLER_ENTRIES } from './paths.ts';
+import { acknowledgeNag } from './nag.ts';
+import { tableDataStatement } from './permissions.ts';
+import { dashboardNames, functionNames, handlerEnvironment, probeRegionsOf } from './naming.ts';
+
+export interface HomeStackProps extends StackProps {
+  readonly config: Config;
+  readonly extras: DeploymentExtras;
+  /** @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** A probe location is silent when it reported in fewer than this many of the last LOCATION_WINDOW minutes. */
+const LOCATION_WINDOW_MINUTES = 5;
+const LOCATION_SILENT_MINUTES = 3;
+
+/**
+ * The home region: the results table (global, replicated to every probe region), the alert topic, every
+ * alarm (probe metrics land here), the notifier, and the dashboards.
+ */
+export class HomeStack extends Stack {
+  readonly table: ResultsTable;
+  readonly alertTopic: AlertTopic;
+  readonly notifier: HandlerFunction;
+  readonly checkAlarms: readonly CheckAlarms[];
+
+  constructor(scope: Construct, id: string, props: HomeStackProps) {
+    super(scope, id, props);
+    const { config, extras } = props;
+    const project = config.project;
+    const probeRegions = probeRegionsOf(config);
+
+    this.table = new ResultsTable(this, 'Results', {
+      tableName: resourceNames.table(project),
+      replicaRegions: probeRegions.filter((r) => r !== this.region),
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.alertTopic = new AlertTopic(this, 'Alerts', {
+      topicName: resourceNames.topic(project),
+      emailAddresses: extras.emailAddresses,
+      smsNumbers: extras.smsNumbers,
+      httpsUrls: extras.httpsUrls,
+    });
+    const topic = this.alertTopic.topic;
+
+    // Alarms.
+    const monitored: MonitoredCheck[] = config.checks.map((check) => ({
+      check,
+      alarms: new CheckAlarms(this, `Check-${check.id}`, { project, check }),
+      dashboardName: dashboardNames.check(project, check.id),
+      sloPercent: extras.sloPercentByCheck[check.id] ?? DEFAULT_SLO_PERCENT,
+    }));
+    this.checkAlarms = monitored.map((m) => m.alarms);
+    const locationSilentAlarms = probeRegions.map(
+      (region) =>
+        new Alarm(this, `LocationSilent-${region}`, {
+          alarmName: alarmNames.locationSilent(project, region),
+          alarmDescription:
+            `probe location ${region} silent: it reported in fewer than ${LOCATION_SILENT_MINUTES} of the last ${LOCATION_WINDOW_MINUTES} minutes. ` +
+            'Skyprobe itself is not probing from there; this says nothing about the targets.',
+          metric: locationAliveMetric(region, Duration.minutes(1)),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: LOCATION_WINDOW_MINUTES,
+          datapointsToAlarm: LOCATION_SILENT_MINUTES,
+          // Silence is the very thing this alarm is for.
+          treatMissingData: TreatMissingData.BREACHING,
+        }),
+    );
+
+    // Notifier: every state change of a skyprobe alarm (here, or forwarded from a probe region) reaches it.
+    this.notifier = new HandlerFunction(this, 'Notifier', {
+      entry: HANDLER_ENTRIES.notifier,
+      functionName: functionNames.notifier(project),
+      description: 'skyprobe: turns CloudWatch alarm state changes into incidents and alerts',
+      config,
+      environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
+      timeout: Duration.seconds(30),
+      memorySizeMb: 256,
+    });
+    const notifierFn = this.notifier.function;
+    this.notifier.role.addToPolicy(tableDataStatement(this, project, this.region));
+    topic.grantPublish(notifierFn);
+    // Two async retries, then the event itself goes to the topic: an alert is never dropped silently.
+    notifierFn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new SnsDestination(topic) });
+
+    new Rule(this, 'AlarmStateChanges', {
+      description: 'skyprobe alarm state changes (home and forwarded from probe regions) to the notifier',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { alarmName: Match.prefix(resourceNames.alarmPrefix(project)) },
+      },
+      targets: [new LambdaFunction(notifierFn, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+    });
+
+    // Dashboards.
+    new OverviewDashboard(this, 'Overview', {
+      dashboardName: dashboardNames.overview(project),
+      project,
+      checks: monitored,
+      probeRegions,
+      locationSilentAlarms,
+      probeFunctionName: functionNames.probe(project),
+      notifierFunctionName: functionNames.notifier(project),
+      homeRegion: this.region,
+    });
+    for (const m of monitored) new CheckDashboard(this, `Dashboard-${m.check.id}`, { project, monitored: m, probeFunctionName: functionNames.probe(project) });
+
+    acknowledgeNag(
+      this.notifier.role,
+      'IAM5',
+      'Publishing to the KMS-encrypted topic needs kms:GenerateDataKey* (the action family SNS uses); the grant is on the one topic key only.',
+      'Action::kms:GenerateDataKey*',
+    );
+  }
+}

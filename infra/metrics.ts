@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../lambdas/core/alert-policy.ts';
+import { AWS_PROBE_METRICS } from '../lambdas/aws/probe-metrics.ts';
+
+/**
+ * What each metric is (name, namespace, dimensions, unit, region). Alarms and widgets decide what to do with
+ * them. Skyprobe's own metrics live in the home region (probes put them there); Lambda's own metrics live in
+ * the region of the function, so those take the region explicitly.
+ */
+
+/** Days until the served certificate expires, per run of a tls check (dimensions CheckId + Location). */
+export const TLS_DAYS_REMAINING_METRIC = AWS_PROBE_METRICS.TlsDaysRemaining.name;
+
+export interface CheckMetricOptions {
+  readonly period: Duration;
+  /** @default the metric's natural statistic (Average for Failed, p95 for DurationMs, Minimum for TlsDaysRemaining) */
+  readonly statistic?: string;
+  readonly label?: string;
+}
+
+function checkMetric(metricName: string, checkId: string, location: string, options: CheckMetricOptions, statistic: string): Metric {
+  return new Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensionsMap: { [METRIC_DIMENSIONS.CheckId]: checkId, [METRIC_DIMENSIONS.Location]: location },
+    statistic: options.statistic ?? statistic,
+    period: options.period,
+    ...(options.label === undefined ? {} : { label: options.label }),
+  });
+}
+
+/** 1 per failed run, 0 per passing run: the Average is the failure rate. */
+export function failedMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
+  return checkMetric(METRICS.Failed.name, checkId, location, options, Stats.AVERAGE);
+}
+
+export function durationMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
+  return checkMetric(METRICS.DurationMs.name, checkId, location, options, Stats.percentile(95));
+}
+
+export function tlsDaysRemainingMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
+  return checkMetric(TLS_DAYS_REMAINING_METRIC, checkId, location, options, Stats.MINIMUM);
+}
+
+/** 1 per probe invocation in a location: its absence means the location went silent. */
+export function locationAliveMetric(location: string, period: Duration): Metric {
+  return new Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: METRICS.LocationAlive.name,
+    dimensionsMap: { [METRIC_DIMENSIONS.Location]: location },
+    statistic: Stats.SUM,
+    period,
+    label: location,
+  });
+}
+
+/** Scheduled runs an invocation could not start in a location (dimension Location only). */
+export function skippedRunsMetric(location: string, period: Duration): Metric {
+  return new Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: AWS_PROBE_METRICS.SkippedRuns.name,
+    dimensionsMap: { [METRIC_DIMENSIONS.Location]: location },
+    statistic: Stats.SUM,
+    period,
+    label: location,
+  });
+}
+
+export type LambdaMetricName = 'Invocations' | 'Errors' | 'Throttles' | 'Duration' | 'ConcurrentExecutions';
+
+/** A Lambda metric of a function found by name, read in the function's own region. */
+export function lambdaMetric(functionName: string, region: string, metricName: LambdaMetricName, statistic: string, period: Duration): Metric {
+  return new Metric({
+    namespace: 'AWS/Lambda',
+    metricName,
+    dimensionsMap: { FunctionName: functionName },
+    statistic,
+    period,
+    region,
+    label: region,
+  });
+}

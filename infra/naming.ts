@@ -1,0 +1,43 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Config } from '../lambdas/core/check.ts';
+import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
+
+/** Fixed names of what other stacks and regions find by name (Lambda names are per region, so one name serves all). */
+export const functionNames = {
+  probe: (project: string) => `${project}-probe`,
+  notifier: (project: string) => `${project}-notifier`,
+} as const;
+
+export const dashboardNames = {
+  overview: (project: string) => `${project}-overview`,
+  check: (project: string, checkId: string) => `${project}-check-${checkId}`,
+} as const;
+
+/** Every region some check probes from, in first-use order. */
+export function probeRegionsOf(config: Config): string[] {
+  return [...new Set(config.checks.flatMap((c) => c.regions))];
+}
+
+/** Console link to the overview dashboard, unless the config names its own dashboard. */
+export function dashboardUrl(config: Config): string {
+  if (config.alerts.dashboardUrl !== null) return config.alerts.dashboardUrl;
+  const region = config.homeRegion;
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardNames.overview(config.project)}`;
+}
+
+/**
+ * HANDLER_ENV for a function in `location`: names and ARNs only, all of them deterministic, so that a
+ * probe stack never refers to the home stack (the topic ARN is built, not imported).
+ */
+export function handlerEnvironment(scope: Construct, config: Config, location: string): Record<string, string> {
+  const stack = Stack.of(scope);
+  return {
+    [HANDLER_ENV.tableName]: resourceNames.table(config.project),
+    [HANDLER_ENV.homeRegion]: config.homeRegion,
+    [HANDLER_ENV.location]: location,
+    [HANDLER_ENV.project]: config.project,
+    [HANDLER_ENV.topicArn]: stack.formatArn({ service: 'sns', region: config.homeRegion, resource: resourceNames.topic(config.project), arnFormat: ArnFormat.NO_RESOURCE_NAME }),
+    [HANDLER_ENV.dashboardUrl]: dashboardUrl(config),
+  };
+}

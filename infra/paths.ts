@@ -1,0 +1,13 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: infra/ sits directly under it. */
+export const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Lambda entry points, bundled by esbuild at synth. */
+export const HANDLER_ENTRIES = {
+  probe: join(REPO_ROOT, 'lambdas', 'handlers', 'probe.ts'),
+  notifier: join(REPO_ROOT, 'lambdas', 'handlers', 'notifier.ts'),
+} as const;
+
+export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');

@@ -1,0 +1,68 @@
+import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { METRIC_NAMESPACE } from '../lambdas/core/alert-policy.ts';
+import { resourceNames } from '../lambdas/core/deployment.ts';
+import type { Construct } from 'constructs';
+
+/** Item-level DynamoDB actions the handlers use; no Scan, no table management. */
+export const TABLE_DATA_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+
+/** Read and write items of the results table's replica in `region` (the table has no indexes). */
+export function tableDataStatement(scope: Construct, project: string, region: string): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'ResultsTableItems',
+    actions: [...TABLE_DATA_ACTIONS],
+    resources: [Stack.of(scope).formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: resourceNames.table(project) })],
+  });
+}
+
+/** PutMetricData has no resource-level permissions; the namespace condition keeps it to skyprobe's metrics. */
+export function putMetricDataStatement(): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'PutSkyprobeMetrics',
+    actions: ['cloudwatch:PutMetricData'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+  });
+}
+
+/** The ARNs secret reading is granted on: the parameters under `/<project>/secrets/`, and any KMS key (aws/ssm's id is unknown). */
+export function secretArns(scope: Construct, project: string, region: string): { readonly parameters: string; readonly keys: string } {
+  const stack = Stack.of(scope);
+  const prefix = resourceNames.secretParameterPrefix(project); // "/<project>/secrets/"
+  return {
+    parameters: stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: `${prefix.slice(1)}*` }),
+    keys: stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' }),
+  };
+}
+
+/**
+ * Reading `{{secret:NAME}}` values: the SecureString parameters under `/<project>/secrets/` in `region`,
+ * decrypted with the AWS managed aws/ssm key — only through SSM in that region, only for those parameters.
+ */
+export function secretReadStatements(scope: Construct, project: string, region: string): PolicyStatement[] {
+  const arns = secretArns(scope, project, region);
+  return [
+    new PolicyStatement({ sid: 'ReadSecretParameters', actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: [arns.parameters] }),
+    new PolicyStatement({
+      sid: 'DecryptSecretParameters',
+      actions: ['kms:Decrypt'],
+      // The aws/ssm key's id differs per account and region, and an alias cannot name a key in a policy.
+      resources: [arns.keys],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arns.parameters },
+      },
+    }),
+  ];
+}

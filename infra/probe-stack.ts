@@ -1,0 +1,162 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, MathExpression, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { Check, Config } from '../lambdas/core/check.ts';
+import { resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
+import { alarmNames } from '../lambdas/handlers/alarm-names.ts';
+import { HandlerFunction } from './constructs/handler-function.ts';
+import { lambdaMetric } from './metrics.ts';
+import { functionNames, handlerEnvironment } from './naming.ts';
+import { HANDLER_ENTRIES } from './paths.ts';
+import { acknowledgeNag, asNagFinding } from './nag.ts';
+import { putMetricDataStatement, secretArns, secretReadStatements, tableDataStatement } from './permissions.ts';
+
+export interface ProbeStackProps extends StackProps {
+  readonly config: Config;
+}
+
+/** Below the one-minute schedule, so an invocation never runs into the next minute's. */
+export const PROBE_TIMEOUT = Duration.seconds(58);
+export const PROBE_MEMORY_MB = 512;
+/** A schedule fire older than this is dropped: the next minute's fire is already due. */
+export const SCHEDULE_MAX_EVENT_AGE = Duration.seconds(60);
+export const SCHEDULE_RETRY_ATTEMPTS = 1;
+const ERROR_WINDOW_MINUTES = 5;
+const ERROR_MINUTES = 3;
+
+/**
+ * One probe region: the probe function, one EventBridge Scheduler schedule per shard of this region's
+ * checks (each fire is `{ shard, shards }`), a DLQ for fires that could not be delivered, the function's
+ * own alarm, and (outside the home region) a rule that forwards this region's skyprobe alarm state changes
+ * to the home region's default event bus, where the notifier's rule picks them up like local ones.
+ */
+export class ProbeStack extends Stack {
+  readonly checks: readonly Check[];
+  readonly shards: number;
+  readonly probe: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: ProbeStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const project = config.project;
+    const region = this.region;
+    this.checks = config.checks.filter((c) => c.regions.includes(region));
+    this.shards = shardsNeeded(this.checks);
+
+    this.probe = new HandlerFunction(this, 'Probe', {
+      entry: HANDLER_ENTRIES.probe,
+      functionName: functionNames.probe(project),
+      description: `skyprobe: runs ${this.checks.length} checks from ${region} in ${this.shards} shard(s)`,
+      config,
+      environment: handlerEnvironment(this, config, region),
+      timeout: PROBE_TIMEOUT,
+      memorySizeMb: PROBE_MEMORY_MB,
+    });
+    const fn = this.probe.function;
+    const role = this.probe.role;
+    role.addToPolicy(tableDataStatement(this, project, region));
+    role.addToPolicy(putMetricDataStatement());
+    for (const statement of secretReadStatements(this, project, region)) role.addToPolicy(statement);
+    // A failed minute is not retried by Lambda either: the next minute's run is the retry.
+    fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+
+    const deadLetters = new Queue(this, 'ScheduleDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    // One role for every shard's schedule; LambdaInvoke grants it lambda:InvokeFunction on the probe.
+    const scheduleRole = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': this.account } } }),
+      description: `Lets EventBridge Scheduler invoke ${functionNames.probe(project)} in ${region}`,
+    });
+    for (let shard = 0; shard < this.shards; shard++) {
+      const input: ProbeInvocation = { shard, shards: this.shards };
+      new Schedule(this, `Shard${shard}`, {
+        description: `skyprobe ${region}: shard ${shard + 1} of ${this.shards}, every minute`,
+        schedule: ScheduleExpression.rate(Duration.minutes(1)),
+        timeWindow: TimeWindow.off(),
+        target: new LambdaInvoke(fn, {
+          input: ScheduleTargetInput.fromObject(input),
+          retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+          maxEventAge: SCHEDULE_MAX_EVENT_AGE,
+          deadLetterQueue: deadLetters,
+          role: scheduleRole,
+        }),
+      });
+    }
+
+    const minute = Duration.minutes(1);
+    new Alarm(this, 'ProbeErrors', {
+      alarmName: alarmNames.probeErrors(project, region),
+      alarmDescription: `probe function in ${region} failing: errors or throttles in ${ERROR_MINUTES} of the last ${ERROR_WINDOW_MINUTES} minutes`,
+      metric: new MathExpression({
+        expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+        usingMetrics: {
+          errors: lambdaMetric(fn.functionName, region, 'Errors', Stats.SUM, minute),
+          throttles: lambdaMetric(fn.functionName, region, 'Throttles', Stats.SUM, minute),
+        },
+        label: 'errors + throttles',
+        period: minute,
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: ERROR_WINDOW_MINUTES,
+      datapointsToAlarm: ERROR_MINUTES,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    if (region !== config.homeRegion) {
+      const homeBus = EventBus.fromEventBusArn(
+        this,
+        'HomeEventBus',
+        this.formatArn({ service: 'events', region: config.homeRegion, resource: 'event-bus', resourceName: 'default' }),
+      );
+      new Rule(this, 'ForwardAlarmStateChanges', {
+        description: `skyprobe alarm state changes in ${region} to the ${config.homeRegion} default event bus (the notifier)`,
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          detail: { alarmName: Match.prefix(resourceNames.alarmPrefix(project)) },
+        },
+        targets: [new eventTargets.EventBus(homeBus, { deadLetterQueue: deadLetters })],
+      });
+    }
+
+    // cdk-nag acknowledgments, each with its reason.
+    const secrets = secretArns(this, project, region);
+    acknowledgeNag(
+      role,
+      'IAM5',
+      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the condition cloudwatch:namespace = Skyprobe.',
+      'Resource::*',
+    );
+    acknowledgeNag(
+      role,
+      'IAM5',
+      'Secrets are SSM SecureString parameters /<project>/secrets/<NAME>; the names come from the config, so the grant covers that prefix only.',
+      `Resource::${asNagFinding(this, secrets.parameters)}`,
+    );
+    acknowledgeNag(
+      role,
+      'IAM5',
+      'kms:Decrypt for the AWS managed aws/ssm key, whose key id is not known at synth; limited by kms:ViaService = ssm.<region>.amazonaws.com and the PARAMETER_ARN encryption context of the secret parameters.',
+      `Resource::${asNagFinding(this, secrets.keys)}`,
+    );
+    acknowledgeNag(
+      scheduleRole,
+      'IAM5',
+      'Granted by LambdaInvoke (grantInvoke): the probe function and its versions/aliases ("<function arn>:*"); nothing else.',
+      `Resource::<${this.resolve((fn.node.defaultChild as CfnFunction).logicalId) as string}.Arn>:*`,
+    );
+    acknowledgeNag(deadLetters, 'SQS3', 'This queue is itself the dead-letter queue of the probe schedules and of the alarm-forwarding rule.');
+  }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Lints every synthesized CloudFormation template with cfn-lint, each against its stack's own region.
+// Errors fail (exit 1); warnings and informational findings are listed but allowed.
+//
+//   node scripts/cfn-lint.mjs            synthesizes offline (no AWS credentials) into a temp dir first
+//   node scripts/cfn-lint.mjs cdk.out    lints an existing cloud assembly
+//
+// Needs cfn-lint on PATH (pip install cfn-lint).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+
+function offlineEnv() {
+  const env = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_VERSION_CHECK: 'true' };
+  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_PROFILE']) delete env[key];
+  return env;
+}
+
+/** Template files and regions of every stack in a cloud assembly. */
+function stacksOf(outdir) {
+  const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+  return Object.values(manifest.artifacts ?? {})
+    .filter((a) => a.type === 'aws:cloudformation:stack')
+    .map((a) => ({ template: join(outdir, a.properties.templateFile), region: /^aws:\/\/[^/]+\/(.+)$/.exec(a.environment ?? '')?.[1] ?? 'us-east-1' }));
+}
+
+function lint({ template, region }) {
+  return new Promise((done) => {
+    const child = spawn('cfn-lint', ['--format', 'parseable', '--regions', region, '--', template], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (error) => done({ template, region, code: 127, lines: [], stderr: String(error) }));
+    child.on('close', (code) => done({ template, region, code: code ?? 1, lines: out.split('\n').filter(Boolean), stderr: err }));
+  });
+}
+
+const which = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+if (which.error !== undefined || which.status !== 0) {
+  console.error('cfn-lint is not installed: pip install cfn-lint');
+  process.exit(127);
+}
+
+let outdir = process.argv[2];
+let temp;
+if (outdir === undefined) {
+  temp = mkdtempSync(join(tmpdir(), 'skyprobe-cfn-lint-'));
+  outdir = temp;
+  const synth = spawnSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: root, env: offlineEnv(), encoding: 'utf8' });
+  if (synth.status !== 0) {
+    console.error(synth.stderr);
+    console.error('cfn-lint: cdk synth failed');
+    process.exit(1);
+  }
+}
+
+try {
+  const results = await Promise.all(stacksOf(resolve(outdir)).map(lint));
+  let errors = 0;
+  let warnings = 0;
+  for (const r of results) {
+    // parseable: file:line:col:endline:endcol:RULE:message; exit code is a bit mask (2 errors, 4 warnings, 8 info).
+    for (const line of r.lines) {
+      const rule = line.split(':')[5] ?? '';
+      const kind = rule.startsWith('E') ? 'error' : rule.startsWith('W') ? 'warning' : 'info';
+      if (kind === 'error') errors++;
+      if (kind === 'warning') warnings++;
+      console.log(`${kind}: ${line.replace(`${resolve(outdir)}/`, '')}`);
+    }
+    if ((r.code & 1) !== 0 || r.code === 127) {
+      errors++;
+      console.log(`error: cfn-lint could not lint ${r.template}: ${r.stderr.trim()}`);
+    }
+  }
+  console.log(`cfn-lint ${which.stdout.trim().replace(/^cfn-lint /, '')}: ${results.length} templates, ${errors} errors, ${warnings} warnings`);
+  process.exitCode = errors > 0 ? 1 : 0;
+} finally {
+  if (temp !== undefined) rmSync(temp, { recursive: true, force: true });
+}

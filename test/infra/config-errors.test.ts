@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { ConfigError } from '../../lambdas/core/errors.ts';
+import { intervalProblem } from '../../infra/deployment-rules.ts';
+import { addSkyprobeStacks, parseAccount, parseRetainTable } from '../../infra/skyprobe-app.ts';
+import { configOf, offlineEnv, REPO, run } from './support.ts';
+
+const ELEVEN_REGIONS = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-northeast-1'];
+
+function check(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, type: 'http', url: `https://${id}.example.com/`, ...extra };
+}
+
+/** The lines `addSkyprobeStacks` rejects a config with (it must reject it). */
+function deployErrors(input: unknown, rawConfig?: unknown): string[] {
+  try {
+    addSkyprobeStacks(new App(), { config: configOf(input), rawConfig: rawConfig ?? input });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  return assert.fail('expected a ConfigError');
+}
+
+describe('deployment rules', () => {
+  it('rejects a check in more regions than one alarm can read, naming the count and the regions', () => {
+    assert.deepEqual(deployErrors({ checks: [check('wide', { regions: ELEVEN_REGIONS })] }), [
+      `check "wide": checks[0].regions: a check can run in at most 10 regions because one cloudwatch alarm reads at most 10 metrics (one per region), got 11 regions (${ELEVEN_REGIONS.join(', ')})`,
+    ]);
+  });
+
+  it('rejects intervals the once-a-minute scheduler cannot keep, and accepts those it can', () => {
+    assert.deepEqual(deployErrors({ checks: [check('odd', { interval: '45s', timeout: '5s' })] }), [
+      'check "odd": checks[0].interval: the scheduler fires once a minute, so an interval under a minute must divide 60s evenly (10s, 12s, 15s, 20s, 30s), got 45s',
+    ]);
+    assert.deepEqual(deployErrors({ checks: [check('ninety', { interval: '90s' })] }), [
+      'check "ninety": checks[0].interval: the scheduler fires once a minute, so an interval over a minute must be whole minutes, got 1m 30s',
+    ]);
+    for (const ms of [10_000, 12_000, 15_000, 20_000, 30_000, 60_000, 120_000, 300_000, 3_600_000]) assert.equal(intervalProblem(ms), undefined, `${ms} ms`);
+    for (const ms of [11_000, 25_000, 40_000, 45_000, 61_000, 150_000]) assert.notEqual(intervalProblem(ms), undefined, `${ms} ms`);
+  });
+
+  it('reports every problem of every check at once', () => {
+    const lines = deployErrors({ checks: [check('a', { interval: '45s', timeout: '5s' }), check('b', { regions: ELEVEN_REGIONS, interval: '25s', timeout: '5s' })] });
+    assert.equal(lines.length, 3);
+    assert.match(lines[0]!, /^check "a": checks\[0\]\.interval: .* got 45s$/);
+    assert.match(lines[1]!, /^check "b": checks\[1\]\.regions: .* got 11 regions/);
+    assert.match(lines[2]!, /^check "b": checks\[1\]\.interval: .* got 25s$/);
+  });
+
+  it('rejects subscriptions and SLOs it cannot deploy, naming the bad value', () => {
+    const input = { checks: [check('home')] };
+    const raw = {
+      ...input,
+      slo: 100,
+      alerts: { email: ['not-an-address'], sms: ['555-0100'], https: ['http://plain.example.com/', 'https://x.example.com/?t={{secret:TOKEN}}'] },
+      checks: [{ ...check('home'), slo: 'high' }],
+    };
+    assert.deepEqual(deployErrors(input, raw), [
+      'alerts.email[0]: must be an e-mail address, got "not-an-address"',
+      'alerts.sms[0]: must be an e.164 phone number such as "+14155550100", got "555-0100"',
+      'alerts.https[0]: must be an https:// url, got "http://plain.example.com/"',
+      'alerts.https[1]: cannot hold {{...}} placeholders: subscriptions are stored in the cloudformation template, got "https://x.example.com/?t={{secret:TOKEN}}"',
+      'slo: must be an availability target in percent, above 0 and below 100 (e.g. 99.9), got 100',
+      'check "home": checks[0].slo: must be an availability target in percent, above 0 and below 100 (e.g. 99.9), got "high"',
+    ]);
+  });
+
+  it('reads the retainTable and account context strictly', () => {
+    assert.equal(parseRetainTable(undefined), true);
+    assert.equal(parseRetainTable('false'), false);
+    assert.equal(parseRetainTable(false), false);
+    assert.throws(() => parseRetainTable('no'), /context retainTable: must be true or false, got "no"/);
+    assert.equal(parseAccount('123456789012'), '123456789012');
+    assert.throws(() => parseAccount('12345'), /context account: must be a 12-digit aws account id, got "12345"/);
+  });
+});
+
+describe('cdk synth with a bad config', { concurrency: true }, () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'skyprobe-bad-config-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the CDK app the way `cdk synth` does (context in CDK_CONTEXT_JSON) with the config in `input`. */
+  async function synthWith(name: string, input: unknown) {
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify(input));
+    return run(process.execPath, ['--import', 'tsx', join(REPO, 'infra', 'app.ts')], {
+      env: offlineEnv({ CDK_CONTEXT_JSON: JSON.stringify({ config: file }), CDK_OUTDIR: join(dir, `${name}.out`) }),
+    });
+  }
+
+  const cases: Array<[string, unknown, string[]]> = [
+    [
+      'an unknown region',
+      { checks: [check('home', { regions: ['us-east-1', 'mars-north-1'] })] },
+      [/^skyprobe: cannot deploy: check "home": checks\[0\]\.regions\[1\]: must be an AWS region code such as "us-east-1", got "mars-north-1"/.source],
+    ],
+    ['11 regions in a check', { checks: [check('wide', { regions: ELEVEN_REGIONS })] }, ['^skyprobe: cannot deploy: check "wide": checks\\[0\\]\\.regions: .*got 11 regions']],
+    ['an interval of 45s', { checks: [check('odd', { interval: '45s', timeout: '5s' })] }, ['^skyprobe: cannot deploy: check "odd": checks\\[0\\]\\.interval: .*got 45s$']],
+    ['a duplicate check id', { checks: [check('twice'), check('twice')] }, ['^skyprobe: cannot deploy: check "twice": checks\\[1\\]\\.id: duplicate id "twice"']],
+  ];
+
+  for (const [what, input, patterns] of cases) {
+    it(`fails with one clear line per problem and no stack trace: ${what}`, async () => {
+      const result = await synthWith(what.replace(/\W+/g, '-'), input);
+      assert.equal(result.code, 1, result.stderr);
+      const lines = result.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('npm warn'));
+      assert.equal(lines.length, patterns.length, result.stderr);
+      lines.forEach((line, i) => assert.match(line, new RegExp(patterns[i]!)));
+      assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
+    });
+  }
+});

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
+import type { Config } from '../../lambdas/core/check.ts';
+import { resourceNames } from '../../lambdas/core/deployment.ts';
+import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { probeRegionsOf } from '../../infra/naming.ts';
+import { loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
+
+type Props = Record<string, unknown>;
+
+function alarmsByName(s: Synthesized, stack: string): Map<string, Props> {
+  return new Map(resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Alarm').map(([, r]) => [String(r.Properties['AlarmName']), r.Properties]));
+}
+
+function dashboardBodies(s: Synthesized, stack: string): Map<string, string> {
+  return new Map(resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Dashboard').map(([, r]) => [String(r.Properties['DashboardName']), JSON.stringify(r.Properties['DashboardBody'])]));
+}
+
+function statementsOf(s: Synthesized, stack: string, roleLogicalIdPrefix: string): Props[] {
+  const policies = resourcesOf(templateOf(s, stack), 'AWS::IAM::Policy').filter(([, r]) =>
+    JSON.stringify(r.Properties['Roles']).includes(roleLogicalIdPrefix),
+  );
+  return policies.flatMap(([, r]) => (r.Properties['PolicyDocument'] as { Statement: Props[] }).Statement);
+}
+
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+describe('home stack', () => {
+  let config: Config;
+  let raw: Record<string, unknown>;
+  let s: Synthesized;
+  let extra: Synthesized;
+  const HOME = 'skyprobe-home';
+
+  before(async () => {
+    const example = await loadExample();
+    config = example.config;
+    raw = example.raw as Record<string, unknown>;
+    s = synthesize({ config, rawConfig: raw });
+    // Deployment fields the schema does not have yet, read from the raw config; and a deletable table.
+    const rawWithExtras = {
+      ...raw,
+      slo: 99.5,
+      alerts: { email: ['oncall@example.com'], sms: ['+14155550100'], https: ['https://hooks.example.com/skyprobe'] },
+      checks: (raw['checks'] as Props[]).map((c) => (c['id'] === 'payments-db' ? { ...c, slo: 99.99 } : c)),
+    };
+    extra = synthesize({ config, rawConfig: rawWithExtras, retainTable: false });
+  });
+
+  it('creates the results table as a global table with a replica in every probe region', () => {
+    const tables = resourcesOf(templateOf(s, HOME), 'AWS::DynamoDB::GlobalTable');
+    assert.equal(tables.length, 1);
+    const [, table] = tables[0]!;
+    const p = table.Properties;
+    assert.equal(p['TableName'], resourceNames.table('skyprobe'));
+    assert.deepEqual(p['KeySchema'], [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    assert.deepEqual(p['AttributeDefinitions'], [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ]);
+    assert.equal(p['BillingMode'], 'PAY_PER_REQUEST');
+    assert.deepEqual(p['TimeToLiveSpecification'], { AttributeName: 'expiresAt', Enabled: true });
+    assert.deepEqual(p['SSESpecification'], { SSEEnabled: true, SSEType: 'KMS' });
+    const replicas = p['Replicas'] as Props[];
+    assert.deepEqual(replicas.map((r) => r['Region']).sort(), probeRegionsOf(config).sort());
+    for (const replica of replicas) {
+      assert.deepEqual(replica['PointInTimeRecoverySpecification'], { PointInTimeRecoveryEnabled: true }, `PITR in ${String(replica['Region'])}`);
+      assert.equal(replica['DeletionProtectionEnabled'], true);
+    }
+    assert.equal(table.DeletionPolicy, 'Retain');
+    assert.equal(table.UpdateReplacePolicy, 'Retain');
+  });
+
+  it('lets the table be deleted with the stack when retainTable is false', () => {
+    const [, table] = resourcesOf(templateOf(extra, HOME), 'AWS::DynamoDB::GlobalTable')[0]!;
+    assert.equal(table.DeletionPolicy, 'Delete');
+    for (const replica of table.Properties['Replicas'] as Props[]) assert.equal(replica['DeletionProtectionEnabled'], false);
+  });
+
+  it('encrypts the alert topic with a rotated customer key that CloudWatch and EventBridge may use', () => {
+    const home = templateOf(s, HOME);
+    const [topicId, topic] = onlyResource(home, 'AWS::SNS::Topic');
+    assert.equal(topic.Properties['TopicName'], resourceNames.topic('skyprobe'));
+    const [keyId, key] = onlyResource(home, 'AWS::KMS::Key');
+    assert.deepEqual(topic.Properties['KmsMasterKeyId'], { 'Fn::GetAtt': [keyId, 'Arn'] });
+    assert.equal(key.Properties['EnableKeyRotation'], true);
+    const keyStatements = (key.Properties['KeyPolicy'] as { Statement: Props[] }).Statement;
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      const st = keyStatements.find((x) => JSON.stringify(x['Principal']).includes(service));
+      assert.ok(st, `key policy lets ${service} use the key`);
+      assert.deepEqual(asList(st['Action']).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    }
+    const [, policy] = onlyResource(home, 'AWS::SNS::TopicPolicy');
+    const topicStatements = (policy.Properties['PolicyDocument'] as { Statement: Props[] }).Statement;
+    assert.ok(topicStatements.some((x) => x['Effect'] === 'Deny' && JSON.stringify(x['Condition']).includes('aws:SecureTransport')), 'publishing needs TLS');
+    assert.ok(topicStatements.some((x) => JSON.stringify(x['Principal']).includes('cloudwatch.amazonaws.com') && JSON.stringify(x['Resource']).includes(topicId)));
+  });
+
+  it('subscribes the e-mail, sms and https endpoints of the config to the topic', () => {
+    const subs = resourcesOf(templateOf(extra, HOME), 'AWS::SNS::Subscription').map(([, r]) => [r.Properties['Protocol'], r.Properties['Endpoint']]);
+    assert.deepEqual(subs.sort(), [
+      ['email', 'oncall@example.com'],
+      ['https', 'https://hooks.example.com/skyprobe'],
+      ['sms', '+14155550100'],
+    ]);
+    assert.equal(resourcesOf(templateOf(s, HOME), 'AWS::SNS::Subscription').length, 0, 'webhooks are the notifier\'s, not SNS subscriptions');
+  });
+
+  it('builds one quorum alarm per check, exactly as quorumAlarmDefinition defines it', () => {
+    const alarms = alarmsByName(s, HOME);
+    assert.equal([...alarms.keys()].filter((n) => n.endsWith('-down')).length, config.checks.length);
+    for (const check of config.checks) {
+      const def = quorumAlarmDefinition(check, { alarmNamePrefix: config.project });
+      assert.equal(def.alarmName, alarmNames.quorum(config.project, check.id));
+      const alarm = alarms.get(def.alarmName);
+      assert.ok(alarm, `alarm ${def.alarmName}`);
+      assert.equal(alarm['ComparisonOperator'], 'GreaterThanOrEqualToThreshold');
+      assert.equal(alarm['Threshold'], check.alertPolicy.failingLocations);
+      assert.equal(alarm['EvaluationPeriods'], check.alertPolicy.evaluationPeriods);
+      assert.equal(alarm['DatapointsToAlarm'], check.alertPolicy.failingPeriods);
+      assert.equal(alarm['TreatMissingData'], 'notBreaching');
+      assert.equal(alarm['AlarmActions'], undefined, 'state changes reach the notifier through EventBridge');
+      const metrics = alarm['Metrics'] as Props[];
+      assert.deepEqual(
+        metrics.filter((m) => m['MetricStat'] !== undefined),
+        check.regions.map((region, i) => ({
+          Id: `m${i}`,
+          ReturnData: false,
+          MetricStat: {
+            Metric: {
+              Namespace: 'Skyprobe',
+              MetricName: 'Failed',
+              Dimensions: [
+                { Name: 'CheckId', Value: check.id },
+                { Name: 'Location', Value: region },
+              ],
+            },
+            Period: def.metrics[0]!.periodSeconds,
+            Stat: 'Average',
+          },
+        })),
+      );
+      const expression = metrics.find((m) => m['Expression'] !== undefined);
+      assert.deepEqual(expression, { Id: 'failing', Expression: def.expression, Label: 'failing regions', ReturnData: true });
+    }
+    // The example: storefront is down when 2 of its 3 regions fail in 2 of the last 3 one-minute periods.
+    const storefront = alarms.get('skyprobe-storefront-down')!;
+    assert.deepEqual([storefront['Threshold'], storefront['DatapointsToAlarm'], storefront['EvaluationPeriods']], [2, 2, 3]);
+  });
+
+  it('alarms on the slowest region\'s p95 over degradedAfter, else over 80% of the timeout', () => {
+    const alarms = alarmsByName(s, HOME);
+    const storefront = alarms.get(alarmNames.latency('skyprobe', 'storefront'))!;
+    assert.equal(storefront['Threshold'], 2000); // degradedAfter: '2s'
+    assert.equal(storefront['ComparisonOperator'], 'GreaterThanThreshold');
+    const metrics = storefront['Metrics'] as Props[];
+    assert.equal(metrics.find((m) => m['Expression'] !== undefined)?.['Expression'], 'MAX([r0, r1, r2])');
+    for (const m of metrics.filter((x) => x['MetricStat'] !== undefined)) {
+      const stat = m['MetricStat'] as { Metric: { MetricName: string }; Stat: string };
+      assert.equal(stat.Metric.MetricName, 'DurationMs');
+      assert.equal(stat.Stat, 'p95');
+    }
+    assert.equal(alarms.get(alarmNames.latency('skyprobe', 'api-checkout'))!['Threshold'], 8000); // 10s timeout × 0.8
+  });
+
+  it('alarms on certificate expiry for tls checks only, below minDaysRemaining in any region', () => {
+    const alarms = alarmsByName(s, HOME);
+    const tlsAlarms = [...alarms.keys()].filter((n) => n.endsWith('-tls-expiry'));
+    assert.deepEqual(tlsAlarms, [alarmNames.tlsExpiry('skyprobe', 'storefront-cert')]);
+    const alarm = alarms.get(tlsAlarms[0]!)!;
+    assert.equal(alarm['Threshold'], 21);
+    assert.equal(alarm['ComparisonOperator'], 'LessThanThreshold');
+    const metrics = alarm['Metrics'] as Props[];
+    assert.equal(metrics.find((m) => m['Expression'] !== undefined)?.['Expression'], 'MIN([r0, r1, r2])');
+    const stats = metrics.filter((m) => m['MetricStat'] !== undefined).map((m) => m['MetricStat'] as { Metric: { MetricName: string }; Stat: string });
+    assert.deepEqual(new Set(stats.map((x) => `${x.Metric.MetricName}/${x.Stat}`)), new Set(['TlsDaysRemaining/Minimum']));
+  });
+
+  it('raises "probe location silent" for each probe region when its LocationAlive datapoints stop', () => {
+    const alarms = alarmsByName(s, HOME);
+    for (const region of probeRegionsOf(config)) {
+      const alarm = alarms.get(alarmNames.locationSilent('skyprobe', region));
+      assert.ok(alarm, `silent alarm for ${region}`);
+      assert.equal(alarm['TreatMissingData'], 'breaching');
+      assert.equal(alarm['ComparisonOperator'], 'LessThanThreshold');
+      assert.equal(alarm['Threshold'], 1);
+      const [metric] = alarm['Metrics'] as Array<{ MetricStat: { Metric: Props; Period: number; Stat: string } }>;
+      assert.deepEqual(metric!.MetricStat, {
+        Metric: { Namespace: 'Skyprobe', MetricName: 'LocationAlive', Dimensions: [{ Name: 'Location', Value: region }] },
+        Period: 60,
+        Stat: 'Sum',
+      });
+      assert.match(String(alarm['AlarmDescription']), new RegExp(`^probe location ${region} silent`));
+    }
+  });
+
+  it('sends every skyprobe alarm state change to the notifier, retried twice and then to the topic', () => {
+    const home = templateOf(s, HOME);
+    const [fnId, fn] = onlyResource(home, 'AWS::Lambda::Function');
+    assert.equal(fn.Properties['FunctionName'], 'skyprobe-notifier');
+    assert.equal(fn.Properties['Runtime'], 'nodejs22.x');
+    assert.deepEqual(fn.Properties['Architectures'], ['arm64']);
+    const [, rule] = onlyResource(home, 'AWS::Events::Rule');
+    assert.deepEqual(rule.Properties['EventPattern'], {
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix: resourceNames.alarmPrefix('skyprobe') }] },
+    });
+    assert.deepEqual((rule.Properties['Targets'] as Props[])[0]!['Arn'], { 'Fn::GetAtt': [fnId, 'Arn'] });
+    const [, invokeConfig] = onlyResource(home, 'AWS::Lambda::EventInvokeConfig');
+    const [topicId] = onlyResource(home, 'AWS::SNS::Topic');
+    assert.equal(invokeConfig.Properties['MaximumRetryAttempts'], 2);
+    assert.deepEqual(invokeConfig.Properties['DestinationConfig'], { OnFailure: { Destination: { Ref: topicId } } });
+    const logGroups = resourcesOf(home, 'AWS::Logs::LogGroup');
+    assert.equal(logGroups[0]![1].Properties['RetentionInDays'], 30);
+  });
+
+  it('grants the notifier the home table replica, publishing to the topic and its key, nothing more', () => {
+    const statements = statementsOf(s, HOME, 'NotifierRole');
+    const byAction = (a: string) => statements.filter((st) => asList(st['Action']).includes(a));
+    const dynamo = byAction('dynamodb:PutItem');
+    assert.equal(dynamo.length, 1);
+    assert.match(JSON.stringify(dynamo[0]!['Resource']), /arn:aws:dynamodb:us-east-1:.*:table\/skyprobe-results"/);
+    assert.ok(!asList(dynamo[0]!['Action']).includes('dynamodb:Scan'));
+    const [topicId] = onlyResource(templateOf(s, HOME), 'AWS::SNS::Topic');
+    assert.deepEqual(byAction('sns:Publish')[0]!['Resource'], { Ref: topicId });
+    const [keyId] = onlyResource(templateOf(s, HOME), 'AWS::KMS::Key');
+    assert.deepEqual(byAction('kms:Decrypt')[0]!['Resource'], { 'Fn::GetAtt': [keyId, 'Arn'] });
+    for (const st of statements) assert.notEqual(st['Resource'], '*', `no wildcard resource in ${JSON.stringify(st)}`);
+    assert.deepEqual(byAction('ssm:GetParameters'), [], 'the notifier reads no secrets');
+  });
+
+  it('builds an overview dashboard and one dashboard per check', () => {
+    const bodies = dashboardBodies(s, HOME);
+    assert.deepEqual([...bodies.keys()].sort(), ['skyprobe-overview', ...config.checks.map((c) => `skyprobe-check-${c.id}`)].sort());
+    const overview = bodies.get('skyprobe-overview')!;
+    for (const check of config.checks) assert.ok(overview.includes(`100 * (1 - f0)`) && overview.includes(check.id), `overview shows ${check.id}`);
+    assert.ok(overview.includes('alarm'), 'alarm status widget');
+    // Lambda metrics are read where the functions run, skyprobe metrics in the home region.
+    for (const region of probeRegionsOf(config)) assert.ok(overview.includes(`\\"region\\":\\"${region}\\"`), `probe metrics read in ${region}`);
+  });
+
+  it('shows this month\'s availability against the SLO and the error budget left, per check', () => {
+    const storefront = dashboardBodies(s, HOME).get('skyprobe-check-storefront')!;
+    assert.ok(storefront.includes('This month vs SLO 99.9%'));
+    assert.ok(storefront.includes('MAX(EPOCH(day))') && storefront.includes('DATE(day)'), 'month-to-date math');
+    assert.ok(storefront.includes('/ 0.001)'), 'error budget of a 99.9% SLO');
+    assert.ok(storefront.includes('p50 total time') && storefront.includes('p95 total time'));
+    const withSlo = dashboardBodies(extra, HOME);
+    assert.ok(withSlo.get('skyprobe-check-storefront')!.includes('/ 0.005)'), 'config slo 99.5');
+    assert.ok(withSlo.get('skyprobe-check-payments-db')!.includes('SLO 99.99%'), 'per-check slo');
+  });
+
+  it('leaves no cdk-nag error unacknowledged, and gives every acknowledgment a reason', (t) => {
+    for (const synth of [s, extra]) {
+      const nag = synth.validationReport.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+      assert.ok(nag, 'cdk-nag ran');
+      const errors = nag.violations.filter((v) => v.severity !== 'warning');
+      assert.deepEqual(errors.map((v) => v.ruleName), []);
+      for (const v of nag.violations) t.diagnostic(`cdk-nag warning ${v.ruleName}`);
+      for (const a of nag.suppressedViolations ?? []) assert.ok(a.reason.length > 20, `reason for ${a.ruleName}`);
+    }
+  });
+});

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Token } from 'aws-cdk-lib';
+import type { Config } from '../../lambdas/core/check.ts';
+import { HANDLER_ENV, resourceNames, shardsNeeded } from '../../lambdas/core/deployment.ts';
+import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { probeRegionsOf } from '../../infra/naming.ts';
+import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
+
+type Props = Record<string, unknown>;
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+function probeStatements(s: Synthesized, stack: string): Props[] {
+  return resourcesOf(templateOf(s, stack), 'AWS::IAM::Policy')
+    .filter(([, r]) => JSON.stringify(r.Properties['Roles']).includes('ProbeRole'))
+    .flatMap(([, r]) => (r.Properties['PolicyDocument'] as { Statement: Props[] }).Statement);
+}
+
+/** Heavy checks in eu-west-1: every 10 s, 9 s timeout, 3 retries → more than one invocation's worth of work. */
+function heavyConfig(): Config {
+  return configOf({
+    project: 'busy',
+    homeRegion: 'us-east-1',
+    checks: Array.from({ length: 20 }, (_, i) => ({
+      id: `api-${i}`,
+      type: 'http',
+      url: `https://api${i}.example.com/health`,
+      interval: '10s',
+      timeout: '9s',
+      retries: 3,
+      regions: ['eu-west-1'],
+    })),
+  });
+}
+
+describe('probe stacks', () => {
+  let config: Config;
+  let s: Synthesized;
+  let busy: Synthesized;
+  let pinned: Synthesized;
+
+  before(async () => {
+    const example = await loadExample();
+    config = example.config;
+    s = synthesize({ config, rawConfig: example.raw });
+    busy = synthesize({ config: heavyConfig() });
+    pinned = synthesize({ config, rawConfig: example.raw, account: '123456789012' });
+  });
+
+  it('creates one probe stack per region some check uses, each in its own region, after the home stack', () => {
+    assert.deepEqual([...s.stacks.probes.keys()], ['us-east-1', 'eu-west-1', 'ap-southeast-1']);
+    assert.deepEqual([...s.stacks.probes.keys()], probeRegionsOf(config));
+    for (const [region, stack] of s.stacks.probes) {
+      assert.equal(stack.stackName, resourceNames.probeStack('skyprobe', region));
+      assert.equal(stack.region, region);
+      assert.ok(Token.isUnresolved(stack.account), 'region-only environment when no account is known');
+      assert.ok(stack.dependencies.includes(s.stacks.home));
+    }
+    assert.equal(s.stacks.home.stackName, resourceNames.homeStack('skyprobe'));
+    assert.equal(s.stacks.home.region, 'us-east-1');
+  });
+
+  it('pins every stack to the account when one is given', () => {
+    for (const stack of [pinned.stacks.home, ...pinned.stacks.probes.values()]) assert.equal(stack.account, '123456789012');
+  });
+
+  it('runs the probe on arm64 nodejs22.x with 512 MB, 58 s and the contract environment, and no secret', () => {
+    for (const region of probeRegionsOf(config)) {
+      const [, fn] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Lambda::Function');
+      const p = fn.Properties;
+      assert.equal(p['FunctionName'], 'skyprobe-probe');
+      assert.equal(p['Runtime'], 'nodejs22.x');
+      assert.deepEqual(p['Architectures'], ['arm64']);
+      assert.equal(p['MemorySize'], 512);
+      assert.equal(p['Timeout'], 58);
+      assert.equal(p['Handler'], 'index.handler');
+      const env = (p['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      assert.deepEqual(Object.keys(env).sort(), [...Object.values(HANDLER_ENV), 'NODE_OPTIONS'].sort());
+      assert.equal(env[HANDLER_ENV.tableName], 'skyprobe-results');
+      assert.equal(env[HANDLER_ENV.homeRegion], 'us-east-1');
+      assert.equal(env[HANDLER_ENV.location], region);
+      assert.equal(env[HANDLER_ENV.project], 'skyprobe');
+      assert.equal(env['NODE_OPTIONS'], '--enable-source-maps');
+      assert.doesNotMatch(JSON.stringify(env), /\{\{secret|PASSWORD/i);
+      const [, logs] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Logs::LogGroup');
+      assert.equal(logs.Properties['RetentionInDays'], 30);
+    }
+  });
+
+  it('schedules each shard every minute with its { shard, shards } payload', () => {
+    for (const region of probeRegionsOf(config)) {
+      const schedules = resourcesOf(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Scheduler::Schedule');
+      const shards = shardsNeeded(config.checks.filter((c) => c.regions.includes(region)));
+      assert.equal(schedules.length, shards);
+    }
+    const expected = shardsNeeded(heavyConfig().checks);
+    assert.equal(expected, 3, 'the heavy config needs several shards');
+    const schedules = resourcesOf(templateOf(busy, 'busy-probe-eu-west-1'), 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
+    assert.deepEqual(
+      schedules.map((p) => JSON.parse(String((p['Target'] as Props)['Input']))),
+      [0, 1, 2].map((shard) => ({ shard, shards: 3 })),
+    );
+    for (const p of schedules) {
+      assert.equal(p['ScheduleExpression'], 'rate(1 minute)');
+      assert.deepEqual(p['FlexibleTimeWindow'], { Mode: 'OFF' });
+    }
+  });
+
+  it('drops a late fire instead of piling up: at most one retry within 60 s, then an encrypted DLQ', () => {
+    const probe = templateOf(s, 'skyprobe-probe-eu-west-1');
+    const [queueId, queue] = onlyResource(probe, 'AWS::SQS::Queue');
+    assert.equal(queue.Properties['SqsManagedSseEnabled'], true);
+    for (const [, schedule] of resourcesOf(probe, 'AWS::Scheduler::Schedule')) {
+      const target = schedule.Properties['Target'] as Props;
+      assert.deepEqual(target['RetryPolicy'], { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 1 });
+      assert.deepEqual(target['DeadLetterConfig'], { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    }
+    // Lambda's own async retries would re-run a failed minute late: none.
+    const [, invoke] = onlyResource(probe, 'AWS::Lambda::EventInvokeConfig');
+    assert.equal(invoke.Properties['MaximumRetryAttempts'], 0);
+    assert.equal(invoke.Properties['MaximumEventAgeInSeconds'], 60);
+  });
+
+  it('lets the probe use only its region\'s table replica, only Skyprobe metrics and only its secrets', () => {
+    for (const region of probeRegionsOf(config)) {
+      const statements = probeStatements(s, `skyprobe-probe-${region}`);
+      const text = (x: unknown) => JSON.stringify(x);
+      const dynamo = statements.filter((st) => asList(st['Action']).some((a) => String(a).startsWith('dynamodb:')));
+      assert.equal(dynamo.length, 1);
+      assert.match(text(dynamo[0]!['Resource']), new RegExp(`arn:aws:dynamodb:${region}:.*:table/skyprobe-results"`));
+      const put = statements.find((st) => asList(st['Action']).includes('cloudwatch:PutMetricData'));
+      assert.deepEqual(put?.['Condition'], { StringEquals: { 'cloudwatch:namespace': 'Skyprobe' } });
+      const ssm = statements.find((st) => asList(st['Action']).includes('ssm:GetParameters'));
+      assert.match(text(ssm?.['Resource']), new RegExp(`arn:aws:ssm:${region}:.*:parameter/skyprobe/secrets/\\*`));
+      const kms = statements.find((st) => asList(st['Action']).includes('kms:Decrypt'));
+      assert.equal((kms?.['Condition'] as { StringEquals: Props }).StringEquals['kms:ViaService'], `ssm.${region}.amazonaws.com`);
+      for (const st of statements) {
+        if (st['Resource'] === '*') assert.deepEqual(asList(st['Action']), ['cloudwatch:PutMetricData'], 'only PutMetricData has no resource');
+      }
+    }
+  });
+
+  it('alarms on the probe function\'s errors and throttles in its own region', () => {
+    for (const region of probeRegionsOf(config)) {
+      const alarms = resourcesOf(templateOf(s, `skyprobe-probe-${region}`), 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+      assert.equal(alarms.length, 1);
+      const alarm = alarms[0]!;
+      assert.equal(alarm['AlarmName'], alarmNames.probeErrors('skyprobe', region));
+      const metrics = alarm['Metrics'] as Props[];
+      assert.equal(metrics.find((m) => m['Expression'] !== undefined)?.['Expression'], 'FILL(errors, 0) + FILL(throttles, 0)');
+      const names = metrics.filter((m) => m['MetricStat'] !== undefined).map((m) => (m['MetricStat'] as { Metric: Props }).Metric['MetricName']);
+      assert.deepEqual(names.sort(), ['Errors', 'Throttles']);
+    }
+  });
+
+  it('forwards skyprobe alarm state changes to the home region\'s default bus from every other region', () => {
+    assert.equal(resourcesOf(templateOf(s, 'skyprobe-probe-us-east-1'), 'AWS::Events::Rule').length, 0, 'home region alarms reach the notifier directly');
+    for (const region of ['eu-west-1', 'ap-southeast-1']) {
+      const [, rule] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Events::Rule');
+      assert.deepEqual((rule.Properties['EventPattern'] as Props)['detail'], { alarmName: [{ prefix: 'skyprobe-' }] });
+      const target = (rule.Properties['Targets'] as Props[])[0]!;
+      assert.deepEqual(target['Arn'], { 'Fn::Join': ['', ['arn:aws:events:us-east-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default']] });
+    }
+  });
+
+  it('refers to other stacks only by deterministic names: no exports, no imports', () => {
+    for (const synth of [s, pinned]) {
+      for (const [name, template] of synth.json) {
+        const text = JSON.stringify(template);
+        assert.ok(!text.includes('Fn::ImportValue'), `${name} imports nothing`);
+        assert.ok(!text.includes('"Export"'), `${name} exports nothing`);
+      }
+    }
+  });
+});
