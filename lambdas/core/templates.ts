@@ -75,7 +75,14 @@ function templatesOfCheck(check: Check): string[] {
 }
 
 /** The secret names a check needs, sorted, each once. */
+/** Checks are immutable values, so their secret names are worked out once per check object (runs repeat them). */
+const secretNamesCache = new WeakMap<Check, readonly string[]>();
+
 export function secretNamesOfCheck(check: Check): string[] {
-  const names = new Set(templatesOfCheck(check).flatMap((template) => templateNames(template).secrets));
-  return [...names].sort();
+  let names = secretNamesCache.get(check);
+  if (names === undefined) {
+    names = [...new Set(templatesOfCheck(check).flatMap((template) => templateNames(template).secrets))].sort();
+    secretNamesCache.set(check, names);
+  }
+  return [...names];
 }

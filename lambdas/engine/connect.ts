@@ -49,7 +49,7 @@ export async function connectTcp(address: string, port: number, deadline: Deadli
   progress.phase = 'connect';
   const socket = netConnect({ host: address, port, noDelay: true });
   const onAbort = () => socket.destroy();
-  deadline.signal.addEventListener('abort', onAbort, { once: true });
+  const offExpire = deadline.onExpire(onAbort);
   try {
     await deadline.race(
       new Promise<void>((resolve, reject) => {
@@ -61,7 +61,7 @@ export async function connectTcp(address: string, port: number, deadline: Deadli
     socket.destroy();
     throw err;
   } finally {
-    deadline.signal.removeEventListener('abort', onAbort);
+    offExpire();
   }
   socket.removeAllListeners('error');
   // A late error on an idle socket must not crash the process; the reader of the socket sees it.
@@ -96,7 +96,7 @@ export async function upgradeTls(
     ALPNProtocols: alpn.length > 0 ? [...alpn] : undefined,
   });
   const onAbort = () => tlsSocket.destroy();
-  deadline.signal.addEventListener('abort', onAbort, { once: true });
+  const offExpire = deadline.onExpire(onAbort);
   try {
     await deadline.race(
       new Promise<void>((resolve, reject) => {
@@ -109,7 +109,7 @@ export async function upgradeTls(
     tlsSocket.destroy();
     throw err;
   } finally {
-    deadline.signal.removeEventListener('abort', onAbort);
+    offExpire();
   }
   tlsSocket.removeAllListeners('error');
   tlsSocket.removeAllListeners('close');

@@ -67,7 +67,7 @@ export async function probeDns(check: DnsCheck, ctx: ProbeContext, deadline: Dea
   const target = `${check.domain} ${check.recordType}${server ? ` @${server.host}:${server.port}` : ''}`;
   const address = server ? (server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`) : null;
   const onAbort = () => resolver.cancel();
-  deadline.signal.addEventListener('abort', onAbort, { once: true });
+  const offExpire = deadline.onExpire(onAbort);
   try {
     const answers = await deadline.race(query(resolver, check.domain, check.recordType));
     timings.dnsMs = ctx.clock.monotonic() - started;
@@ -92,6 +92,6 @@ export async function probeDns(check: DnsCheck, ctx: ProbeContext, deadline: Dea
                 : err;
     return { ok: false, error: classifyError(failure, 'dns', false, deadline.timeoutMs), timings, httpStatus: null, address, target, assertions: [] };
   } finally {
-    deadline.signal.removeEventListener('abort', onAbort);
+    offExpire();
   }
 }

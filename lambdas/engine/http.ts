@@ -140,15 +140,13 @@ function dispatch(
     const chunks: Buffer[] = [];
     let total = 0;
     let controller: { abort(reason: Error): void } | undefined;
-    const onAbort = () => controller?.abort(deadline.signal.reason as Error);
-    deadline.signal.addEventListener('abort', onAbort, { once: true });
-    const finish = () => deadline.signal.removeEventListener('abort', onAbort);
+    const finish = deadline.onExpire(() => controller?.abort(deadline.reason));
     client.dispatch(
       { path: `${req.url.pathname}${req.url.search}`, method: req.method as 'GET', headers: req.headers, body: req.body ?? undefined },
       {
         onRequestStart(c) {
           controller = c;
-          if (deadline.expired) c.abort(deadline.signal.reason as Error);
+          if (deadline.expired) c.abort(deadline.reason);
         },
         onResponseStart(c, statusCode, responseHeaders) {
           status = statusCode;
@@ -214,9 +212,12 @@ function render(template: string, vars: Record<string, string>, ctx: ProbeContex
   return out.value;
 }
 
-function buildRequest(step: HttpStep, vars: Record<string, string>, ctx: ProbeContext): Request {
-  const headers: Record<string, string> = { 'user-agent': 'skyprobe/0.1 (+synthetic monitoring)' };
-  for (const [k, v] of Object.entries(step.headers)) headers[k] = render(v, vars, ctx);
+/** Parsed URLs of steps whose URL has no placeholders: the same on every run (URLs are never mutated here). */
+const staticUrls = new WeakMap<HttpStep, URL>();
+
+function stepUrl(step: HttpStep, vars: Record<string, string>, ctx: ProbeContext): URL {
+  const cached = staticUrls.get(step);
+  if (cached) return cached;
   const rendered = render(step.url, vars, ctx);
   let url: URL;
   try {
@@ -224,6 +225,14 @@ function buildRequest(step: HttpStep, vars: Record<string, string>, ctx: ProbeCo
   } catch {
     throw new ProbeFailure('assertion', `url ${JSON.stringify(renderForDisplay(step.url))} is not valid after substitution`);
   }
+  if (!step.url.includes('{{')) staticUrls.set(step, url);
+  return url;
+}
+
+function buildRequest(step: HttpStep, vars: Record<string, string>, ctx: ProbeContext): Request {
+  const headers: Record<string, string> = { 'user-agent': 'skyprobe/0.1 (+synthetic monitoring)' };
+  for (const [k, v] of Object.entries(step.headers)) headers[k] = render(v, vars, ctx);
+  const url = stepUrl(step, vars, ctx);
   return { url, method: step.method, headers, body: step.body === null ? null : render(step.body, vars, ctx) };
 }
 
