@@ -10,10 +10,9 @@ import { addSkyprobeStacks, parseAccount, parseRetainTable } from './skyprobe-ap
 
 async function main(): Promise<void> {
   const app = new App();
-  const { config, raw } = await loadDeploymentConfig(contextString(app, 'config') ?? DEFAULT_CONFIG_FILE);
+  const { config } = await loadDeploymentConfig(contextString(app, 'config') ?? DEFAULT_CONFIG_FILE);
   addSkyprobeStacks(app, {
     config,
-    rawConfig: raw,
     account: parseAccount(contextString(app, 'account') ?? nonEmpty(process.env['CDK_DEFAULT_ACCOUNT'])),
     retainTable: parseRetainTable(app.node.tryGetContext('retainTable')),
   });

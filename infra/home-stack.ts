@@ -12,7 +12,6 @@ import { CheckAlarms } from './constructs/check-alarms.ts';
 import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constructs/dashboards.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { ResultsTable } from './constructs/results-table.ts';
-import { DEFAULT_SLO_PERCENT, type DeploymentExtras } from './deployment-extras.ts';
 import { locationAliveMetric } from './metrics.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
@@ -21,7 +20,6 @@ import { dashboardNames, functionNames, handlerEnvironment, probeRegionsOf } fro
 
 export interface HomeStackProps extends StackProps {
   readonly config: Config;
-  readonly extras: DeploymentExtras;
   /** @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
 }
@@ -42,7 +40,7 @@ export class HomeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: HomeStackProps) {
     super(scope, id, props);
-    const { config, extras } = props;
+    const { config } = props;
     const project = config.project;
     const probeRegions = probeRegionsOf(config);
 
@@ -54,9 +52,9 @@ export class HomeStack extends Stack {
 
     this.alertTopic = new AlertTopic(this, 'Alerts', {
       topicName: resourceNames.topic(project),
-      emailAddresses: extras.emailAddresses,
-      smsNumbers: extras.smsNumbers,
-      httpsUrls: extras.httpsUrls,
+      emailAddresses: config.alerts.email,
+      smsNumbers: config.alerts.sms,
+      httpsUrls: config.alerts.https,
     });
     const topic = this.alertTopic.topic;
 
@@ -65,7 +63,7 @@ export class HomeStack extends Stack {
       check,
       alarms: new CheckAlarms(this, `Check-${check.id}`, { project, check }),
       dashboardName: dashboardNames.check(project, check.id),
-      sloPercent: extras.sloPercentByCheck[check.id] ?? DEFAULT_SLO_PERCENT,
+      sloPercent: check.sloPercent,
     }));
     this.checkAlarms = monitored.map((m) => m.alarms);
     const locationSilentAlarms = probeRegions.map(

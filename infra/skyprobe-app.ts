@@ -3,7 +3,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Config } from '../lambdas/core/check.ts';
 import { resourceNames } from '../lambdas/core/deployment.ts';
 import { ConfigError } from '../lambdas/core/errors.ts';
-import { readDeploymentExtras } from './deployment-extras.ts';
 import { deploymentIssues } from './deployment-rules.ts';
 import { HomeStack } from './home-stack.ts';
 import { probeRegionsOf } from './naming.ts';
@@ -12,8 +11,6 @@ import { ProbeStack } from './probe-stack.ts';
 export interface SkyprobeAppProps {
   /** The validated config. */
   readonly config: Config;
-  /** The config object as written, for fields the schema does not have yet (see deployment-extras.ts). @default the normalized config */
-  readonly rawConfig?: unknown;
   /** @default the account of the credentials in use at deploy time (stacks are region-only) */
   readonly account?: string;
   /** Keep the results table when the stack is deleted or the table replaced. @default true */
@@ -35,8 +32,7 @@ export interface SkyprobeStacks {
  */
 export function addSkyprobeStacks(app: App, props: SkyprobeAppProps): SkyprobeStacks {
   const { config } = props;
-  const { extras, issues: extraIssues } = readDeploymentExtras(props.rawConfig ?? config, config);
-  const issues = [...deploymentIssues(config), ...extraIssues];
+  const issues = deploymentIssues(config);
   if (issues.length > 0) throw new ConfigError(issues);
 
   const env = (region: string): Environment => (props.account === undefined ? { region } : { account: props.account, region });
@@ -45,7 +41,6 @@ export function addSkyprobeStacks(app: App, props: SkyprobeAppProps): SkyprobeSt
     description: `skyprobe ${config.project}: results table, alarms, alerts and dashboards (home region ${config.homeRegion})`,
     env: env(config.homeRegion),
     config,
-    extras,
     tableRemovalPolicy: props.retainTable === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     crossRegionReferences: false,
   });

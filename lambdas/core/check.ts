@@ -67,6 +67,8 @@ interface CheckBase {
   readonly alertPolicy: AlertPolicy;
   readonly degradedAfterMs: number | null;
   readonly allowPrivateTargets: boolean;
+  /** Availability target in percent, from 50 to below 100: what the dashboards measure the error budget against. */
+  readonly sloPercent: number;
 }
 
 export interface HttpCheck extends CheckBase {
@@ -119,9 +121,19 @@ export interface Webhook {
   readonly tags: readonly string[] | null;
 }
 
-/** Alert destinations. An object so that further kinds (email, sms) join as sibling lists. */
+/**
+ * Alert destinations. An object so that further kinds join as sibling lists. `email`, `sms` and `https` are
+ * SNS subscriptions of the deployed alert topic (`skyprobe run` does not send to them): they are stored in
+ * the CloudFormation template, so they never hold placeholders, and each list holds a value once.
+ */
 export interface AlertsConfig {
   readonly webhooks: readonly Webhook[];
+  /** E-mail addresses; each confirms its subscription by mail. */
+  readonly email: readonly string[];
+  /** E.164 phone numbers such as "+14155550100". */
+  readonly sms: readonly string[];
+  /** https:// URLs; each receives SNS's JSON envelope and confirms its subscription. */
+  readonly https: readonly string[];
   readonly dashboardUrl: string | null;
 }
 

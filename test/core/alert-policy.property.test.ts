@@ -211,6 +211,7 @@ function makeCheck(regions: readonly string[], alertPolicy: AlertPolicy, interva
     alertPolicy,
     degradedAfterMs: null,
     allowPrivateTargets: false,
+    sloPercent: 99.9,
     steps: [],
     followRedirects: true,
     maxRedirects: 5,

@@ -37,6 +37,7 @@ function makeCheck(over: { regions?: readonly string[]; alertPolicy?: AlertPolic
     alertPolicy: over.alertPolicy ?? { failingLocations: 2, failingPeriods: 2, evaluationPeriods: 3 },
     degradedAfterMs: null,
     allowPrivateTargets: false,
+    sloPercent: 99.9,
     steps: [],
     followRedirects: true,
     maxRedirects: 5,

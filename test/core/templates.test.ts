@@ -74,6 +74,7 @@ describe('secretNamesOfCheck', () => {
     alertPolicy,
     degradedAfterMs: null,
     allowPrivateTargets: false,
+    sloPercent: 99.9,
   } as const;
   const step = (overrides: Partial<HttpStep>): HttpStep => ({
     name: 'step',

@@ -16,9 +16,9 @@ function check(id: string, extra: Record<string, unknown> = {}): Record<string, 
 }
 
 /** The lines `addSkyprobeStacks` rejects a config with (it must reject it). */
-function deployErrors(input: unknown, rawConfig?: unknown): string[] {
+function deployErrors(input: unknown): string[] {
   try {
-    addSkyprobeStacks(new App(), { config: configOf(input), rawConfig: rawConfig ?? input });
+    addSkyprobeStacks(new App(), { config: configOf(input) });
   } catch (error) {
     if (error instanceof ConfigError) return error.message.split('\n');
     throw error;
@@ -53,20 +53,18 @@ describe('deployment rules', () => {
   });
 
   it('rejects subscriptions and SLOs it cannot deploy, naming the bad value', () => {
-    const input = { checks: [check('home')] };
-    const raw = {
-      ...input,
-      slo: 100,
+    const input = {
+      defaults: { slo: 100 },
       alerts: { email: ['not-an-address'], sms: ['555-0100'], https: ['http://plain.example.com/', 'https://x.example.com/?t={{secret:TOKEN}}'] },
-      checks: [{ ...check('home'), slo: 'high' }],
+      checks: [check('home', { slo: 'high' })],
     };
-    assert.deepEqual(deployErrors(input, raw), [
+    assert.deepEqual(deployErrors(input), [
+      'defaults.slo: must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 100',
+      'check "home": checks[0].slo: must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got "high"',
       'alerts.email[0]: must be an e-mail address, got "not-an-address"',
       'alerts.sms[0]: must be an e.164 phone number such as "+14155550100", got "555-0100"',
       'alerts.https[0]: must be an https:// url, got "http://plain.example.com/"',
       'alerts.https[1]: cannot hold {{...}} placeholders: subscriptions are stored in the cloudformation template, got "https://x.example.com/?t={{secret:TOKEN}}"',
-      'slo: must be an availability target in percent, above 0 and below 100 (e.g. 99.9), got 100',
-      'check "home": checks[0].slo: must be an availability target in percent, above 0 and below 100 (e.g. 99.9), got "high"',
     ]);
   });
 
@@ -107,6 +105,11 @@ describe('cdk synth with a bad config', { concurrency: true }, () => {
     ['11 regions in a check', { checks: [check('wide', { regions: ELEVEN_REGIONS })] }, ['^skyprobe: cannot deploy: check "wide": checks\\[0\\]\\.regions: .*got 11 regions']],
     ['an interval of 45s', { checks: [check('odd', { interval: '45s', timeout: '5s' })] }, ['^skyprobe: cannot deploy: check "odd": checks\\[0\\]\\.interval: .*got 45s$']],
     ['a duplicate check id', { checks: [check('twice'), check('twice')] }, ['^skyprobe: cannot deploy: check "twice": checks\\[1\\]\\.id: duplicate id "twice"']],
+    [
+      'a secret in an sms subscription',
+      { checks: [check('home')], alerts: { sms: ['{{secret:ONCALL_PHONE}}'] } },
+      [/^skyprobe: cannot deploy: alerts\.sms\[0\]: cannot hold \{\{\.\.\.\}\} placeholders: subscriptions are stored in the cloudformation template, got "\{\{secret:ONCALL_PHONE\}\}"$/.source],
+    ],
   ];
 
   for (const [what, input, patterns] of cases) {

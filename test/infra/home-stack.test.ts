@@ -5,7 +5,7 @@ import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
-import { loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
+import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
 
 type Props = Record<string, unknown>;
 
@@ -37,15 +37,15 @@ describe('home stack', () => {
     const example = await loadExample();
     config = example.config;
     raw = example.raw as Record<string, unknown>;
-    s = synthesize({ config, rawConfig: raw });
-    // Deployment fields the schema does not have yet, read from the raw config; and a deletable table.
-    const rawWithExtras = {
+    s = synthesize({ config });
+    // SNS subscriptions, an SLO for every check and one for a single check; and a deletable table.
+    const withExtras = configOf({
       ...raw,
-      slo: 99.5,
+      defaults: { ...(raw['defaults'] as Props), slo: 99.5 },
       alerts: { email: ['oncall@example.com'], sms: ['+14155550100'], https: ['https://hooks.example.com/skyprobe'] },
       checks: (raw['checks'] as Props[]).map((c) => (c['id'] === 'payments-db' ? { ...c, slo: 99.99 } : c)),
-    };
-    extra = synthesize({ config, rawConfig: rawWithExtras, retainTable: false });
+    });
+    extra = synthesize({ config: withExtras, retainTable: false });
   });
 
   it('creates the results table as a global table with a replica in every probe region', () => {
@@ -251,7 +251,7 @@ describe('home stack', () => {
     assert.ok(storefront.includes('/ 0.001)'), 'error budget of a 99.9% SLO');
     assert.ok(storefront.includes('p50 total time') && storefront.includes('p95 total time'));
     const withSlo = dashboardBodies(extra, HOME);
-    assert.ok(withSlo.get('skyprobe-check-storefront')!.includes('/ 0.005)'), 'config slo 99.5');
+    assert.ok(withSlo.get('skyprobe-check-storefront')!.includes('/ 0.005)'), 'defaults.slo 99.5');
     assert.ok(withSlo.get('skyprobe-check-payments-db')!.includes('SLO 99.99%'), 'per-check slo');
   });
 

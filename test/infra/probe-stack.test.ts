@@ -42,9 +42,9 @@ describe('probe stacks', () => {
   before(async () => {
     const example = await loadExample();
     config = example.config;
-    s = synthesize({ config, rawConfig: example.raw });
+    s = synthesize({ config });
     busy = synthesize({ config: heavyConfig() });
-    pinned = synthesize({ config, rawConfig: example.raw, account: '123456789012' });
+    pinned = synthesize({ config, account: '123456789012' });
   });
 
   it('creates one probe stack per region some check uses, each in its own region, after the home stack', () => {

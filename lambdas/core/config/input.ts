@@ -83,6 +83,8 @@ interface CommonCheckInput {
   readonly degradedAfter?: DurationString;
   /** Allow private, loopback and link-local targets when probing from AWS. @default false */
   readonly allowPrivateTargets?: boolean;
+  /** Availability target in percent, from 50 to below 100, for the dashboards' error budget. @default defaults.slo, else 99.9 */
+  readonly slo?: number;
 }
 
 export interface HttpCheckInput extends CommonCheckInput, Partial<HttpRequestInput> {
@@ -145,6 +147,8 @@ export interface DefaultsInput {
   readonly regions?: readonly string[];
   readonly severity?: Severity;
   readonly alertPolicy?: AlertPolicyInput;
+  /** Availability target in percent, from 50 to below 100. @default 99.9 */
+  readonly slo?: number;
 }
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
@@ -165,9 +169,20 @@ export interface WebhookInput {
   readonly tags?: readonly string[];
 }
 
+/**
+ * `email`, `sms` and `https` subscribe to the SNS alert topic of the AWS deployment (`skyprobe run` does not
+ * send to them). They are stored in the CloudFormation template, so unlike webhooks they cannot hold
+ * `{{secret:NAME}}` placeholders; each value may appear once.
+ */
 export interface AlertsInput {
   /** At most 20. @default [] */
   readonly webhooks?: readonly WebhookInput[];
+  /** E-mail addresses; each must confirm its subscription from the mail AWS sends. @default [] */
+  readonly email?: readonly string[];
+  /** E.164 phone numbers such as "+14155550100". @default [] */
+  readonly sms?: readonly string[];
+  /** https:// URLs; each receives SNS's JSON envelope and must confirm its subscription. @default [] */
+  readonly https?: readonly string[];
   /** Link to the dashboard, included in every alert. @default none */
   readonly dashboardUrl?: string;
 }
@@ -213,7 +228,7 @@ export interface ConfigInput {
   readonly homeRegion?: string;
   readonly defaults?: DefaultsInput;
   readonly checks: readonly CheckInput[];
-  /** Where alerts go. @default no webhooks */
+  /** Where alerts go. @default no webhooks and no subscriptions */
   readonly alerts?: AlertsInput;
   /** Times when checks keep running but alerts are muted and downtime counts as planned. @default [] */
   readonly maintenance?: readonly MaintenanceWindowInput[];

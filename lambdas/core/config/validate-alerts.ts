@@ -25,8 +25,7 @@ import {
  * checks carry and that webhooks and maintenance windows select checks by.
  */
 
-/** Further destinations (email, sms) join webhooks here as sibling lists. */
-const ALERTS_FIELDS = ['webhooks', 'dashboardUrl'] as const;
+const ALERTS_FIELDS = ['webhooks', 'email', 'sms', 'https', 'dashboardUrl'] as const;
 const WEBHOOK_FIELDS = ['url', 'format', 'headers', 'severities', 'tags'] as const;
 const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 const SCOPE_FIELDS = ['id', 'checks', 'tags', 'all', 'reason'] as const;
@@ -47,6 +46,17 @@ const WINDOW_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /** Recurring windows last 1m..7d: a longer one would overlap its own next opening. */
 const WINDOW_MIN_MS = 60_000;
 const WINDOW_MAX_MS = 7 * 86_400_000;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** E.164: a "+", then a country code that does not start with 0, 7 to 15 digits in all. */
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** SNS subscriptions of the alert topic: what each list holds, as named in messages, and the test for it. */
+const SUBSCRIPTIONS = {
+  email: { what: 'an e-mail address', valid: (s: string): boolean => EMAIL.test(s) },
+  sms: { what: 'an e.164 phone number such as "+14155550100"', valid: (s: string): boolean => E164.test(s) },
+  https: { what: 'an https:// url', valid: isHttpsUrl },
+} as const;
+type SubscriptionKind = keyof typeof SUBSCRIPTIONS;
 
 /** What `alerts` and `maintenance` may refer to: the config's checks. */
 export interface CheckRefs {
@@ -92,7 +102,7 @@ function readSelectorTags(scope: Scope, value: unknown, path: string, refs: Chec
 }
 
 export function validateAlerts(scope: Scope, value: unknown, refs: CheckRefs): AlertsConfig {
-  const none: AlertsConfig = { webhooks: [], dashboardUrl: null };
+  const none: AlertsConfig = { webhooks: [], email: [], sms: [], https: [], dashboardUrl: null };
   if (value === undefined) return none;
   const obj = readObject(scope, value, 'alerts');
   if (obj === undefined) return none;
@@ -108,8 +118,47 @@ export function validateAlerts(scope: Scope, value: unknown, refs: CheckRefs): A
       if (webhook !== undefined) webhooks.push(webhook);
     });
   }
+  const subscriptions = (kind: SubscriptionKind): string[] =>
+    readOptional(scope, obj, kind, 'alerts', (s, v, p) => readSubscriptions(s, v, p, kind), []);
+  const email = subscriptions('email');
+  const sms = subscriptions('sms');
+  const https = subscriptions('https');
   const dashboardUrl = readOptional<string | null>(scope, obj, 'dashboardUrl', 'alerts', readDashboardUrl, null);
-  return { webhooks, dashboardUrl };
+  return { webhooks, email, sms, https, dashboardUrl };
+}
+
+/**
+ * A list of SNS subscription endpoints of one kind, each once. They go into the CloudFormation template as
+ * written, where nothing would render a `{{secret:NAME}}` (webhooks, which may hold one, are sent by the
+ * notifier function instead): placeholders are refused, with that reason.
+ */
+function readSubscriptions(scope: Scope, value: unknown, path: string, kind: SubscriptionKind): string[] | undefined {
+  const list = readArray(scope, value, path);
+  if (list === undefined) return undefined;
+  const { what, valid } = SUBSCRIPTIONS[kind];
+  const firstIndex = new Map<string, number>();
+  let ok = true;
+  list.forEach((item, i) => {
+    const itemPath = at(path, i);
+    if (typeof item === 'string' && item.includes('{{')) {
+      report(scope, itemPath, `cannot hold {{...}} placeholders: subscriptions are stored in the cloudformation template, got ${describe(item)}`);
+      ok = false;
+      return;
+    }
+    if (typeof item !== 'string' || !valid(item)) {
+      report(scope, itemPath, `must be ${what}, got ${describe(item)}`);
+      ok = false;
+      return;
+    }
+    const first = firstIndex.get(item);
+    if (first !== undefined) {
+      report(scope, itemPath, `duplicate subscription ${describe(item)} (also at ${at(path, first)})`);
+      ok = false;
+      return;
+    }
+    firstIndex.set(item, i);
+  });
+  return ok ? list.map(String) : undefined;
 }
 
 function readWebhook(scope: Scope, value: unknown, path: string, refs: CheckRefs): Webhook | undefined {
@@ -173,6 +222,17 @@ function readDashboardUrl(scope: Scope, value: unknown, path: string): string | 
     return undefined;
   }
   return url;
+}
+
+/** No surrounding spaces: the URL is subscribed exactly as written. */
+function isHttpsUrl(text: string): boolean {
+  if (text.trim() !== text) return false;
+  try {
+    const parsed = new URL(text);
+    return parsed.protocol === 'https:' && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function isHttpUrl(text: string): boolean {

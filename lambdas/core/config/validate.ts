@@ -33,7 +33,7 @@ import { DNS_FIELDS, TCP_FIELDS, TLS_FIELDS, validateDnsFields, validateTcpField
  */
 
 const TOP_FIELDS = ['project', 'homeRegion', 'defaults', 'checks', 'alerts', 'maintenance'] as const;
-const DEFAULTS_FIELDS = ['interval', 'timeout', 'retries', 'regions', 'severity', 'alertPolicy'] as const;
+const DEFAULTS_FIELDS = ['interval', 'timeout', 'retries', 'regions', 'severity', 'alertPolicy', 'slo'] as const;
 const ALERT_POLICY_FIELDS = ['failingLocations', 'failingPeriods', 'evaluationPeriods'] as const;
 const COMMON_FIELDS = [
   'id',
@@ -48,6 +48,7 @@ const COMMON_FIELDS = [
   'alertPolicy',
   'degradedAfter',
   'allowPrivateTargets',
+  'slo',
 ] as const;
 const TYPE_FIELDS: Readonly<Record<CheckType, readonly string[]>> = {
   http: HTTP_CHECK_FIELDS,
@@ -75,6 +76,8 @@ const DEFAULT_RETRIES = 1;
 const DEFAULT_REGIONS: readonly string[] = ['us-east-1'];
 const DEFAULT_SEVERITY: Severity = 'high';
 const DEFAULT_EVALUATION_PERIODS = 3;
+/** "Three nines": about 43 minutes of downtime a month. */
+const DEFAULT_SLO_PERCENT = 99.9;
 
 /** Interval 10s..1h: sub-minute runs loop inside one scheduled invocation; over an hour is not monitoring. */
 const INTERVAL_MIN_MS = 10_000;
@@ -101,6 +104,7 @@ interface Defaults {
   readonly regions: Resolved<readonly string[]>;
   readonly severity: Resolved<Severity>;
   readonly alertPolicy: PolicyInput;
+  readonly slo: Resolved<number>;
 }
 
 export function validateConfig(input: unknown): Config {
@@ -156,6 +160,17 @@ const readTimeout = (s: Scope, v: unknown, p: string): number | undefined => rea
 const readRetries = (s: Scope, v: unknown, p: string): number | undefined => readInteger(s, v, p, 0, RETRIES_MAX);
 const readSeverity = (s: Scope, v: unknown, p: string): Severity | undefined => readEnum(s, v, p, SEVERITIES);
 
+/**
+ * An SLO of 100% leaves no error budget to measure against; under 50% promises nothing. The lower bound also
+ * catches a fraction written for a percent (0.999 meant as 99.9%).
+ */
+function readSlo(scope: Scope, value: unknown, path: string): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 50 && value < 100) return value;
+  const hint = typeof value === 'number' && value > 0 && value < 1 ? ` (a percent: write ${Math.round(value * 1e6) / 1e4} for ${value})` : '';
+  report(scope, path, `must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got ${describe(value)}${hint}`);
+  return undefined;
+}
+
 /** The check's own value when it sets `key`, else what it inherits. */
 function resolve<T>(
   scope: Scope,
@@ -192,6 +207,7 @@ function readDefaults(scope: Scope, value: unknown): Defaults {
     regions: resolve(scope, obj, 'regions', path, readRegions, builtin(DEFAULT_REGIONS), 'defaults'),
     severity: resolve(scope, obj, 'severity', path, readSeverity, builtin(DEFAULT_SEVERITY), 'defaults'),
     alertPolicy: readPolicy(scope, policyObj, at(path, 'alertPolicy'), 'defaults'),
+    slo: resolve(scope, obj, 'slo', path, readSlo, builtin(DEFAULT_SLO_PERCENT), 'defaults'),
   };
 }
 
@@ -302,6 +318,7 @@ function validateCheck(
   // Private, loopback and link-local targets are refused from AWS unless the check opts in.
   const allowPrivateTargets = readOptional(scope, obj, 'allowPrivateTargets', path, readBoolean, false);
   const alertPolicy = resolvePolicy(scope, obj, path, defaults.alertPolicy, regions.value);
+  const slo = resolve(scope, obj, 'slo', path, readSlo, defaults.slo);
 
   if (type === undefined) return undefined;
   const base = {
@@ -316,6 +333,7 @@ function validateCheck(
     alertPolicy,
     degradedAfterMs,
     allowPrivateTargets,
+    sloPercent: slo.value ?? DEFAULT_SLO_PERCENT,
   };
   switch (type) {
     case 'http':

@@ -65,6 +65,7 @@ describe('validateConfig', () => {
           alertPolicy: { failingLocations: 1, failingPeriods: 2, evaluationPeriods: 3 },
           degradedAfterMs: null,
           allowPrivateTargets: false,
+          sloPercent: 99.9,
           steps: [
             {
               name: 'home',
@@ -83,7 +84,7 @@ describe('validateConfig', () => {
           insecure: false,
         },
       ],
-      alerts: { webhooks: [], dashboardUrl: null },
+      alerts: { webhooks: [], email: [], sms: [], https: [], dashboardUrl: null },
       maintenance: [],
     };
     assert.deepEqual(validateConfig(JSON.parse('{"checks":[{"id":"home","type":"http","url":"https://example.com/"}]}')), expected);
@@ -122,6 +123,10 @@ describe('validateConfig', () => {
       { name: 'treats degradedAfter null as none', input: one({ degradedAfter: null }), read: (c) => c.degradedAfterMs, expected: null },
       { name: 'refuses private targets', input: one(), read: (c) => c.allowPrivateTargets, expected: false },
       { name: 'keeps allowPrivateTargets', input: one({ allowPrivateTargets: true }), read: (c) => c.allowPrivateTargets, expected: true },
+      { name: 'aims at a 99.9% SLO', input: one(), read: (c) => c.sloPercent, expected: 99.9 },
+      { name: 'takes the SLO from defaults', input: one({}, HOME, { defaults: { slo: 99.5 } }), read: (c) => c.sloPercent, expected: 99.5 },
+      { name: 'prefers the check SLO over defaults', input: one({ slo: 99.99 }, HOME, { defaults: { slo: 99.5 } }), read: (c) => c.sloPercent, expected: 99.99 },
+      { name: 'keeps an SLO of exactly 50', input: one({ slo: 50 }), read: (c) => c.sloPercent, expected: 50 },
       {
         name: 'needs a majority of 3 regions (2 of 3) for 2 of 3 periods',
         input: one({ regions: ['us-east-1', 'eu-west-1', 'ap-northeast-1'] }),
@@ -322,6 +327,9 @@ describe('validateConfig', () => {
       ['rejects a bad interval in defaults', one({}, HOME, { defaults: { interval: 60 } }), 'defaults.interval', 'must be a duration such as "30s" or "5m", got 60', undefined],
       ['rejects a defaults timeout not under the defaults interval', one({}, HOME, { defaults: { interval: '30s', timeout: '30s' } }), 'defaults.timeout', 'must be less than the interval (30s from defaults.interval), got "30s"', undefined],
       ['rejects a bad alertPolicy in defaults', one({}, HOME, { defaults: { alertPolicy: { evaluationPeriods: 0 } } }), 'defaults.alertPolicy.evaluationPeriods', 'must be an integer from 1 to 10, got 0', undefined],
+      ['rejects an SLO of 100 in defaults', one({}, HOME, { defaults: { slo: 100 } }), 'defaults.slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 100', undefined],
+      ['rejects an SLO key typo in defaults, suggesting the closest', one({}, HOME, { defaults: { sol: 99 } }), 'defaults.sol', 'unknown field "sol" (did you mean "slo"?)', undefined],
+      ['rejects a top-level slo (an SLO is set in defaults or on a check)', one({}, HOME, { slo: 99.9 }), 'slo', 'unknown field "slo"', undefined],
       // id, name, type
       ['rejects a check without an id', one({ id: undefined }), 'checks[0].id', 'is required', undefined],
       ['rejects an id with capitals', one({ id: 'Home' }), 'checks[0].id', /^must be 1 to 63 lower-case letters, digits, "-" and "_".*, got "Home"$/, undefined],
@@ -354,6 +362,15 @@ describe('validateConfig', () => {
       ['rejects degradedAfter not under the timeout', one({ timeout: '5s', degradedAfter: '5s' }), 'checks[0].degradedAfter', 'must be less than the timeout (5s), got "5s"', 'home'],
       ['rejects a degradedAfter that is not a duration', one({ degradedAfter: 2000 }), 'checks[0].degradedAfter', 'must be a duration such as "30s" or "5m", got 2000', 'home'],
       ['rejects allowPrivateTargets that is not a boolean', one({ allowPrivateTargets: 'yes' }), 'checks[0].allowPrivateTargets', 'must be true or false, got "yes"', 'home'],
+      // slo
+      ['rejects an SLO of 100', one({ slo: 100 }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 100', 'home'],
+      ['rejects an SLO written as a fraction, with a hint', one({ slo: 0.999 }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 0.999 (a percent: write 99.9 for 0.999)', 'home'],
+      ['rejects an SLO of 0', one({ slo: 0 }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 0', 'home'],
+      ['rejects a negative SLO', one({ slo: -5 }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got -5', 'home'],
+      ['rejects an SLO over 100', one({ slo: 100.5 }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got 100.5', 'home'],
+      ['rejects an SLO given as a string', one({ slo: '99.9%' }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got "99.9%"', 'home'],
+      ['rejects a NaN SLO', one({ slo: Number.NaN }), 'checks[0].slo', 'must be an availability target in percent, from 50 to below 100 (e.g. 99.9), got NaN', 'home'],
+      ['rejects an SLO key typo on a check, suggesting the closest', one({ sla: 99.9 }), 'checks[0].sla', 'unknown field "sla" (did you mean "slo"?)', 'home'],
       // alert policy
       ['rejects failingLocations over the number of regions', one({ regions: REGIONS3, alertPolicy: { failingLocations: 4 } }), 'checks[0].alertPolicy.failingLocations', "failingLocations 4 is more than the check's 3 regions", 'home'],
       ['rejects failingLocations from defaults over the number of regions', one({}, HOME, { defaults: { alertPolicy: { failingLocations: 2 } } }), 'checks[0].alertPolicy.failingLocations', "failingLocations 2 (from defaults.alertPolicy) is more than the check's 1 region: set alertPolicy.failingLocations on this check", 'home'],
@@ -503,6 +520,9 @@ describe('validateConfig', () => {
     it('fills webhook defaults: json, no headers, every severity, every check', () => {
       assert.deepEqual(validateConfig(withAlerts({ webhooks: [hook()] })).alerts, {
         webhooks: [{ url: 'https://hooks.example.com/x', format: 'json', headers: {}, severities: ['critical', 'high', 'medium', 'low'], tags: null }],
+        email: [],
+        sms: [],
+        https: [],
         dashboardUrl: null,
       });
     });
@@ -531,6 +551,9 @@ describe('validateConfig', () => {
             tags: ['team:web', 'prod'],
           },
         ],
+        email: [],
+        sms: [],
+        https: [],
         dashboardUrl: 'https://status.example.com/',
       });
     });
@@ -538,7 +561,28 @@ describe('validateConfig', () => {
       assert.equal(validateConfig(withAlerts({ webhooks: [hook({ url: 'http://{{secret:HOOK_HOST}}/alert' })] })).alerts.webhooks[0]?.url, 'http://{{secret:HOOK_HOST}}/alert');
     });
     it('accepts an empty alerts section', () => {
-      assert.deepEqual(validateConfig(withAlerts({})).alerts, { webhooks: [], dashboardUrl: null });
+      assert.deepEqual(validateConfig(withAlerts({})).alerts, { webhooks: [], email: [], sms: [], https: [], dashboardUrl: null });
+    });
+    it('reads e-mail, sms and https subscriptions as written, in order', () => {
+      const alerts = validateConfig(
+        withAlerts({
+          email: ['oncall@example.com', 'Team.Web+alerts@mail.example.co.uk'],
+          sms: ['+14155550100', '+442071838750'],
+          https: ['https://hooks.example.com/skyprobe', 'https://[2001:db8::1]:8443/sns?team=web'],
+        }),
+      ).alerts;
+      assert.deepEqual(
+        { email: alerts.email, sms: alerts.sms, https: alerts.https },
+        {
+          email: ['oncall@example.com', 'Team.Web+alerts@mail.example.co.uk'],
+          sms: ['+14155550100', '+442071838750'],
+          https: ['https://hooks.example.com/skyprobe', 'https://[2001:db8::1]:8443/sns?team=web'],
+        },
+      );
+    });
+    it('accepts empty subscription lists', () => {
+      const alerts = validateConfig(withAlerts({ email: [], sms: [], https: [] })).alerts;
+      assert.deepEqual([alerts.email, alerts.sms, alerts.https], [[], [], []]);
     });
 
     // [test name, alerts, path, message]
@@ -572,6 +616,27 @@ describe('validateConfig', () => {
       ['rejects a tag listed twice', { webhooks: [hook({ tags: ['prod', 'team:web', 'prod'] })] }, 'alerts.webhooks[0].tags[2]', 'duplicate tag "prod" (also at alerts.webhooks[0].tags[0])'],
       ['rejects a dashboardUrl that is not a URL', { dashboardUrl: 'status page' }, 'alerts.dashboardUrl', 'must be an absolute http:// or https:// URL, got "status page"'],
       ['rejects a placeholder in dashboardUrl', { dashboardUrl: 'https://{{secret:HOST}}/' }, 'alerts.dashboardUrl', 'must not hold placeholders (it is shown in every alert), got "https://{{secret:HOST}}/"'],
+      // SNS subscriptions
+      ['rejects an unknown alerts key close to a subscription kind', { emails: ['a@example.com'] }, 'alerts.emails', 'unknown field "emails" (did you mean "email"?)'],
+      ['rejects e-mail addresses given as one string', { email: 'oncall@example.com' }, 'alerts.email', 'must be an array, got "oncall@example.com"'],
+      ['rejects an e-mail address without an @', { email: ['not-an-address'] }, 'alerts.email[0]', 'must be an e-mail address, got "not-an-address"'],
+      ['rejects an e-mail address without a dot in the domain', { email: ['oncall@localhost'] }, 'alerts.email[0]', 'must be an e-mail address, got "oncall@localhost"'],
+      ['rejects an e-mail address with a space', { email: ['on call@example.com'] }, 'alerts.email[0]', 'must be an e-mail address, got "on call@example.com"'],
+      ['rejects an e-mail address that is not a string', { email: [42] }, 'alerts.email[0]', 'must be an e-mail address, got 42'],
+      ['rejects a secret as an e-mail address, saying why', { email: ['{{secret:ONCALL}}'] }, 'alerts.email[0]', 'cannot hold {{...}} placeholders: subscriptions are stored in the cloudformation template, got "{{secret:ONCALL}}"'],
+      ['rejects an e-mail address listed twice', { email: ['a@example.com', 'b@example.com', 'a@example.com'] }, 'alerts.email[2]', 'duplicate subscription "a@example.com" (also at alerts.email[0])'],
+      ['rejects a phone number without a country code', { sms: ['555-0100'] }, 'alerts.sms[0]', 'must be an e.164 phone number such as "+14155550100", got "555-0100"'],
+      ['rejects a phone number with spaces', { sms: ['+1 415 555 0100'] }, 'alerts.sms[0]', 'must be an e.164 phone number such as "+14155550100", got "+1 415 555 0100"'],
+      ['rejects a phone number with a country code starting with 0', { sms: ['+04155550100'] }, 'alerts.sms[0]', 'must be an e.164 phone number such as "+14155550100", got "+04155550100"'],
+      ['rejects a phone number over 15 digits', { sms: ['+1234567890123456'] }, 'alerts.sms[0]', 'must be an e.164 phone number such as "+14155550100", got "+1234567890123456"'],
+      ['rejects a phone number given as a number', { sms: [14155550100] }, 'alerts.sms[0]', 'must be an e.164 phone number such as "+14155550100", got 14155550100'],
+      ['rejects a phone number listed twice', { sms: ['+14155550100', '+14155550100'] }, 'alerts.sms[1]', 'duplicate subscription "+14155550100" (also at alerts.sms[0])'],
+      ['rejects an http:// subscription', { https: ['http://plain.example.com/'] }, 'alerts.https[0]', 'must be an https:// url, got "http://plain.example.com/"'],
+      ['rejects an https subscription without a scheme', { https: ['hooks.example.com/sns'] }, 'alerts.https[0]', 'must be an https:// url, got "hooks.example.com/sns"'],
+      ['rejects an https subscription with surrounding spaces', { https: [' https://hooks.example.com/sns'] }, 'alerts.https[0]', 'must be an https:// url, got " https://hooks.example.com/sns"'],
+      ['rejects a secret in an https subscription, saying why', { https: ['https://x.example.com/?t={{secret:TOKEN}}'] }, 'alerts.https[0]', 'cannot hold {{...}} placeholders: subscriptions are stored in the cloudformation template, got "https://x.example.com/?t={{secret:TOKEN}}"'],
+      ['rejects an unclosed placeholder in an https subscription', { https: ['https://x.example.com/{{secret:T'] }, 'alerts.https[0]', /^cannot hold \{\{\.\.\.\}\} placeholders: /],
+      ['rejects an https subscription listed twice', { https: ['https://a.example.com/', 'https://a.example.com/'] }, 'alerts.https[1]', 'duplicate subscription "https://a.example.com/" (also at alerts.https[0])'],
     ];
     for (const [name, alerts, path, message] of cases) {
       it(name, () => assertIssue(withAlerts(alerts), path, message, undefined));
@@ -711,7 +776,7 @@ describe('validateConfig', () => {
     const valid: Input = {
       project: 'fuzz',
       homeRegion: 'eu-west-1',
-      defaults: { interval: '1m', timeout: '5s', retries: 1, regions: ['us-east-1', 'eu-west-1'], severity: 'low', alertPolicy: { evaluationPeriods: 3 } },
+      defaults: { interval: '1m', timeout: '5s', retries: 1, regions: ['us-east-1', 'eu-west-1'], severity: 'low', alertPolicy: { evaluationPeriods: 3 }, slo: 99.5 },
       checks: [
         {
           id: 'web',
@@ -730,6 +795,7 @@ describe('validateConfig', () => {
           alertPolicy: { failingLocations: 1, failingPeriods: 1 },
           tags: ['a'],
           degradedAfter: '1s',
+          slo: 99.99,
         },
         {
           id: 'flow',
@@ -745,6 +811,9 @@ describe('validateConfig', () => {
           { url: 'https://hooks.example.com/{{secret:HOOK}}', format: 'slack', headers: { authorization: 'Bearer {{secret:T}}' }, severities: ['high', 'low'], tags: ['a'] },
           { url: 'http://127.0.0.1:9/x' },
         ],
+        email: ['oncall@example.com'],
+        sms: ['+14155550100'],
+        https: ['https://hooks.example.com/sns'],
         dashboardUrl: 'https://status.example.com/',
       },
       maintenance: [
