@@ -48,6 +48,17 @@ describe('home stack', () => {
     extra = synthesize({ config: withExtras, retainTable: false });
   });
 
+  it('leaves nothing behind on cdk destroy but the results table (and that only when retained)', () => {
+    const retained = (run: Synthesized) =>
+      [...run.json.entries()].flatMap(([stack, template]) =>
+        Object.entries((template['Resources'] ?? {}) as Record<string, { Type: string; DeletionPolicy?: string }>)
+          .filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate' || r.DeletionPolicy === 'Snapshot')
+          .map(([, r]) => `${stack}:${r.Type}`),
+      );
+    assert.deepEqual(retained(s), [`${HOME}:AWS::DynamoDB::GlobalTable`]);
+    assert.deepEqual(retained(extra), []);
+  });
+
   it('creates the results table as a global table with a replica in every probe region', () => {
     const tables = resourcesOf(templateOf(s, HOME), 'AWS::DynamoDB::GlobalTable');
     assert.equal(tables.length, 1);
