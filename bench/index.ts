@@ -19,6 +19,7 @@ import type { BenchFigure, BenchSection } from './types.ts';
 const SECTIONS: ReadonlyArray<{ readonly name: string; readonly load: () => Promise<BenchSection> }> = [
   { name: 'probe', load: () => import('./probe.ts') },
   { name: 'runner', load: () => import('./runner.ts') },
+  { name: 'bundle', load: () => import('./bundle.ts') },
 ];
 
 function argValue(flag: string): string | undefined {
