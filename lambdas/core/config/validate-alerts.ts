@@ -4,6 +4,7 @@ import type { Severity, Weekday } from './input.ts';
 import {
   at,
   checkKnownKeys,
+  readHeaderMap,
   describe,
   didYouMean,
   field,
@@ -38,7 +39,6 @@ const MAX_WEBHOOKS = 20;
 /** Headers skyprobe sets itself on every delivery, or that the HTTP client owns. */
 const RESERVED_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'connection', 'host', 'x-skyprobe-event-id'];
 /** RFC 9110 token: what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const SECRET_NAME = /^[A-Z0-9_]+$/;
 const TAG = /^[a-z0-9][a-z0-9_.:-]{0,62}$/i;
 /** Same shape as check ids: maintenance ids appear next to them in logs and the dashboard. */
@@ -244,40 +244,8 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** Header names are case-insensitive: normalized to lower case; "Accept" plus "accept" is a duplicate. */
 function readWebhookHeaders(scope: Scope, value: unknown, path: string): Record<string, string> {
-  if (value === undefined) return {};
-  const obj = readObject(scope, value, path);
-  if (obj === undefined) return {};
-  const headers = new Map<string, string>();
-  const givenAs = new Map<string, string>();
-  for (const name of Object.keys(obj)) {
-    const headerPath = at(path, name);
-    if (!TOKEN.test(name)) {
-      report(scope, headerPath, `header name must be letters, digits and !#$%&'*+-.^_\`|~, got ${describe(name)}`);
-      continue;
-    }
-    const lower = name.toLowerCase();
-    if (RESERVED_HEADERS.includes(lower)) {
-      report(scope, headerPath, `header "${lower}" is set by skyprobe, got ${describe(field(obj, name))}`);
-      continue;
-    }
-    const first = givenAs.get(lower);
-    if (first !== undefined) {
-      report(scope, headerPath, `duplicate header "${lower}" (also given as "${first}")`);
-      continue;
-    }
-    givenAs.set(lower, name);
-    const headerValue = readString(scope, field(obj, name), headerPath);
-    if (headerValue === undefined) continue;
-    if (/[\r\n\0]/.test(headerValue)) {
-      report(scope, headerPath, `must not contain line breaks or NUL, got ${describe(headerValue)}`);
-      continue;
-    }
-    if (checkSecretPlaceholders(scope, headerValue, headerPath)) headers.set(lower, headerValue);
-  }
-  // fromEntries defines own properties, so even a header named "__proto__" is kept as data.
-  return Object.fromEntries(headers);
+  return readHeaderMap(scope, value, path, { reserved: RESERVED_HEADERS, accept: (headerValue, headerPath) => checkSecretPlaceholders(scope, headerValue, headerPath) });
 }
 
 /** A non-empty list of severities without duplicates, returned most urgent first. */

@@ -378,3 +378,52 @@ export function checkPlaceholders(scope: Scope, text: string, path: string, use:
   return ok;
 }
 
+
+/** An HTTP token (RFC 9110): what a header name may be made of. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export interface HeaderMapOptions {
+  /** Names skyprobe sets itself, refused. @default none */
+  readonly reserved?: readonly string[];
+  /** Further checks of one value (placeholders); false drops the header. */
+  readonly accept: (value: string, path: string) => boolean;
+}
+
+/**
+ * A map of request headers. Names are case-insensitive: normalized to lower case, and "Accept" plus "accept"
+ * is a duplicate. Values may not hold line breaks or NUL (header injection).
+ */
+export function readHeaderMap(scope: Scope, value: unknown, path: string, options: HeaderMapOptions): Record<string, string> {
+  if (value === undefined) return {};
+  const obj = readObject(scope, value, path);
+  if (obj === undefined) return {};
+  const headers = new Map<string, string>();
+  const givenAs = new Map<string, string>();
+  for (const name of Object.keys(obj)) {
+    const headerPath = at(path, name);
+    if (!HTTP_TOKEN.test(name)) {
+      report(scope, headerPath, `header name must be letters, digits and !#$%&'*+-.^_\`|~, got ${describe(name)}`);
+      continue;
+    }
+    const lower = name.toLowerCase();
+    if (options.reserved?.includes(lower)) {
+      report(scope, headerPath, `header "${lower}" is set by skyprobe, got ${describe(field(obj, name))}`);
+      continue;
+    }
+    const first = givenAs.get(lower);
+    if (first !== undefined) {
+      report(scope, headerPath, `duplicate header "${lower}" (also given as "${first}")`);
+      continue;
+    }
+    givenAs.set(lower, name);
+    const headerValue = readString(scope, field(obj, name), headerPath);
+    if (headerValue === undefined) continue;
+    if (/[\r\n\0]/.test(headerValue)) {
+      report(scope, headerPath, `must not contain line breaks or NUL, got ${describe(headerValue)}`);
+      continue;
+    }
+    if (options.accept(headerValue, headerPath)) headers.set(lower, headerValue);
+  }
+  // fromEntries defines own properties, so even a header named "__proto__" is kept as data.
+  return Object.fromEntries(headers);
+}

@@ -4,6 +4,8 @@ import type { HttpMethod } from './input.ts';
 import {
   at,
   checkKnownKeys,
+  HTTP_TOKEN,
+  readHeaderMap,
   checkPlaceholders,
   describe,
   field,
@@ -46,7 +48,6 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_STATUS: readonly StatusRange[] = [{ from: 200, to: 399 }];
 
 /** RFC 9110 token: what a header name may be made of. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export type HttpFields = Pick<HttpCheck, 'steps' | 'followRedirects' | 'maxRedirects' | 'maxBodyBytes' | 'insecure'>;
 
@@ -149,37 +150,13 @@ function readUrl(scope: Scope, value: unknown, path: string, use: PlaceholderUse
   return url;
 }
 
-/** Header names are case-insensitive: normalized to lower case, and "Accept" plus "accept" is a duplicate. */
 function readHeaders(scope: Scope, value: unknown, path: string, use: PlaceholderUse): Record<string, string> {
-  const headers = new Map<string, string>();
-  if (value === undefined) return {};
-  const obj = readObject(scope, value, path);
-  if (obj === undefined) return {};
-  const givenAs = new Map<string, string>();
-  for (const name of Object.keys(obj)) {
-    const headerPath = at(path, name);
-    if (!TOKEN.test(name)) {
-      report(scope, headerPath, `header name must be letters, digits and !#$%&'*+-.^_\`|~, got ${describe(name)}`);
-      continue;
-    }
-    const lower = name.toLowerCase();
-    const first = givenAs.get(lower);
-    if (first !== undefined) {
-      report(scope, headerPath, `duplicate header "${lower}" (also given as "${first}")`);
-      continue;
-    }
-    givenAs.set(lower, name);
-    const headerValue = readString(scope, field(obj, name), headerPath);
-    if (headerValue === undefined) continue;
-    if (/[\r\n\0]/.test(headerValue)) {
-      report(scope, headerPath, `must not contain line breaks or NUL, got ${describe(headerValue)}`);
-      continue;
-    }
-    checkPlaceholders(scope, headerValue, headerPath, use, true);
-    headers.set(lower, headerValue);
-  }
-  // fromEntries defines own properties, so even a header named "__proto__" is kept as data.
-  return Object.fromEntries(headers);
+  return readHeaderMap(scope, value, path, {
+    accept: (headerValue, headerPath) => {
+      checkPlaceholders(scope, headerValue, headerPath, use, true);
+      return true;
+    },
+  });
 }
 
 /** A string body is sent as is; any other JSON value is serialized (and marked as JSON); null or absent is no body. */
@@ -337,7 +314,7 @@ function readJsonPath(scope: Scope, value: unknown, path: string): string | unde
 }
 
 function readHeaderName(scope: Scope, value: unknown, path: string): string | undefined {
-  if (typeof value === 'string' && TOKEN.test(value)) return value.toLowerCase();
+  if (typeof value === 'string' && HTTP_TOKEN.test(value)) return value.toLowerCase();
   report(scope, path, `must be a header name (letters, digits and !#$%&'*+-.^_\`|~), got ${describe(value)}`);
   return undefined;
 }
