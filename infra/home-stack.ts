@@ -16,6 +16,7 @@ import { locationAliveMetric } from './metrics.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
 import { tableDataStatement } from './permissions.ts';
+import { probeLogGroupName } from './probe-stack.ts';
 import { dashboardNames, functionNames, handlerEnvironment, probeRegionsOf } from './naming.ts';
 
 export interface HomeStackProps extends StackProps {
@@ -120,7 +121,14 @@ export class HomeStack extends Stack {
       notifierFunctionName: functionNames.notifier(project),
       homeRegion: this.region,
     });
-    for (const m of monitored) new CheckDashboard(this, `Dashboard-${m.check.id}`, { project, monitored: m, probeFunctionName: functionNames.probe(project) });
+    for (const m of monitored) {
+      new CheckDashboard(this, `Dashboard-${m.check.id}`, {
+        project,
+        monitored: m,
+        probeFunctionName: functionNames.probe(project),
+        probeLogGroupName: probeLogGroupName(project),
+      });
+    }
 
     acknowledgeNag(
       this.notifier.role,

@@ -32,6 +32,14 @@ const ERROR_WINDOW_MINUTES = 5;
 const ERROR_MINUTES = 3;
 
 /**
+ * The probe function's log group, the same name in every probe region: the home region's per-check
+ * dashboards query its result lines (Logs Insights) by this name, never through a cross-region reference.
+ */
+export function probeLogGroupName(project: string): string {
+  return `/aws/lambda/${functionNames.probe(project)}`;
+}
+
+/**
  * One probe region: the probe function, one EventBridge Scheduler schedule per shard of this region's
  * checks (each fire is `{ shard, shards }`), a DLQ for fires that could not be delivered, the function's
  * own alarm, and (outside the home region) a rule that forwards this region's skyprobe alarm state changes
@@ -58,6 +66,7 @@ export class ProbeStack extends Stack {
       environment: handlerEnvironment(this, config, region),
       timeout: PROBE_TIMEOUT,
       memorySizeMb: PROBE_MEMORY_MB,
+      logGroupName: probeLogGroupName(project),
     });
     const fn = this.probe.function;
     const role = this.probe.role;

@@ -3,6 +3,8 @@ import {
   AlarmStatusWidget,
   Dashboard,
   GraphWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
   MathExpression,
   SingleValueWidget,
   Stats,
@@ -15,6 +17,7 @@ import { Construct } from 'constructs';
 import { periodLengthMs } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
 import { formatDuration } from '../../lambdas/core/duration.ts';
+import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/monitor/result-log.ts';
 import { durationMetric, failedMetric, lambdaMetric, locationAliveMetric, skippedRunsMetric, tlsDaysRemainingMetric } from '../metrics.ts';
 import type { CheckAlarms } from './check-alarms.ts';
 
@@ -110,6 +113,8 @@ export interface CheckDashboardProps {
   readonly project: string;
   readonly monitored: MonitoredCheck;
   readonly probeFunctionName: string;
+  /** The probe function's log group: same name in every probe region, read there by name. */
+  readonly probeLogGroupName: string;
 }
 
 /** One check in depth: alarms, the quorum as the alarm sees it, availability, latency, this month against the SLO. */
@@ -186,6 +191,10 @@ export class CheckDashboard extends Construct {
         }),
       ]);
     }
+    rows.push(
+      [new TextWidget({ markdown: '## Phase breakdown (Logs Insights over the probe result log lines, average per hour)', width: FULL, height: 1 })],
+      ...phaseBreakdownWidgets(check, props.probeLogGroupName),
+    );
     rows.push([new TextWidget({ markdown: `## Probe function in ${check.regions.join(', ')}`, width: FULL, height: 1 })], probeFunctionWidgets(props.probeFunctionName, check.regions));
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.monitored.dashboardName, widgets: rows });
   }
@@ -243,6 +252,44 @@ function monthToDateWidgets(check: Check, sloPercent: number): IWidget[] {
       height: HEIGHT,
     }),
   ];
+}
+
+/**
+ * Average time of each request phase per hour, one stacked chart per probe region of the check. The phases
+ * come from the probe's result log lines (`resultLogLine`), queried in the probe region's log group by
+ * name: phase metrics would cost five custom metrics per check and region. A phase that did not happen
+ * (no TLS on plain HTTP, nothing after a timeout) is null in the line and left out of its average.
+ */
+function phaseBreakdownWidgets(check: Check, logGroupName: string): IWidget[][] {
+  const perRow = 3;
+  const width = check.regions.length >= perRow ? THIRD : FULL / check.regions.length;
+  const widgets = check.regions.map(
+    (region) =>
+      new LogQueryWidget({
+        title: `Phase times in ${region} (average ms per hour)`,
+        region,
+        logGroupNames: [logGroupName],
+        queryLines: phaseBreakdownQueryLines(check.id),
+        view: LogQueryVisualizationType.STACKEDAREA,
+        width,
+        height: HEIGHT,
+      }),
+  );
+  const rows: IWidget[][] = [];
+  for (let i = 0; i < widgets.length; i += perRow) rows.push(widgets.slice(i, i + perRow));
+  return rows;
+}
+
+/** The Logs Insights query of one check's phase breakdown (CDK joins the lines with `\n| `). */
+function phaseBreakdownQueryLines(checkId: string): string[] {
+  const f = RESULT_LOG_FIELDS;
+  const averages = RESULT_LOG_PHASES.map((p) => `avg(${p.field}) as ${p.label}`).join(', ');
+  return [`filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)} and ${f.checkId} = ${insightsString(checkId)}`, `stats ${averages} by bin(1h)`];
+}
+
+/** A Logs Insights string literal (check ids are validated to [a-z0-9_-], so this is belt and braces). */
+function insightsString(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** The probe function's Lambda metrics, read in each region where it runs. */

@@ -27,6 +27,11 @@ export interface HandlerFunctionProps {
   readonly memorySizeMb?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * Fixed name of the function's log group, for what finds it by name (dashboards in another region).
+   * @default a name CloudFormation generates
+   */
+  readonly logGroupName?: string;
 }
 
 /**
@@ -50,6 +55,7 @@ export class HandlerFunction extends Construct {
     assertLocalEsbuild();
 
     this.logGroup = new LogGroup(this, 'Logs', {
+      ...(props.logGroupName === undefined ? {} : { logGroupName: props.logGroupName }),
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
       // Logs are operational data; the results table is what is kept.
       removalPolicy: RemovalPolicy.DESTROY,

@@ -43,7 +43,10 @@ export interface ProbeHandlerDeps {
   readonly clock?: Clock;
   /** Waits until a run is due. @default a timer */
   readonly wait?: (ms: number) => Promise<void>;
-  /** @default console.log */
+  /**
+   * Where the cycle's lines go, one JSON line per result among them (the dashboards' phase breakdown).
+   * @default console.log: stdout, which Lambda sends to the function's log group
+   */
   readonly log?: (line: string) => void;
   /** Time kept between the cycle's deadline and Lambda's own timeout. @default 5000 */
   readonly reserveMs?: number;

@@ -8,6 +8,7 @@ import type { ProbeContext } from '../engine/context.ts';
 import { runCheck } from '../engine/run-check.ts';
 import { displayTarget } from '../local/check-monitor.ts';
 import { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
+import { resultLogLine } from './result-log.ts';
 
 /**
  * One probe cycle: the runs of one minute in one location, then their results stored and their metrics
@@ -43,6 +44,10 @@ export interface ProbeCycleInput {
   readonly clock: Clock;
   /** Epoch ms by which everything, writes included, must be done. */
   readonly deadlineMs: number;
+  /**
+   * Where the cycle's lines go (stdout in Lambda): one `resultLogLine` per result as it is produced, which
+   * the per-check dashboards query with Logs Insights, and a note when due runs were skipped.
+   */
   readonly log: (line: string) => void;
   /**
    * Checks that cannot run here now (a secret they need is missing), by id: each of their due runs
@@ -176,6 +181,10 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
   const unrunnable = input.unrunnable ?? new Map<string, ProbeError>();
 
   const results: ProbeResult[] = [];
+  const record = (result: ProbeResult): void => {
+    results.push(result);
+    log(resultLogLine(result));
+  };
   const plan = planProbeRuns(input.checks, { nowMs: clock.now(), deadlineMs, marginMs, retryDelayMs: ctx.retryDelayMs, unrunnable });
   let skipped = plan.skipped.length;
   const errors: unknown[] = [];
@@ -195,12 +204,12 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
         continue;
       }
       if (error !== undefined) {
-        results.push(unrunnableResult(check, ctx.location, clock.now(), error));
+        record(unrunnableResult(check, ctx.location, clock.now(), error));
         continue;
       }
       inFlight.add(check.id);
       const task: Promise<void> = runCheck(check, ctx)
-        .then((result) => void results.push(result))
+        .then(record)
         // runCheck never throws; if it does (a bug), the other runs go on and the error is reported below.
         .catch((error: unknown) => void errors.push(error))
         .finally(() => {

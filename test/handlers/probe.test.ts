@@ -235,6 +235,62 @@ describe('probe handler', () => {
     assert.equal(await metricSum('Failed', { CheckId: 'missing-secret', Location: LOCATION }, 'Sum', start), 1);
   });
 
+  it('logs one result line per run with the phase times, and no message, url or secret even when the run failed', async () => {
+    await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/PRESENT`, Value: 's3cr3t-value', Type: 'SecureString' }));
+    const start = minuteStart();
+    const cfg = config([
+      { id: 'fast', url: `${target.url}/ok`, interval: '20s' },
+      // Fails with the secret in its url and header: the stored error message and target are redacted, the line has neither.
+      { id: 'failing', url: `${target.url}/status/503?token={{secret:PRESENT}}`, headers: { authorization: 'Bearer {{secret:PRESENT}}' } },
+      { id: 'missing-secret', url: `${target.url}/never-called`, headers: { 'x-key': '{{secret:ABSENT}}' } },
+    ]);
+    const { handler, lines } = probe(cfg, start);
+    const summary = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.equal(summary.ran, 5);
+
+    const resultLines = lines.filter((l) => l.startsWith('{"skyprobe":"result"'));
+    assert.equal(resultLines.length, summary.ran, 'one line per result');
+    const records = resultLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const r of records) {
+      assert.deepEqual(Object.keys(r), [
+        'skyprobe', 'checkId', 'location', 'startedAt', 'ok', 'status', 'errorKind', 'httpStatus',
+        'dnsMs', 'connectMs', 'tlsMs', 'ttfbMs', 'downloadMs', 'totalMs',
+      ]);
+      assert.equal(r['location'], LOCATION);
+    }
+
+    // The lines say what the stored results say, field for field.
+    const stored = [...(await resultsOf('fast')), ...(await resultsOf('failing')), ...(await resultsOf('missing-secret'))];
+    assert.equal(stored.length, records.length);
+    for (const result of stored) {
+      const r = records.find((x) => x['checkId'] === result.checkId && x['startedAt'] === result.startedAt);
+      assert.ok(r, `a line for ${result.checkId} at ${result.startedAt}`);
+      const t = result.timings;
+      assert.deepEqual(
+        [r['ok'], r['status'], r['errorKind'], r['httpStatus'], r['dnsMs'], r['connectMs'], r['tlsMs'], r['ttfbMs'], r['downloadMs'], r['totalMs']],
+        [result.ok, result.status, result.error?.kind ?? null, result.httpStatus, t.dnsMs, t.connectMs, t.tlsMs, t.ttfbMs, t.downloadMs, t.totalMs],
+      );
+    }
+    const fast = records.filter((r) => r['checkId'] === 'fast');
+    assert.equal(fast.length, 3);
+    for (const r of fast) {
+      assert.equal(r['httpStatus'], 200);
+      assert.equal(r['tlsMs'], null, 'plain http has no tls phase');
+      for (const phase of ['connectMs', 'ttfbMs', 'downloadMs', 'totalMs']) assert.equal(typeof r[phase], 'number', `${phase} of an up run`);
+    }
+    const failing = records.find((r) => r['checkId'] === 'failing')!;
+    assert.deepEqual([failing['ok'], failing['errorKind'], failing['httpStatus']], [false, 'http_status', 503]);
+    const missing = records.find((r) => r['checkId'] === 'missing-secret')!;
+    assert.deepEqual([missing['errorKind'], missing['httpStatus'], missing['connectMs'], missing['totalMs']], ['assertion', null, null, 0]);
+
+    const messages = stored.flatMap((r) => (r.error === null ? [] : [r.error.message]));
+    assert.ok(messages.length >= 2 && messages.some((m) => m.includes('ABSENT')), 'the failed results have messages to leave out');
+    for (const line of resultLines) {
+      assert.doesNotMatch(line, /s3cr3t-value|\*\*\*|127\.0\.0\.1|status\/503|never-called|ABSENT|SSM|expected/);
+      for (const message of messages) assert.ok(!line.includes(message), `no error message in ${line}`);
+    }
+  });
+
   it("runs only this location's checks of the invoked shard", async () => {
     const ids = ['api', 'web', 'db', 'cdn', 'auth', 'search', 'mail', 'queue'];
     const cfg = config([

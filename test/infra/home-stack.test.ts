@@ -17,6 +17,24 @@ function dashboardBodies(s: Synthesized, stack: string): Map<string, string> {
   return new Map(resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Dashboard').map(([, r]) => [String(r.Properties['DashboardName']), JSON.stringify(r.Properties['DashboardBody'])]));
 }
 
+interface DashboardWidget {
+  readonly type: string;
+  readonly width: number;
+  readonly properties: Props;
+}
+
+/** A dashboard's widgets, its body's Fn::Join resolved (tokens such as the stack's region become `<token>`). */
+function dashboardWidgets(s: Synthesized, stack: string, dashboardName: string): DashboardWidget[] {
+  const found = resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Dashboard').find(([, r]) => r.Properties['DashboardName'] === dashboardName);
+  assert.ok(found, `dashboard ${dashboardName}`);
+  const body = found[1].Properties['DashboardBody'];
+  const text =
+    typeof body === 'string'
+      ? body
+      : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join(''));
+  return (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets;
+}
+
 function statementsOf(s: Synthesized, stack: string, roleLogicalIdPrefix: string): Props[] {
   const policies = resourcesOf(templateOf(s, stack), 'AWS::IAM::Policy').filter(([, r]) =>
     JSON.stringify(r.Properties['Roles']).includes(roleLogicalIdPrefix),
@@ -264,6 +282,41 @@ describe('home stack', () => {
     const withSlo = dashboardBodies(extra, HOME);
     assert.ok(withSlo.get('skyprobe-check-storefront')!.includes('/ 0.005)'), 'defaults.slo 99.5');
     assert.ok(withSlo.get('skyprobe-check-payments-db')!.includes('SLO 99.99%'), 'per-check slo');
+  });
+
+  it('shows each check\'s phase times per probe region from the probe log group there, by name', () => {
+    const logGroupName = '/aws/lambda/skyprobe-probe';
+    // The name the dashboards use is the probe function's own log group in every probe region.
+    for (const region of probeRegionsOf(config)) {
+      const probeStack = templateOf(s, `skyprobe-probe-${region}`);
+      const [groupId, group] = onlyResource(probeStack, 'AWS::Logs::LogGroup');
+      assert.equal(group.Properties['LogGroupName'], logGroupName, `log group in ${region}`);
+      const [, fn] = onlyResource(probeStack, 'AWS::Lambda::Function');
+      assert.deepEqual(fn.Properties['LoggingConfig'], { LogGroup: { Ref: groupId } });
+    }
+    for (const check of config.checks) {
+      const logWidgets = dashboardWidgets(s, HOME, `skyprobe-check-${check.id}`).filter((w) => w.type === 'log');
+      assert.deepEqual(
+        logWidgets.map((w) => w.properties['region']),
+        check.regions,
+        `one phase widget per region of ${check.id}`,
+      );
+      for (const w of logWidgets) {
+        assert.equal(
+          w.properties['query'],
+          `SOURCE '${logGroupName}' | filter skyprobe = "result" and checkId = "${check.id}"\n` +
+            '| stats avg(dnsMs) as dns, avg(connectMs) as connect, avg(tlsMs) as tls, avg(ttfbMs) as ttfb, avg(downloadMs) as download by bin(1h)',
+        );
+        assert.equal(w.properties['view'], 'timeSeries');
+        assert.equal(w.properties['stacked'], true);
+        assert.match(String(w.properties['title']), new RegExp(`^Phase times in ${String(w.properties['region'])}`));
+      }
+      assert.ok(logWidgets.reduce((sum, w) => sum + w.width, 0) <= 24 * Math.ceil(check.regions.length / 3), 'rows of at most 24 units');
+    }
+    // One-region check: one full-width widget.
+    const db = dashboardWidgets(s, HOME, 'skyprobe-check-payments-db').filter((w) => w.type === 'log');
+    assert.deepEqual(db.map((w) => [w.properties['region'], w.width]), [['us-east-1', 24]]);
+    assert.equal(dashboardWidgets(s, HOME, 'skyprobe-overview').filter((w) => w.type === 'log').length, 0, 'the overview runs no log queries');
   });
 
   it('leaves no cdk-nag error unacknowledged, and gives every acknowledgment a reason', (t) => {
