@@ -6,7 +6,7 @@ import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import type { Config } from '../lambdas/core/check.ts';
 import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
-import { alarmNames } from '../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { CheckAlarms } from './constructs/check-alarms.ts';
 import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constructs/dashboards.ts';

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../lambdas/core/alert-policy.ts';
-import { AWS_PROBE_METRICS } from '../lambdas/aws/probe-metrics.ts';
+import { AWS_PROBE_METRICS } from '../lambdas/core/probe-metrics.ts';
 
 /**
  * What each metric is (name, namespace, dimensions, unit, region). Alarms and widgets decide what to do with

@@ -10,7 +10,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
 import { resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
-import { alarmNames } from '../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { lambdaMetric } from './metrics.ts';
 import { functionNames, handlerEnvironment } from './naming.ts';

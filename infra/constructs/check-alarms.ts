@@ -3,7 +3,7 @@ import { Alarm, CfnAlarm, ComparisonOperator, MathExpression, TreatMissingData, 
 import { Construct } from 'constructs';
 import { periodLengthMs, quorumAlarmDefinition, type QuorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
-import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { durationMetric, tlsDaysRemainingMetric } from '../metrics.ts';
 
 export interface CheckAlarmsProps {

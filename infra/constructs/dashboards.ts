@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { periodLengthMs } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
 import { formatDuration } from '../../lambdas/core/duration.ts';
-import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/monitor/result-log.ts';
+import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/core/result-log.ts';
 import { durationMetric, failedMetric, lambdaMetric, locationAliveMetric, skippedRunsMetric, tlsDaysRemainingMetric } from '../metrics.ts';
 import type { CheckAlarms } from './check-alarms.ts';
 

@@ -4,7 +4,7 @@ import type { CloudWatchClient, Dimension, MetricDatum, StandardUnit } from '@aw
 import { isFailedRun, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../core/alert-policy.ts';
 import type { ProbeResult } from '../core/result.ts';
 import type { CycleMetrics, ProbeMetricsSink } from '../monitor/probe-cycle.ts';
-import { AWS_PROBE_METRICS } from './probe-metrics.ts';
+import { AWS_PROBE_METRICS } from '../core/probe-metrics.ts';
 
 /**
  * Probe metrics to CloudWatch in the HOME region, where the quorum alarms live (an alarm cannot read

@@ -4,7 +4,7 @@ import type { ProbeError } from '../core/errors.ts';
 import { activeMaintenance } from '../core/maintenance.ts';
 import { alertEvent, type AlertEvent } from '../core/notification.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
-import { parseAlarmName, type ParsedAlarmName } from '../handlers/alarm-names.ts';
+import { parseAlarmName, type ParsedAlarmName } from '../core/alarm-names.ts';
 import { displayTarget } from '../local/check-monitor.ts';
 import { noticeFor, type Notice, type NoticeKind } from './notice.ts';
 

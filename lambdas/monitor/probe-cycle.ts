@@ -8,7 +8,7 @@ import type { ProbeContext } from '../engine/context.ts';
 import { runCheck } from '../engine/run-check.ts';
 import { displayTarget } from '../local/check-monitor.ts';
 import { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
-import { resultLogLine } from './result-log.ts';
+import { resultLogLine } from '../core/result-log.ts';
 
 /**
  * One probe cycle: the runs of one minute in one location, then their results stored and their metrics

@@ -21,7 +21,7 @@ import type { Clock } from '../../lambdas/core/ports.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import type { AlarmStateChangeEvent } from '../../lambdas/handlers/alarm-event.ts';
 import { InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
-import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { motoClients, startMoto, type Moto } from '../support/moto.ts';

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
-import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
 import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
 

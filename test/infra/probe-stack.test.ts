@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { Token } from 'aws-cdk-lib';
 import type { Config } from '../../lambdas/core/check.ts';
 import { HANDLER_ENV, resourceNames, shardsNeeded } from '../../lambdas/core/deployment.ts';
-import { alarmNames } from '../../lambdas/handlers/alarm-names.ts';
+import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
 import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
 

@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../core/result.ts';
+import type { ProbeResult } from './result.ts';
 
 /**
  * One compact JSON log line per probe result, written by the probe function to its log group in the probe

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
-import { alarmNames, parseAlarmName } from '../../lambdas/handlers/alarm-names.ts';
+import { alarmNames, parseAlarmName } from '../../lambdas/core/alarm-names.ts';
 import { parseAlarmStateChange, InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
 
 describe('alarm names', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
-import { RESULT_LOG_FIELDS, RESULT_LOG_PHASES, resultLogLine } from '../../lambdas/monitor/result-log.ts';
+import { RESULT_LOG_FIELDS, RESULT_LOG_PHASES, resultLogLine } from '../../lambdas/core/result-log.ts';
 
 /** The line's fields, in order: the contract with the dashboards' Logs Insights queries. */
 const FIELDS = [

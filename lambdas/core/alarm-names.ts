@@ -1,4 +1,4 @@
-import { isAwsRegion } from '../core/regions.ts';
+import { isAwsRegion } from './regions.ts';
 
 /**
  * Names of every CloudWatch alarm skyprobe creates, defined once: the CDK app (infra/) builds alarms with
