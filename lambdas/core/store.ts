@@ -11,7 +11,7 @@ import type { ProbeResult } from './result.ts';
 
 /** What one `recordResults` or `flush` did. Nothing is dropped without being counted here. */
 export interface WriteReport {
-  /** Items written by this call (raw results, latest states, rollup increments), outbox items included. */
+  /** Items written by this call (raw results, rollup increments, first-report location markers), outbox items included. */
   readonly written: number;
   /** Items this call sent again: unprocessed batch items and items from the outbox. */
   readonly retried: number;
@@ -111,7 +111,7 @@ export interface IncidentsQuery {
 }
 
 export interface ResultsStore {
-  /** Writes raw results, latest states and hourly rollups. Idempotent: recording a result twice counts it once. */
+  /** Writes raw results and hourly rollups (and a marker when a location first reports). Idempotent: recording a result twice counts it once. */
   recordResults(results: readonly ProbeResult[]): Promise<WriteReport>;
   /** Retries the outbox. */
   flush(): Promise<WriteReport>;
@@ -119,7 +119,9 @@ export interface ResultsStore {
   pendingWrites(): number;
   /**
    * Latest result per location of a check, sorted by check, then location.
-   * Without a check id, of every check: the DynamoDB store scans the table for that, so pass the id when known.
+   * Without a check id, of every check. Derived from the raw results (nothing is written per result for
+   * it): the DynamoDB store reads one item per location, never scans. A location whose raw results have
+   * all expired is left out.
    */
   latest(checkId?: string): Promise<readonly ProbeResult[]>;
   /** Raw results of one check in one location, newest first. */

@@ -69,7 +69,7 @@ export interface ProbeCycleSummary {
   readonly skipped: number;
   /** Results that were not ok. */
   readonly failed: number;
-  /** Store items written (raw results, latest states, rollups). */
+  /** Store items written (raw results, rollup updates, location markers). */
   readonly written: number;
   /** Store items kept in the outbox for the next invocation. */
   readonly pendingWrites: number;

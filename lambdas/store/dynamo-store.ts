@@ -52,7 +52,7 @@ import type {
  * | entity            | pk                        | sk                        | writer         | kept                 |
  * |-------------------|---------------------------|---------------------------|----------------|----------------------|
  * | raw result        | RES#<check>#<location>    | <startedAt ISO>           | probe location | TTL, 14 d            |
- * | latest state      | CHECK#<check>             | LATEST#<location>         | probe location | overwritten          |
+ * | location marker   | LOCATIONS                 | <check>#<location>        | probe location | forever, written once |
  * | hourly rollup     | ROLL#<check>#<location>   | H#<yyyy-mm-ddThh>         | probe location | TTL, 400 d           |
  * | open incident     | CHECK#<check>             | OPEN                      | home region    | deleted on close     |
  * | incident          | INC#<check>               | <openedAt ISO>#<id>       | home region    | forever              |
@@ -61,10 +61,25 @@ import type {
  * `expiresAt` (epoch seconds) is the TTL attribute. dynalite never expires
  * items: the local runner calls `pruneExpired()` instead.
  *
- * Writes are idempotent without transactions (dynalite has none): raw and
- * latest items are plain puts of the same key; a rollup increment is
- * conditional on its run id (the result's startedAt) not being in the
- * rollup's `runIds` set yet, so a result recorded twice is counted once.
+ * A result costs two writes, each billed in every replica region of a
+ * global table: the raw put (~850 B, 1 WRU) and the rollup increment. There
+ * is no per-result "latest" item: `latest()` reads the newest raw result of
+ * each location (Query, newest first, Limit 1: 0.5 RCU eventually
+ * consistent), which is far cheaper than a write per result in every replica
+ * because results are written every minute and read only when someone looks.
+ * The locations it reads come from the location markers, written once, when
+ * a check first reports from a location (a GetItem, then a conditional put if
+ * missing, once per store instance), never from a Scan.
+ *
+ * Writes are idempotent without transactions (dynalite has none): raw items
+ * are plain puts of the same key, a marker put is conditional on its absence,
+ * and a rollup increment is conditional on its run id not being in the
+ * rollup's `runOffsetsMs` set yet, so a result recorded twice is counted once.
+ * The run id is the run's start offset within the rollup's hour in ms
+ * (0..3,599,999): a number of ~5 bytes in DynamoDB's encoding, where the ISO
+ * startedAt was 24, which keeps a 10 s check's rollup near 2 KB instead of 9.
+ * (Rollups written before this encoding keep a `runIds` string set, no longer
+ * read or written: adding numbers to it would be a type error.)
  */
 
 export interface DynamoResultsStoreProps {
@@ -82,10 +97,12 @@ export interface DynamoResultsStoreProps {
   readonly outboxCapItems?: number;
 }
 
+const LOCATIONS_PK = 'LOCATIONS';
+
 /** Key builders: the single-table layout above, in one place. Ids must not contain `#`. */
 export const storeKeys = {
   result: (checkId: string, location: string, startedAtIso: string) => ({ pk: `RES#${checkId}#${location}`, sk: startedAtIso }),
-  latest: (checkId: string, location: string) => ({ pk: `CHECK#${checkId}`, sk: `LATEST#${location}` }),
+  location: (checkId: string, location: string) => ({ pk: LOCATIONS_PK, sk: `${checkId}#${location}` }),
   rollup: (checkId: string, location: string, hour: string) => ({ pk: `ROLL#${checkId}#${location}`, sk: `H#${hour}` }),
   openIncident: (checkId: string) => ({ pk: `CHECK#${checkId}`, sk: 'OPEN' }),
   incident: (checkId: string, openedAtIso: string, id: string) => ({ pk: `INC#${checkId}`, sk: `${openedAtIso}#${id}` }),
@@ -95,22 +112,30 @@ export const storeKeys = {
 const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
 const ROLLUP_CONCURRENCY = 8;
+const READ_CONCURRENCY = 8;
 const BACKOFF_BASE_MS = 25;
 const BACKOFF_CAP_MS = 1000;
 const DAY_SECONDS = 86_400;
-const LATEST_PREFIX = 'LATEST#';
 const HISTOGRAM_PREFIX = 'lb_';
 const PHASE_PREFIX = 'ph_';
+/** The rollup's run ids: a number set of run start offsets within the hour, in ms. */
+const RUN_OFFSETS_ATTRIBUTE = 'runOffsetsMs';
 const ERROR_PREFIX = 'err_';
 const PHASES = { dns: 'dnsMs', connect: 'connectMs', tls: 'tlsMs', ttfb: 'ttfbMs', download: 'downloadMs' } as const;
 
 type Item = Record<string, AttributeValue>;
 
 interface PutWrite {
-  readonly kind: 'raw' | 'latest';
+  readonly kind: 'raw';
   /** pk + sk */
   readonly key: string;
-  readonly startedAt: string;
+  readonly item: Item;
+  failedBefore: boolean;
+}
+
+/** The first report of a check from a location: written once, conditionally. */
+interface LocationWrite {
+  readonly kind: 'location';
   readonly item: Item;
   failedBefore: boolean;
 }
@@ -123,7 +148,8 @@ interface RollupWrite {
   failedBefore: boolean;
 }
 
-type PendingWrite = PutWrite | RollupWrite;
+type PendingWrite = PutWrite | LocationWrite | RollupWrite;
+type ItemWrite = LocationWrite | RollupWrite;
 
 interface CallStats {
   written: number;
@@ -142,6 +168,8 @@ export class DynamoResultsStore implements ResultsStore {
   #outbox: PendingWrite[] = [];
   #failedTotal = 0;
   #droppedTotal = 0;
+  /** `<check>#<location>` pairs whose marker this instance has written or queued (markers never leave the outbox unwritten). */
+  readonly #markedLocations = new Set<string>();
   /** Serializes writes so the outbox is drained in order. */
   #writing: Promise<unknown> = Promise.resolve();
 
@@ -170,6 +198,7 @@ export class DynamoResultsStore implements ResultsStore {
   async recordResults(results: readonly ProbeResult[]): Promise<WriteReport> {
     // Build (and validate) before queueing: a bad result is a bug and rejects here, writing nothing.
     const writes = results.flatMap((r) => this.#writesFor(r));
+    writes.push(...this.#newLocationMarkers(results));
     return this.#serialized(() => this.#process(writes));
   }
 
@@ -202,53 +231,62 @@ export class DynamoResultsStore implements ResultsStore {
       r: { S: JSON.stringify(r) },
     };
     const raw = storeKeys.result(r.checkId, r.location, startedAt);
-    const latest = storeKeys.latest(r.checkId, r.location);
     const hour = utcHourOf(startedMs);
+    const hourStartMs = Date.parse(`${hour}:00:00.000Z`);
+    const runOffsetMs = startedMs - hourStartMs;
     const rollup = storeKeys.rollup(r.checkId, r.location, hour);
     return [
       {
         kind: 'raw',
         key: `${raw.pk}\u0000${raw.sk}`,
-        startedAt,
         item: { pk: { S: raw.pk }, sk: { S: raw.sk }, ...common, expiresAt: { N: String(Math.floor(startedMs / 1000) + this.#retentionSeconds) } },
         failedBefore: false,
       },
       {
-        kind: 'latest',
-        key: `${latest.pk}\u0000${latest.sk}`,
-        startedAt,
-        item: { pk: { S: latest.pk }, sk: { S: latest.sk }, ...common, startedAt: { S: startedAt }, recordedAt: { N: String(this.#clock.now()) } },
-        failedBefore: false,
-      },
-      {
         kind: 'rollup',
-        key: `${rollup.pk}\u0000${rollup.sk}\u0000${startedAt}`,
-        update: this.#rollupUpdate(r, rollup, hour, startedAt),
+        key: `${rollup.pk}\u0000${rollup.sk}\u0000${runOffsetMs}`,
+        update: this.#rollupUpdate(r, rollup, hour, hourStartMs, runOffsetMs),
         failedBefore: false,
       },
     ];
   }
 
-  #rollupUpdate(r: ProbeResult, key: { pk: string; sk: string }, hour: string, runId: string): UpdateItemCommandInput {
+  /** Markers for the check/location pairs this instance has not marked yet; call only once every result is valid. */
+  #newLocationMarkers(results: readonly ProbeResult[]): LocationWrite[] {
+    const out: LocationWrite[] = [];
+    for (const r of results) {
+      const key = storeKeys.location(r.checkId, r.location);
+      if (this.#markedLocations.has(key.sk)) continue;
+      this.#markedLocations.add(key.sk);
+      out.push({
+        kind: 'location',
+        item: { ...keyOf(key), checkId: { S: r.checkId }, location: { S: r.location }, firstSeenAt: { S: normalizeIso(r.startedAt, 'startedAt') } },
+        failedBefore: false,
+      });
+    }
+    return out;
+  }
+
+  #rollupUpdate(r: ProbeResult, key: { pk: string; sk: string }, hour: string, hourStartMs: number, runOffsetMs: number): UpdateItemCommandInput {
     const names: Record<string, string> = {
       '#checkId': 'checkId',
       '#location': 'location',
       '#hour': 'hour',
       '#expiresAt': 'expiresAt',
       '#runs': 'runs',
-      '#runIds': 'runIds',
+      '#runOffsets': RUN_OFFSETS_ATTRIBUTE,
       '#lb': `${HISTOGRAM_PREFIX}${bucketIndex(r.timings.totalMs)}`,
     };
     const values: Item = {
       ':checkId': { S: r.checkId },
       ':location': { S: r.location },
       ':hour': { S: hour },
-      ':expiresAt': { N: String(Date.parse(`${hour}:00:00.000Z`) / 1000 + this.#rollupRetentionSeconds) },
+      ':expiresAt': { N: String(hourStartMs / 1000 + this.#rollupRetentionSeconds) },
       ':one': { N: '1' },
-      ':id': { S: runId },
-      ':ids': { SS: [runId] },
+      ':offset': { N: String(runOffsetMs) },
+      ':offsets': { NS: [String(runOffsetMs)] },
     };
-    const adds = ['#runs :one', '#lb :one', '#runIds :ids'];
+    const adds = ['#runs :one', '#lb :one', '#runOffsets :offsets'];
     if (isFailedRun(r)) {
       names['#failedRuns'] = 'failedRuns';
       adds.push('#failedRuns :one');
@@ -272,7 +310,7 @@ export class DynamoResultsStore implements ResultsStore {
       Key: { pk: { S: key.pk }, sk: { S: key.sk } },
       UpdateExpression: `SET #checkId = :checkId, #location = :location, #hour = :hour, #expiresAt = :expiresAt ADD ${adds.join(', ')}`,
       // Already counted when the run id is in the set: ConditionalCheckFailed then means success.
-      ConditionExpression: 'attribute_not_exists(#runIds) OR NOT contains(#runIds, :id)',
+      ConditionExpression: 'attribute_not_exists(#runOffsets) OR NOT contains(#runOffsets, :offset)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     };
@@ -283,8 +321,12 @@ export class DynamoResultsStore implements ResultsStore {
     this.#outbox = [];
     const stats: CallStats = { written: 0, retried: fromOutbox.length, lastError: null };
     const queue = [...fromOutbox, ...fresh];
-    const puts = dedupePuts(queue.filter((w): w is PutWrite => w.kind !== 'rollup'));
-    const rollups = dedupeByKey(queue.filter((w): w is RollupWrite => w.kind === 'rollup'));
+    const puts = dedupePuts(queue.filter((w): w is PutWrite => w.kind === 'raw'));
+    // Markers before rollups, so a rollup is never written for a location that reads do not list.
+    const singles: ItemWrite[] = [
+      ...queue.filter((w): w is LocationWrite => w.kind === 'location'),
+      ...dedupeByKey(queue.filter((w): w is RollupWrite => w.kind === 'rollup')),
+    ];
 
     // After a thrown error (network, throttling past the SDK's retries) the rest of this call
     // goes straight to the outbox: the next call tries again, in order.
@@ -305,18 +347,19 @@ export class DynamoResultsStore implements ResultsStore {
 
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < rollups.length) {
-        const w = rollups[next++] as RollupWrite;
+      while (next < singles.length) {
+        const w = singles[next++] as ItemWrite;
         if (!healthy) {
           this.#defer([w]);
           continue;
         }
         try {
-          await this.#client.send(new UpdateItemCommand(w.update));
+          if (w.kind === 'rollup') await this.#client.send(new UpdateItemCommand(w.update));
+          else await this.#putLocationMarker(w.item);
           stats.written += 1;
         } catch (error) {
           if (errorName(error) === 'ConditionalCheckFailedException') {
-            stats.written += 1; // already counted: the write is durable
+            stats.written += 1; // already counted (rollup) or already marked (location): the write is durable
           } else {
             healthy = false;
             stats.lastError = describeError(error);
@@ -325,7 +368,7 @@ export class DynamoResultsStore implements ResultsStore {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(ROLLUP_CONCURRENCY, rollups.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(ROLLUP_CONCURRENCY, singles.length) }, worker));
 
     this.#enforceOutboxCap();
     return {
@@ -336,6 +379,17 @@ export class DynamoResultsStore implements ResultsStore {
       droppedTotal: this.#droppedTotal,
       lastError: stats.lastError,
     };
+  }
+
+  /**
+   * Reads before writing: a marker usually exists already (another instance wrote it), and a read
+   * (0.5 RCU) is cheaper than a conditional put, which is billed a WRU even when its condition fails.
+   */
+  async #putLocationMarker(item: Item): Promise<void> {
+    const key = { pk: item['pk'] as AttributeValue, sk: item['sk'] as AttributeValue };
+    const found = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: key, ProjectionExpression: 'pk' }));
+    if (found.Item !== undefined) return;
+    await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
   }
 
   /** One BatchWriteItem chunk, resending UnprocessedItems with exponential backoff and full jitter. */
@@ -375,7 +429,7 @@ export class DynamoResultsStore implements ResultsStore {
     }
   }
 
-  /** Over the cap, the oldest raw results go; latest states are bounded by key and rollups are never dropped. */
+  /** Over the cap, the oldest raw results go; location markers (one per pair, ever) and rollups are never dropped. */
   #enforceOutboxCap(): void {
     let excess = this.#outbox.length - this.#outboxCap;
     if (excess <= 0) return;
@@ -394,22 +448,24 @@ export class DynamoResultsStore implements ResultsStore {
   // ---- reads ----
 
   async latest(checkId?: string): Promise<readonly ProbeResult[]> {
-    // Without a check id this scans the whole table: meant for the embedded store and small tables.
-    const items =
-      checkId === undefined
-        ? await this.#scanAll({
-            FilterExpression: 'begins_with(pk, :check) AND begins_with(sk, :latest)',
-            ExpressionAttributeValues: { ':check': { S: 'CHECK#' }, ':latest': { S: LATEST_PREFIX } },
-            ProjectionExpression: 'r',
-          })
-        : await this.#queryAll({
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :latest)',
-            ExpressionAttributeValues: { ':pk': { S: storeKeys.latest(checkId, '').pk }, ':latest': { S: LATEST_PREFIX } },
-            ProjectionExpression: 'r',
-          });
-    return items
-      .map(parseResult)
-      .sort((a, b) => compareStrings(a.checkId, b.checkId) || compareStrings(a.location, b.location));
+    // One Query of the markers, then one newest-first Query with Limit 1 per location: no Scan.
+    const pairs = await this.#markedPairs(checkId);
+    const newest = await mapConcurrent(pairs, READ_CONCURRENCY, async ({ checkId: check, location }) => {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: storeKeys.result(check, location, '').pk } },
+          ProjectionExpression: 'r',
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      );
+      const item = page.Items?.[0];
+      return item === undefined ? null : parseResult(item);
+    });
+    // A location whose raw results have all expired has no latest result.
+    return newest.filter((r): r is ProbeResult => r !== null);
   }
 
   async recentResults(checkId: string, location: string, query: RecentResultsQuery): Promise<readonly ProbeResult[]> {
@@ -474,14 +530,29 @@ export class DynamoResultsStore implements ResultsStore {
     return locationPeriodsFromResults(runs, periodMs);
   }
 
-  /** Locations that ever reported for the check: every one has a latest-state item. */
+  /** Locations that ever reported for the check, sorted. */
   async #locationsOf(checkId: string): Promise<string[]> {
+    return (await this.#markedPairs(checkId)).map((p) => p.location);
+  }
+
+  /** Check/location pairs that ever reported (of one check, or of all), sorted by check, then location. */
+  async #markedPairs(checkId?: string): Promise<{ checkId: string; location: string }[]> {
+    const values: Item = { ':pk': { S: LOCATIONS_PK } };
+    let condition = 'pk = :pk';
+    if (checkId !== undefined) {
+      // Ids never contain "#": the prefix "api#" does not match check "api2".
+      condition += ' AND begins_with(sk, :check)';
+      values[':check'] = { S: storeKeys.location(checkId, '').sk };
+    }
     const items = await this.#queryAll({
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :latest)',
-      ExpressionAttributeValues: { ':pk': { S: storeKeys.latest(checkId, '').pk }, ':latest': { S: LATEST_PREFIX } },
-      ProjectionExpression: 'sk',
+      KeyConditionExpression: condition,
+      ExpressionAttributeNames: { '#location': 'location' },
+      ExpressionAttributeValues: values,
+      ProjectionExpression: 'checkId, #location',
     });
-    return items.map((item) => str(item, 'sk').slice(LATEST_PREFIX.length)).sort(compareStrings);
+    return items
+      .map((item) => ({ checkId: str(item, 'checkId'), location: str(item, 'location') }))
+      .sort((a, b) => compareStrings(a.checkId, b.checkId) || compareStrings(a.location, b.location));
   }
 
   // ---- incidents (written in the home region only) ----
@@ -844,24 +915,34 @@ function parseIncident(item: Item): Incident {
   };
 }
 
-/** Raw results keep one per key (the last recorded); latest states keep the newest run per location. */
+/** Raw results keep one per key, the last recorded, in its later position so the order stays oldest first. */
 function dedupePuts(puts: readonly PutWrite[]): PutWrite[] {
   const byKey = new Map<string, PutWrite>();
   for (const w of puts) {
-    const seen = byKey.get(w.key);
-    if (seen === undefined || w.kind === 'raw' || w.startedAt >= seen.startedAt) {
-      // The survivor takes the later position, so the order stays oldest first.
-      if (seen !== undefined) byKey.delete(w.key);
-      byKey.set(w.key, w);
-    }
+    byKey.delete(w.key);
+    byKey.set(w.key, w);
   }
   return [...byKey.values()];
 }
 
-function dedupeByKey<T extends PendingWrite>(writes: readonly T[]): T[] {
+function dedupeByKey<T extends RollupWrite>(writes: readonly T[]): T[] {
   const byKey = new Map<string, T>();
   for (const w of writes) if (!byKey.has(w.key)) byKey.set(w.key, w);
   return [...byKey.values()];
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in the order of `items`. */
+async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function errorName(error: unknown): string | undefined {

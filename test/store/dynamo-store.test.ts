@@ -6,8 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import { bucketIndex, histogramCount } from '../../lambdas/core/histogram.ts';
 import type { ErrorKind } from '../../lambdas/core/errors.ts';
 import type { Clock } from '../../lambdas/core/ports.ts';
@@ -50,6 +50,32 @@ async function newTable(client: DynamoDBClient): Promise<string> {
   const name = `skyprobe-test-${++tableCounter}`;
   await ensureTable(client, name);
   return name;
+}
+
+async function allItems(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
+  return (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+}
+
+/**
+ * An item's size by DynamoDB's documented rule: attribute name bytes plus value bytes, where a number takes
+ * 1 byte per two significant digits plus 1, and a set the sum of its elements.
+ */
+function dynamoItemBytes(item: Record<string, AttributeValue>): number {
+  const numberBytes = (n: string) => {
+    const digits = n.replace(/[-.]/g, '').replace(/^0+/, '').replace(/0+$/, '');
+    return digits.length === 0 ? 1 : Math.ceil(digits.length / 2) + 1;
+  };
+  let total = 0;
+  for (const [name, value] of Object.entries(item)) {
+    total += Buffer.byteLength(name);
+    if (value.S !== undefined) total += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) total += numberBytes(value.N);
+    else if (value.BOOL !== undefined) total += 1;
+    else if (value.SS !== undefined) total += value.SS.reduce((sum, x) => sum + Buffer.byteLength(x), 0);
+    else if (value.NS !== undefined) total += value.NS.reduce((sum, x) => sum + numberBytes(x), 0);
+    else throw new Error(`no size rule here for attribute ${name}`);
+  }
+  return total;
 }
 
 async function countItems(client: DynamoDBClient, table: string, pk: string): Promise<number> {
@@ -167,7 +193,8 @@ describe('DynamoResultsStore', () => {
     const { store, tableName } = await newStore();
     const results = [0, 1, 2, 3].map((i) => probe({ at: T0 + i * MIN, httpStatus: 200 + i }));
     const report = await store.recordResults(results);
-    assert.deepEqual(report, { written: 4 + 1 + 4, retried: 0, pending: 0, failedTotal: 0, droppedTotal: 0, lastError: null });
+    // 4 raw results, 4 rollup increments and the location's marker.
+    assert.deepEqual(report, { written: 4 + 4 + 1, retried: 0, pending: 0, failedTotal: 0, droppedTotal: 0, lastError: null });
 
     assert.deepEqual(await store.recentResults('api', 'us-east-1', { limit: 10 }), [...results].reverse());
     assert.deepEqual(await store.recentResults('api', 'us-east-1', { limit: 2 }), [results[3], results[2]]);
@@ -187,9 +214,12 @@ describe('DynamoResultsStore', () => {
       probe({ at: T0 + MIN, location: 'us-east-1', errorKind: 'timeout' }),
       probe({ at: T0 + 2 * MIN, location: 'eu-west-1' }),
       probe({ at: T0, checkId: 'web', location: 'us-east-1' }),
+      // "api2" starts with "api": it must not show up under check "api".
+      probe({ at: T0, checkId: 'api2', location: 'us-east-1' }),
     ]);
-    // An older result recorded later (a retried write) does not win within one call.
+    // An older result recorded later (a retried write) does not win, in one call or across calls.
     await store.recordResults([probe({ at: T0 + 3 * MIN, location: 'eu-west-1', errorKind: 'dns' }), probe({ at: T0 + MIN, location: 'eu-west-1' })]);
+    await store.recordResults([probe({ at: T0 + 30_000, location: 'us-east-1' })]);
     const latest = await store.latest('api');
     assert.deepEqual(
       latest.map((r) => [r.location, r.startedAt, r.ok]),
@@ -201,8 +231,50 @@ describe('DynamoResultsStore', () => {
     const all = await store.latest();
     assert.deepEqual(
       all.map((r) => `${r.checkId}/${r.location}`),
-      ['api/eu-west-1', 'api/us-east-1', 'web/us-east-1'],
+      ['api/eu-west-1', 'api/us-east-1', 'api2/us-east-1', 'web/us-east-1'],
     );
+    assert.deepEqual(await store.latest('nope'), []);
+  });
+
+  it('lists a location that first reports later, from another store instance', async () => {
+    const { store, tableName, clock } = await newStore();
+    await store.recordResults([probe({ at: T0, location: 'us-east-1' })]);
+    assert.deepEqual((await store.latest('api')).map((r) => r.location), ['us-east-1']);
+    // Another probe region: its own store, the same (replicated) table.
+    const other = new DynamoResultsStore({ client: db.client, tableName, clock });
+    await other.recordResults([probe({ at: T0 + 5 * MIN, location: 'ap-southeast-2', errorKind: 'timeout' })]);
+    await store.recordResults([probe({ at: T0 + 6 * MIN, location: 'us-east-1' })]);
+    assert.deepEqual(
+      (await store.latest('api')).map((r) => [r.location, r.startedAt]),
+      [
+        ['ap-southeast-2', new Date(T0 + 5 * MIN).toISOString()],
+        ['us-east-1', new Date(T0 + 6 * MIN).toISOString()],
+      ],
+    );
+    assert.deepEqual((await store.latest()).map((r) => `${r.checkId}/${r.location}`), ['api/ap-southeast-2', 'api/us-east-1']);
+    // Rollups and the alert policy find the new location through the same markers.
+    assert.deepEqual((await store.rollups('api', { fromHour: '2025-03-10T14', toHour: '2025-03-10T14' })).map((r) => r.location), ['ap-southeast-2', 'us-east-1']);
+    assert.deepEqual((await store.locationPeriods('api', T0, 10 * MIN)).map((p) => [p.location, p.runs]), [['ap-southeast-2', 1], ['us-east-1', 2]]);
+  });
+
+  it('writes no per-result latest item: raw results, rollups and one marker per location, written once', async () => {
+    const { store, tableName, clock } = await newStore();
+    await store.recordResults([probe({ at: T0 }), probe({ at: T0 + MIN }), probe({ at: T0, location: 'eu-west-1' })]);
+    const second = await new DynamoResultsStore({ client: db.client, tableName, clock }).recordResults([probe({ at: T0 + 2 * MIN })]);
+    assert.equal(second.written, 1 + 1 + 1, 'a new instance checks its marker once; the existing marker counts as written');
+    const third = await store.recordResults([probe({ at: T0 + 3 * MIN })]);
+    assert.equal(third.written, 1 + 1, 'an instance that marked the location writes no marker again');
+    const items = await allItems(db.client, tableName);
+    assert.deepEqual(items.filter((i) => (i['sk']?.S ?? '').startsWith('LATEST#') || i['pk']?.S?.startsWith('CHECK#')), []);
+    const kinds = new Map<string, number>();
+    for (const item of items) {
+      const kind = (item['pk']?.S ?? '').split('#')[0] ?? '';
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    assert.deepEqual(Object.fromEntries(kinds), { RES: 5, ROLL: 2, LOCATIONS: 2 });
+    const marker = await db.client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(storeKeys.location('api', 'us-east-1')) }));
+    assert.equal(marker.Item?.['firstSeenAt']?.S, new Date(T0).toISOString(), 'the marker keeps the first report, not a later one');
+    assert.equal(marker.Item?.['expiresAt'], undefined, 'markers do not expire');
   });
 
   it('rolls results up per hour with counts, a latency histogram, phase sums and error kinds', async () => {
@@ -259,6 +331,57 @@ describe('DynamoResultsStore', () => {
     assert.equal(await countItems(db.client, tableName, storeKeys.result('api', 'us-east-1', '').pk), 3);
   });
 
+  it('keeps the counted runs as a number set of start offsets within the hour, in ms', async () => {
+    const { store, tableName } = await newStore();
+    const starts = [T0, T0 + 12 * MIN + 345, T0 + 3_599_999, T0 + 3_600_000 + 7];
+    await store.recordResults(starts.map((at) => probe({ at })));
+    await store.recordResults(starts.map((at) => probe({ at })));
+    const first = await db.client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(storeKeys.rollup('api', 'us-east-1', '2025-03-10T14')) }));
+    assert.deepEqual([...(first.Item?.['runOffsetsMs']?.NS ?? [])].map(Number).sort((a, b) => a - b), [0, 12 * MIN + 345, 3_599_999]);
+    assert.equal(first.Item?.['runIds'], undefined, 'no ISO string set any more');
+    assert.equal(first.Item?.['runs']?.N, '3');
+    const next = await db.client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(storeKeys.rollup('api', 'us-east-1', '2025-03-10T15')) }));
+    assert.deepEqual(next.Item?.['runOffsetsMs']?.NS, ['7']);
+  });
+
+  it('keeps a 10 s check\'s full-hour rollup near 2 KB, a quarter of the ISO run id set', async () => {
+    const { store, tableName } = await newStore();
+    // 360 runs with millisecond jitter, as real start times have: 7 significant digits each.
+    const starts = Array.from({ length: 360 }, (_, i) => T0 + i * 10_000 + 101 + ((i * 379) % 800));
+    const report = await store.recordResults(starts.map((at) => probe({ at })));
+    assert.equal(report.pending, 0);
+    const out = await db.client.send(new GetItemCommand({ TableName: tableName, Key: keyOf(storeKeys.rollup('api', 'us-east-1', '2025-03-10T14')) }));
+    const item = out.Item ?? {};
+    assert.equal(item['runOffsetsMs']?.NS?.length, 360);
+    const bytes = dynamoItemBytes(item);
+    assert.ok(bytes <= 2048, `rollup of 360 runs is ${bytes} B`);
+    // The same item with 24-byte ISO run ids instead of the offsets.
+    const offsetBytes = dynamoItemBytes({ runOffsetsMs: item['runOffsetsMs'] as AttributeValue }) - 'runOffsetsMs'.length;
+    const isoBytes = bytes - offsetBytes + 360 * new Date(T0).toISOString().length;
+    assert.ok(isoBytes >= 4 * bytes, `${bytes} B vs ${isoBytes} B with ISO run ids`);
+  });
+
+  it('keeps counting in an hour whose rollup was started with the old ISO run id set', async () => {
+    const { store, tableName } = await newStore();
+    const key = storeKeys.rollup('api', 'us-east-1', '2025-03-10T14');
+    const earlier = new Date(T0).toISOString();
+    // As the previous store version left it: runIds is a string set (adding numbers to it would be a type error).
+    await db.client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'SET checkId = :c, #location = :l, #hour = :h ADD runs :one, runIds :ids',
+        ExpressionAttributeNames: { '#location': 'location', '#hour': 'hour' },
+        ExpressionAttributeValues: { ':c': { S: 'api' }, ':l': { S: 'us-east-1' }, ':h': { S: '2025-03-10T14' }, ':one': { N: '1' }, ':ids': { SS: [earlier] } },
+      }),
+    );
+    const report = await store.recordResults([probe({ at: T0 + MIN }), probe({ at: T0 + MIN })]);
+    assert.equal(report.lastError, null);
+    assert.equal(report.pending, 0);
+    const [rollup] = await store.rollups('api', { fromHour: '2025-03-10T14', toHour: '2025-03-10T14' });
+    assert.equal(rollup?.runs, 2);
+  });
+
   it('writes more than 25 results in chunks', async () => {
     const { store, tableName } = await newStore();
     const locations = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
@@ -297,14 +420,22 @@ describe('DynamoResultsStore', () => {
     ]);
   });
 
-  it('prunes expired raw results and keeps latest states and rollups', async () => {
+  it('prunes expired raw results and keeps location markers and rollups', async () => {
     const { store, tableName, clock } = await newStore({ retentionDays: 1 });
-    await store.recordResults([probe({ at: T0 }), probe({ at: T0 + 2 * 86_400_000 })]);
+    await store.recordResults([probe({ at: T0 }), probe({ at: T0 + 2 * 86_400_000 }), probe({ at: T0, location: 'eu-west-1' })]);
     clock.set(T0 + 86_400_000 + 1000);
-    assert.equal(await store.pruneExpired(), 1);
+    assert.equal(await store.pruneExpired(), 2);
     assert.equal(await countItems(db.client, tableName, storeKeys.result('api', 'us-east-1', '').pk), 1);
-    assert.equal((await store.latest('api')).length, 1);
-    assert.equal((await store.rollups('api', { fromHour: '2025-03-10T00', toHour: '2025-03-13T00' })).length, 2);
+    // eu-west-1 has no raw result left: no latest result, but its rollup is still listed.
+    assert.deepEqual((await store.latest('api')).map((r) => r.location), ['us-east-1']);
+    assert.deepEqual(
+      (await store.rollups('api', { fromHour: '2025-03-10T00', toHour: '2025-03-13T00' })).map((r) => [r.location, r.hour]),
+      [
+        ['eu-west-1', '2025-03-10T14'],
+        ['us-east-1', '2025-03-10T14'],
+        ['us-east-1', '2025-03-12T14'],
+      ],
+    );
   });
 
   describe('when writes fail', () => {
@@ -328,7 +459,7 @@ describe('DynamoResultsStore', () => {
       const results = Array.from({ length: 10 }, (_, i) => probe({ at: T0 + i * 10_000 }));
       const report = await store.recordResults(results);
       assert.equal(report.pending, 0);
-      assert.equal(report.written, 10 + 1 + 10);
+      assert.equal(report.written, 10 + 10 + 1);
       assert.ok(report.retried > 0, 'unprocessed items were sent again');
       assert.ok(proxy.batchWriteCalls - callsBefore >= 3);
       assert.equal(await countItems(db.client, tableName, storeKeys.result('api', 'us-east-1', '').pk), 10);
@@ -359,9 +490,10 @@ describe('DynamoResultsStore', () => {
         assert.deepEqual({ ...first, lastError: null }, { written: 0, retried: 0, pending: 6, failedTotal: 6, droppedTotal: 0, lastError: null });
         assert.match(first.lastError ?? '', /ECONNREFUSED|ECONNRESET/);
         const second = await store.recordResults([probe({ at: T0 + MIN, errorKind: 'timeout' })]);
-        assert.equal(second.pending, 8, 'the latest state of us-east-1 is kept once, the newest');
+        // raw, rollup, marker per location, plus the new raw and rollup; the us-east-1 marker is queued once.
+        assert.equal(second.pending, 8);
         assert.equal(second.retried, 6);
-        assert.equal(second.failedTotal, 9);
+        assert.equal(second.failedTotal, 8);
       } finally {
         await proxy.start();
       }
@@ -387,7 +519,7 @@ describe('DynamoResultsStore', () => {
       await proxy.stop();
       let report;
       try {
-        // 4 raw + 1 latest + 4 rollup = 9 items for a cap of 7: the 2 oldest raw results go.
+        // 4 raw + 4 rollups + 1 location marker = 9 items for a cap of 7: the 2 oldest raw results go.
         report = await store.recordResults([0, 1, 2, 3].map((i) => probe({ at: T0 + i * MIN })));
       } finally {
         await proxy.start();
@@ -495,7 +627,7 @@ describe('DynamoResultsStore', () => {
 });
 
 describe('DynamoResultsStore on disk', () => {
-  it('keeps results, rollups and incidents across a restart of the embedded server', async () => {
+  it('keeps results, rollups, location markers and incidents across a restart of the embedded server', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'skyprobe-dynalite-'));
     try {
       const first = await startDynalite({ path: dir });
@@ -516,6 +648,7 @@ describe('DynamoResultsStore on disk', () => {
         assert.equal(rollup?.runs, 2);
         assert.equal(rollup?.failedRuns, 1);
         assert.notEqual(await store.openIncidentFor('api'), null);
+        assert.deepEqual((await store.latest()).map((r) => [r.location, r.ok]), [['us-east-1', false]], 'the location markers came back too');
         // Still idempotent after the restart: the run ids came back with the rollup.
         await store.recordResults([probe({ at: T0 })]);
         assert.equal((await store.rollups('api', { fromHour: '2025-03-10T14', toHour: '2025-03-10T14' }))[0]?.runs, 2);
