@@ -63,7 +63,6 @@ export class HomeStack extends Stack {
     const monitored: MonitoredCheck[] = config.checks.map((check) => ({
       check,
       alarms: new CheckAlarms(this, `Check-${check.id}`, { project, check }),
-      dashboardName: dashboardNames.check(project, check.id),
       sloPercent: check.sloPercent,
     }));
     this.checkAlarms = monitored.map((m) => m.alarms);
@@ -110,7 +109,7 @@ export class HomeStack extends Stack {
       targets: [new LambdaFunction(notifierFn, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
 
-    // Dashboards.
+    // Dashboards: two, whatever the number of checks (the overview, and one check picked by a variable).
     new OverviewDashboard(this, 'Overview', {
       dashboardName: dashboardNames.overview(project),
       project,
@@ -118,17 +117,19 @@ export class HomeStack extends Stack {
       probeRegions,
       locationSilentAlarms,
       probeFunctionName: functionNames.probe(project),
+      probeLogGroupName: probeLogGroupName(project),
       notifierFunctionName: functionNames.notifier(project),
       homeRegion: this.region,
     });
-    for (const m of monitored) {
-      new CheckDashboard(this, `Dashboard-${m.check.id}`, {
-        project,
-        monitored: m,
-        probeFunctionName: functionNames.probe(project),
-        probeLogGroupName: probeLogGroupName(project),
-      });
-    }
+    new CheckDashboard(this, 'CheckDashboard', {
+      dashboardName: dashboardNames.check(project),
+      project,
+      checks: monitored,
+      probeRegions,
+      overviewDashboardName: dashboardNames.overview(project),
+      probeFunctionName: functionNames.probe(project),
+      probeLogGroupName: probeLogGroupName(project),
+    });
 
     acknowledgeNag(
       this.notifier.role,

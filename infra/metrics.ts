@@ -35,8 +35,26 @@ export function failedMetric(checkId: string, location: string, options: CheckMe
   return checkMetric(METRICS.Failed.name, checkId, location, options, Stats.AVERAGE);
 }
 
-export function durationMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
-  return checkMetric(METRICS.DurationMs.name, checkId, location, options, Stats.percentile(95));
+/** Total time of every run of the check, all regions in one metric (dimension CheckId only): the latency alarm's p95. */
+export function durationMetric(checkId: string, options: CheckMetricOptions): Metric {
+  return new Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: METRICS.DurationMs.name,
+    dimensionsMap: { [METRIC_DIMENSIONS.CheckId]: checkId },
+    statistic: options.statistic ?? Stats.percentile(95),
+    period: options.period,
+    ...(options.label === undefined ? {} : { label: options.label }),
+  });
+}
+
+/**
+ * A metric SEARCH over one metric of one check in every location it is reported from (dimensions CheckId +
+ * Location): one time series per location, whichever regions the check has. The check dashboard uses it
+ * with a placeholder id that its variable rewrites. Quoted values match exactly.
+ */
+export function perLocationSearch(metricName: string, checkId: string, statistic: string, period: Duration): string {
+  const schema = `{${METRIC_NAMESPACE},${METRIC_DIMENSIONS.CheckId},${METRIC_DIMENSIONS.Location}}`;
+  return `SEARCH('${schema} MetricName="${metricName}" ${METRIC_DIMENSIONS.CheckId}="${checkId}"', '${statistic}', ${period.toSeconds()})`;
 }
 
 export function tlsDaysRemainingMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {

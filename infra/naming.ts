@@ -1,6 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Config } from '../lambdas/core/check.ts';
+import { DASHBOARD_NAMES, dashboardConsoleUrl } from '../lambdas/core/dashboard-links.ts';
 import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
 
 /** Fixed names of what other stacks and regions find by name (Lambda names are per region, so one name serves all). */
@@ -9,21 +10,22 @@ export const functionNames = {
   notifier: (project: string) => `${project}-notifier`,
 } as const;
 
-export const dashboardNames = {
-  overview: (project: string) => `${project}-overview`,
-  check: (project: string, checkId: string) => `${project}-check-${checkId}`,
-} as const;
+/** The two dashboards (defined in core, where the notifier's links are built too). */
+export const dashboardNames = DASHBOARD_NAMES;
 
 /** Every region some check probes from, in first-use order. */
 export function probeRegionsOf(config: Config): string[] {
   return [...new Set(config.checks.flatMap((c) => c.regions))];
 }
 
-/** Console link to the overview dashboard, unless the config names its own dashboard. */
+/**
+ * Console link to the overview dashboard, unless the config names its own dashboard: the link of alerts
+ * about no one check (a silent probe location). Alerts about a check link to the check dashboard with the
+ * check picked (`checkDashboardUrl`, built by the notifier).
+ */
 export function dashboardUrl(config: Config): string {
   if (config.alerts.dashboardUrl !== null) return config.alerts.dashboardUrl;
-  const region = config.homeRegion;
-  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardNames.overview(config.project)}`;
+  return dashboardConsoleUrl(config.homeRegion, dashboardNames.overview(config.project));
 }
 
 /**

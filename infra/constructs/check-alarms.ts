@@ -17,7 +17,8 @@ export const DEFAULT_LATENCY_SHARE_OF_TIMEOUT = 0.8;
 /**
  * The alarms of one check, all in the home region where the probe metrics land:
  * - down: the quorum rule, exactly as `quorumAlarmDefinition` defines it;
- * - latency: the slowest region's p95 DurationMs over `degradedAfter` (else 80% of the timeout), m of n periods;
+ * - latency: the p95 of DurationMs (one metric per check, every region's runs in it) over `degradedAfter`
+ *   (else 80% of the timeout), m of n periods: one alarm metric, not one per region;
  * - tls expiry (tls checks): the lowest TlsDaysRemaining of any region under `minDaysRemaining`.
  * Alarms have no actions: an EventBridge rule sends every state change of a skyprobe alarm to the notifier.
  */
@@ -41,9 +42,9 @@ export class CheckAlarms extends Construct {
     this.latency = new Alarm(this, 'Latency', {
       alarmName: alarmNames.latency(project, check.id),
       alarmDescription:
-        `${check.name} is slow: p95 total time in some region over ${this.latencyThresholdMillis} ms ` +
+        `${check.name} is slow: p95 total time of its runs in all regions over ${this.latencyThresholdMillis} ms ` +
         `in ${check.alertPolicy.failingPeriods} of the last ${check.alertPolicy.evaluationPeriods} periods of ${period.toSeconds()} s`,
-      metric: acrossRegions('MAX', check, (region) => durationMetric(check.id, region, { period }), 'slowest region p95 (ms)', period),
+      metric: durationMetric(check.id, { period, label: 'p95 total time, all regions (ms)' }),
       threshold: this.latencyThresholdMillis,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: check.alertPolicy.evaluationPeriods,

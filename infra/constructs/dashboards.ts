@@ -1,7 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import {
+  Alarm,
   AlarmStatusWidget,
+  AlarmWidget,
   Dashboard,
+  DashboardVariable,
+  DefaultValue,
   GraphWidget,
   LogQueryVisualizationType,
   LogQueryWidget,
@@ -9,35 +13,47 @@ import {
   SingleValueWidget,
   Stats,
   TextWidget,
+  Values,
+  VariableInputType,
+  VariableType,
   type IAlarm,
   type IMetric,
   type IWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { periodLengthMs } from '../../lambdas/core/alert-policy.ts';
+import { alarmNames } from '../../lambdas/core/alarm-names.ts';
+import { METRICS, periodLengthMs } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
+import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath, dashboardConsolePath } from '../../lambdas/core/dashboard-links.ts';
 import { formatDuration } from '../../lambdas/core/duration.ts';
+import { AWS_PROBE_METRICS } from '../../lambdas/core/probe-metrics.ts';
 import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/core/result-log.ts';
-import { durationMetric, failedMetric, lambdaMetric, locationAliveMetric, skippedRunsMetric, tlsDaysRemainingMetric } from '../metrics.ts';
+import { failedMetric, lambdaMetric, locationAliveMetric, perLocationSearch, skippedRunsMetric } from '../metrics.ts';
 import type { CheckAlarms } from './check-alarms.ts';
 
 /**
- * Dashboards live in the home region. Skyprobe's metrics are read there (where the probes put them); the
- * probe functions' own Lambda metrics are read in each probe region (metrics carry their region).
+ * Two dashboards in the home region, whatever the number of checks: the overview (every check on one
+ * page) and the check dashboard (one check in depth, picked with a dashboard variable). Skyprobe's metrics
+ * are read in the home region (where the probes put them); latency by region and phase times are read
+ * with Logs Insights from the probe's result log lines in each probe region's log group (no metric per
+ * region); the probe functions' own Lambda metrics are read in each probe region.
  */
 
 const FULL = 24;
 const HALF = 12;
 const THIRD = 8;
+const QUARTER = 6;
 const HEIGHT = 6;
+const ROW_HEIGHT = 4;
 const DAY_SECONDS = 86_400;
 /** Long enough to hold every day of the current month and some of the last one; the math keeps this month only. */
 const MONTH_WINDOW = '-P32D';
+/** The check dashboard serves checks of every interval: its graphs use this period (the console can change it). */
+const CHECK_DASHBOARD_PERIOD = Duration.minutes(5);
 
 export interface MonitoredCheck {
   readonly check: Check;
   readonly alarms: CheckAlarms;
-  readonly dashboardName: string;
   /** Availability target, percent. */
   readonly sloPercent: number;
 }
@@ -50,23 +66,31 @@ export interface OverviewDashboardProps {
   readonly locationSilentAlarms: readonly IAlarm[];
   /** Same name in every probe region. */
   readonly probeFunctionName: string;
+  /** The probe function's log group: same name in every probe region, read there by name. */
+  readonly probeLogGroupName: string;
   /** In the home region. */
   readonly notifierFunctionName: string;
   readonly homeRegion: string;
 }
 
-/** Every check on one page: alarm states, availability and p95 per region; then the probes' own health. */
+/**
+ * Every check on one page. At the top, every alarm's state and, per probe region, p50/p95 of every check
+ * (Logs Insights over the result lines). Then one compact row per check: its alarms, this month's
+ * availability against its SLO with the error budget left, and availability by region. Then the probes' own health.
+ */
 export class OverviewDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OverviewDashboardProps) {
     super(scope, id);
     const minute = Duration.minutes(1);
-    const links = props.checks.map((c) => `[${escapeMarkdown(c.check.name)}](#dashboards/dashboard/${c.dashboardName})`).join(' · ');
+    const links = props.checks.map((c) => `[${escapeMarkdown(c.check.name)}](${checkDashboardPath(props.project, c.check.id)})`).join(' · ');
     const rows: IWidget[][] = [
       [
         new TextWidget({
-          markdown: `# ${escapeMarkdown(props.project)}: synthetic monitoring\nProbe regions: ${props.probeRegions.join(', ')} · alarms and metrics in ${props.homeRegion}\n\nChecks: ${links}`,
+          markdown:
+            `# ${escapeMarkdown(props.project)}: synthetic monitoring\nProbe regions: ${props.probeRegions.join(', ')} · alarms and metrics in ${props.homeRegion}\n\n` +
+            `One check in depth: ${links}`,
           width: FULL,
           height: 3,
         }),
@@ -75,18 +99,41 @@ export class OverviewDashboard extends Construct {
         new AlarmStatusWidget({ title: 'Checks', alarms: props.checks.flatMap((c) => c.alarms.all), width: FULL, height: alarmWidgetHeight(props.checks.length * 3) }),
       ],
       [new AlarmStatusWidget({ title: 'Probe locations', alarms: [...props.locationSilentAlarms], width: FULL, height: alarmWidgetHeight(props.locationSilentAlarms.length) })],
+      [new TextWidget({ markdown: '## Latency by region: p50 / p95 total time of every check over the time range (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
+      ...inRows(
+        props.probeRegions.map(
+          (region) =>
+            new LogQueryWidget({
+              title: `p50 / p95 total time (ms) by check in ${region}`,
+              region,
+              logGroupNames: [props.probeLogGroupName],
+              queryLines: latencyByCheckQueryLines(),
+              view: LogQueryVisualizationType.TABLE,
+              width: Math.max(THIRD, FULL / props.probeRegions.length),
+              height: Math.min(15, 3 + Math.ceil(props.checks.length / 2)),
+            }),
+        ),
+      ),
+      [new TextWidget({ markdown: '## Checks: alarms, this month (UTC) against the SLO, availability by region', width: FULL, height: 1 })],
     ];
-    for (const { check } of props.checks) {
+    for (const { check, alarms, sloPercent } of props.checks) {
       const period = Duration.millis(periodLengthMs(check));
+      const daily: Record<string, IMetric> = {};
+      check.regions.forEach((region, i) => {
+        daily[`f${i}`] = failedMetric(check.id, region, { period: Duration.days(1) });
+      });
+      const month = monthToDate(expression(`1 - AVG([${Object.keys(daily).join(', ')}])`, daily, 'daily availability', Duration.days(1)), sloPercent);
       rows.push([
-        availabilityWidget(check, `${check.name}: availability by region`, period, HALF),
-        new GraphWidget({
-          title: `${check.name}: p95 total time by region`,
-          left: check.regions.map((region) => durationMetric(check.id, region, { period, statistic: Stats.percentile(95), label: region })),
-          leftYAxis: { label: 'ms', min: 0, showUnits: false },
-          width: HALF,
-          height: HEIGHT,
+        new AlarmStatusWidget({ title: check.name, alarms: alarms.all, width: QUARTER, height: ROW_HEIGHT }),
+        new SingleValueWidget({
+          title: `${check.name}: this month vs SLO ${sloPercent}%`,
+          metrics: [month.availability, month.budgetLeft],
+          start: MONTH_WINDOW,
+          fullPrecision: true,
+          width: QUARTER,
+          height: ROW_HEIGHT,
         }),
+        availabilityWidget(check, `${check.name}: availability by region (%)`, period, HALF, ROW_HEIGHT),
       ]);
     }
     rows.push(
@@ -110,174 +157,213 @@ export class OverviewDashboard extends Construct {
 }
 
 export interface CheckDashboardProps {
+  readonly dashboardName: string;
   readonly project: string;
-  readonly monitored: MonitoredCheck;
+  /** Every check: the variable offers each of them; the first is picked when the link names none. */
+  readonly checks: readonly MonitoredCheck[];
+  readonly probeRegions: readonly string[];
+  readonly overviewDashboardName: string;
   readonly probeFunctionName: string;
   /** The probe function's log group: same name in every probe region, read there by name. */
   readonly probeLogGroupName: string;
 }
 
-/** One check in depth: alarms, the quorum as the alarm sees it, availability, latency, this month against the SLO. */
+/**
+ * One check in depth, on one dashboard for every check: a PATTERN variable (`CHECK_VARIABLE_ID`) rewrites
+ * CHECK_PLACEHOLDER everywhere in the dashboard's JSON with the picked check's id: in the alarm ARNs, the
+ * metric dimensions (one series per probe region; a region the check does not probe from stays empty), the
+ * SEARCH expressions (month to date: only the regions the check reports from) and the Logs Insights queries. Shows its alarms (the quorum as the alarm computes it, the latency alarm's p95
+ * against its threshold), availability by region, p50/p95 by region, this month's availability, the phase
+ * breakdown, and a table of every check's settings and SLO (month against each SLO: on the overview).
+ */
 export class CheckDashboard extends Construct {
   readonly dashboard: Dashboard;
+  readonly variable: DashboardVariable;
 
   constructor(scope: Construct, id: string, props: CheckDashboardProps) {
     super(scope, id);
-    const { check, alarms, sloPercent } = props.monitored;
-    const period = Duration.millis(periodLengthMs(check));
-    const policy = check.alertPolicy;
-    const definition = alarms.definition;
+    const [first] = props.checks;
+    if (first === undefined) throw new Error('the check dashboard needs at least one check, got none');
+    for (const text of [props.project, ...props.checks.flatMap((c) => [c.check.id, c.check.name])]) {
+      if (text.includes(CHECK_PLACEHOLDER)) throw new Error(`no project, check id or name may contain ${CHECK_PLACEHOLDER} (the check dashboard's placeholder), got ${JSON.stringify(text)}`);
+    }
+    const checkId = CHECK_PLACEHOLDER;
+    const period = CHECK_DASHBOARD_PERIOD;
+    const regions = props.probeRegions;
+    const alarmByName = (constructId: string, name: string) =>
+      Alarm.fromAlarmArn(this, constructId, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    const down = alarmByName('DownAlarm', alarmNames.quorum(props.project, checkId));
+    const latency = alarmByName('LatencyAlarm', alarmNames.latency(props.project, checkId));
 
-    const failingRegions = new MathExpression({
-      expression: definition.expression,
-      usingMetrics: Object.fromEntries(definition.metrics.map((m) => [m.id, failedMetric(check.id, m.dimensions.Location, { period })])),
-      label: definition.expressionLabel,
-      period,
-    });
+    // One series per probe region, labelled by region; a region the picked check does not probe from has no data.
+    const availability = regions.map((region, i) => expression(`100 * (1 - f${i})`, { [`f${i}`]: failedMetric(checkId, region, { period }) }, region, period));
+    const tlsDays = expression(perLocationSearch(AWS_PROBE_METRICS.TlsDaysRemaining.name, checkId, Stats.MINIMUM, period), {}, "${PROP('Dim.Location')}", period);
+    const month = monthToDate(expression(`1 - AVG(${perLocationSearch(METRICS.Failed.name, checkId, Stats.AVERAGE, Duration.days(1))})`, {}, 'daily availability', Duration.days(1)));
 
     const rows: IWidget[][] = [
       [
         new TextWidget({
           markdown:
-            `# ${escapeMarkdown(check.name)}\n` +
-            `\`${check.id}\` · ${check.type} · every ${formatDuration(check.intervalMs)} · timeout ${formatDuration(check.timeoutMs)} · ` +
-            `regions ${check.regions.join(', ')}\n\n` +
-            `Down when ${policy.failingLocations} of ${check.regions.length} regions fail in ${policy.failingPeriods} of the last ${policy.evaluationPeriods} periods ` +
-            `of ${formatDuration(period.toMilliseconds())} · SLO ${sloPercent}% · severity ${check.severity}`,
+            `# Check \`${checkId}\`\nPick the check with **Check** above. Its settings and SLO: the table at the bottom; ` +
+            `this month against its SLO and the error budget left: the [overview](${dashboardConsolePath(props.overviewDashboardName)}). ` +
+            `Graphs at ${formatDuration(period.toMilliseconds())} periods; the alarms use the check's own period.`,
           width: FULL,
-          height: 3,
+          height: 2,
         }),
       ],
-      [new AlarmStatusWidget({ title: 'Alarms', alarms: alarms.all, width: FULL, height: 2 })],
+      [new AlarmStatusWidget({ title: 'Alarms', alarms: [down, latency], width: FULL, height: 2 })],
       [
-        new GraphWidget({
-          title: 'Failing regions (the quorum alarm\'s own math)',
-          left: [failingRegions],
-          leftAnnotations: [{ value: policy.failingLocations, label: `down at ${policy.failingLocations}` }],
-          leftYAxis: { min: 0, max: check.regions.length, showUnits: false },
-          width: HALF,
-          height: HEIGHT,
-        }),
-        availabilityWidget(check, 'Availability by region (%)', period, HALF),
+        new AlarmWidget({ title: 'Failing regions (the quorum alarm\'s own math and threshold)', alarm: down, leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
+        new GraphWidget({ title: 'Availability by region (%)', left: availability, leftYAxis: { label: '%', max: 100, showUnits: false }, width: HALF, height: HEIGHT }),
+      ],
+      [new TextWidget({ markdown: '## Latency by region: p50 / p95 total time (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
+      ...inRows(
+        regions.map(
+          (region) =>
+            new LogQueryWidget({
+              title: `p50 / p95 total time in ${region} (ms)`,
+              region,
+              logGroupNames: [props.probeLogGroupName],
+              queryLines: latencyPercentileQueryLines(checkId),
+              view: LogQueryVisualizationType.LINE,
+              width: regionWidth(regions.length),
+              height: HEIGHT,
+            }),
+        ),
+      ),
+      [
+        new AlarmWidget({ title: 'p95 total time, all regions, against the latency alarm (ms)', alarm: latency, leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
+        new GraphWidget({ title: 'Days until the certificate expires (tls checks)', left: [tlsDays], leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
       ],
       [
-        new GraphWidget({
-          title: 'p50 total time by region',
-          left: check.regions.map((region) => durationMetric(check.id, region, { period, statistic: Stats.percentile(50), label: region })),
-          leftYAxis: { label: 'ms', min: 0, showUnits: false },
-          width: HALF,
-          height: HEIGHT,
-        }),
-        new GraphWidget({
-          title: 'p95 total time by region',
-          left: check.regions.map((region) => durationMetric(check.id, region, { period, statistic: Stats.percentile(95), label: region })),
-          leftAnnotations: [{ value: alarms.latencyThresholdMillis, label: 'latency alarm' }],
-          leftYAxis: { label: 'ms', min: 0, showUnits: false },
-          width: HALF,
-          height: HEIGHT,
-        }),
+        new SingleValueWidget({ title: 'This month (UTC): availability, all regions', metrics: [month.availability], start: MONTH_WINDOW, fullPrecision: true, width: HALF, height: HEIGHT }),
+        new GraphWidget({ title: 'Availability per day (%)', left: [month.dailyPercent], leftYAxis: { max: 100, showUnits: false }, start: MONTH_WINDOW, width: HALF, height: HEIGHT }),
       ],
-      monthToDateWidgets(check, sloPercent),
+      [new TextWidget({ markdown: '## Phase breakdown (Logs Insights over the probe result lines, average per hour)', width: FULL, height: 1 })],
+      ...phaseBreakdownWidgets(checkId, regions, props.probeLogGroupName),
+      [new TextWidget({ markdown: `## Probe function in ${regions.join(', ')}`, width: FULL, height: 1 })],
+      probeFunctionWidgets(props.probeFunctionName, regions),
+      [new TextWidget({ markdown: checksTable(props.checks), width: FULL, height: Math.min(30, 3 + Math.ceil(props.checks.length / 2)) })],
     ];
-    if (check.type === 'tls') {
-      rows.push([
-        new GraphWidget({
-          title: 'Days until the certificate expires',
-          left: check.regions.map((region) => tlsDaysRemainingMetric(check.id, region, { period, label: region })),
-          leftAnnotations: [{ value: check.minDaysRemaining, label: `alarm below ${check.minDaysRemaining} days` }],
-          leftYAxis: { min: 0, showUnits: false },
-          width: FULL,
-          height: HEIGHT,
-        }),
-      ]);
-    }
-    rows.push(
-      [new TextWidget({ markdown: '## Phase breakdown (Logs Insights over the probe result log lines, average per hour)', width: FULL, height: 1 })],
-      ...phaseBreakdownWidgets(check, props.probeLogGroupName),
-    );
-    rows.push([new TextWidget({ markdown: `## Probe function in ${check.regions.join(', ')}`, width: FULL, height: 1 })], probeFunctionWidgets(props.probeFunctionName, check.regions));
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.monitored.dashboardName, widgets: rows });
+    this.variable = new DashboardVariable({
+      id: CHECK_VARIABLE_ID,
+      type: VariableType.PATTERN,
+      value: CHECK_PLACEHOLDER,
+      label: 'Check',
+      // "select" is the drop-down (the CDK's doc comments of RADIO and SELECT are swapped).
+      inputType: VariableInputType.SELECT,
+      values: Values.fromValues(...props.checks.map(({ check }) => ({ value: check.id, label: check.name === check.id ? check.id : `${check.name} (${check.id})` }))),
+      defaultValue: DefaultValue.value(first.check.id),
+      visible: true,
+    });
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, widgets: rows, variables: [this.variable] });
   }
 }
 
 /** 100 × (1 − failure rate) per region. */
-function availabilityWidget(check: Check, title: string, period: Duration, width: number): GraphWidget {
+function availabilityWidget(check: Check, title: string, period: Duration, width: number, height: number): GraphWidget {
   return new GraphWidget({
     title,
-    left: check.regions.map(
-      (region, i) =>
-        new MathExpression({
-          expression: `100 * (1 - f${i})`,
-          usingMetrics: { [`f${i}`]: failedMetric(check.id, region, { period }) },
-          label: region,
-          period,
-        }),
-    ),
+    left: check.regions.map((region, i) => expression(`100 * (1 - f${i})`, { [`f${i}`]: failedMetric(check.id, region, { period }) }, region, period)),
     leftYAxis: { label: '%', max: 100, showUnits: false },
     width,
-    height: HEIGHT,
+    height,
   });
 }
 
+function expression(text: string, usingMetrics: Record<string, IMetric>, label: string, period: Duration): MathExpression {
+  return new MathExpression({ expression: text, usingMetrics, ...(label === '' ? {} : { label }), period });
+}
+
+interface MonthToDate {
+  readonly availability: MathExpression;
+  /** Present when an SLO is given. */
+  readonly budgetLeft: MathExpression;
+  readonly dailyPercent: MathExpression;
+}
+
 /**
- * This calendar month (UTC) against the SLO. CloudWatch has no "start of month" time range, so the widgets
- * read 32 days of daily datapoints and metric math keeps the days of the latest datapoint's month:
- * EPOCH gives each day's timestamp, DATE the day of the month, so the month began `DATE(latest)` days
- * before the latest day ends. Availability is 1 − the regions' mean failure rate, averaged over those days.
+ * This calendar month (UTC) from `day`, a daily availability series (0..1). CloudWatch has no "start of
+ * month" time range, so the widgets read 32 days of daily datapoints and metric math keeps the days of the
+ * latest datapoint's month: EPOCH gives each day's timestamp, DATE the day of the month, so the month began
+ * `DATE(latest)` days before the latest day ends. Availability is the average of those days.
  */
-function monthToDateWidgets(check: Check, sloPercent: number): IWidget[] {
+function monthToDate(day: MathExpression, sloPercent?: number): MonthToDate {
   const period = Duration.days(1);
-  const daily: Record<string, IMetric> = {};
-  check.regions.forEach((region, i) => {
-    daily[`f${i}`] = failedMetric(check.id, region, { period });
-  });
-  const expr = (expression: string, usingMetrics: Record<string, IMetric>, label: string) => new MathExpression({ expression, usingMetrics, label, period });
-  const day = expr(`1 - AVG([${Object.keys(daily).join(', ')}])`, daily, 'daily availability');
-  const latest = expr('MAX(EPOCH(day))', { day }, 'latest day');
-  const today = expr('MAX(IF(EPOCH(day) == latest, DATE(day), 0))', { day, latest }, 'day of month');
-  const thisMonth = expr(`IF(EPOCH(day) > latest - today * ${DAY_SECONDS}, day)`, { day, latest, today }, 'days this month');
-  const availability = expr('100 * (day * 0 + AVG(month))', { day, month: thisMonth }, 'availability this month (UTC), %');
-  const budgetShare = round((100 - sloPercent) / 100);
-  const budgetLeft = expr(`100 * (1 - (1 - (day * 0 + AVG(month))) / ${budgetShare})`, { day, month: thisMonth }, `error budget left (SLO ${sloPercent}%), %`);
-  const dailyPercent = expr('100 * day', { day }, 'availability per day, %');
+  const latest = expression('MAX(EPOCH(day))', { day }, 'latest day', period);
+  const today = expression('MAX(IF(EPOCH(day) == latest, DATE(day), 0))', { day, latest }, 'day of month', period);
+  const thisMonth = expression(`IF(EPOCH(day) > latest - today * ${DAY_SECONDS}, day)`, { day, latest, today }, 'days this month', period);
+  const availability = expression('100 * (day * 0 + AVG(month))', { day, month: thisMonth }, 'availability this month (UTC), %', period);
+  const slo = sloPercent ?? 100;
+  const budgetShare = round((100 - slo) / 100);
+  const budgetLeft = expression(`100 * (1 - (1 - (day * 0 + AVG(month))) / ${budgetShare})`, { day, month: thisMonth }, `error budget left (SLO ${slo}%), %`, period);
+  const dailyPercent = expression('100 * day', { day }, 'availability per day, %', period);
+  return { availability, budgetLeft, dailyPercent };
+}
+
+/** The overview's per-region latency table: p50/p95 of every check's total time over the time range. */
+function latencyByCheckQueryLines(): string[] {
+  const f = RESULT_LOG_FIELDS;
   return [
-    new SingleValueWidget({ title: `This month vs SLO ${sloPercent}%`, metrics: [availability, budgetLeft], start: MONTH_WINDOW, fullPrecision: true, width: HALF, height: HEIGHT }),
-    new GraphWidget({
-      title: 'Availability per day (%)',
-      left: [dailyPercent],
-      leftAnnotations: [{ value: sloPercent, label: `SLO ${sloPercent}%` }],
-      leftYAxis: { max: 100, showUnits: false },
-      start: MONTH_WINDOW,
-      width: HALF,
-      height: HEIGHT,
-    }),
+    `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)}`,
+    `stats pct(${f.totalMs}, 50) as p50Ms, pct(${f.totalMs}, 95) as p95Ms, count(*) as runs by ${f.checkId}`,
+    `sort ${f.checkId} asc`,
   ];
 }
 
-/**
- * Average time of each request phase per hour, one stacked chart per probe region of the check. The phases
- * come from the probe's result log lines (`resultLogLine`), queried in the probe region's log group by
- * name: phase metrics would cost five custom metrics per check and region. A phase that did not happen
- * (no TLS on plain HTTP, nothing after a timeout) is null in the line and left out of its average.
- */
-function phaseBreakdownWidgets(check: Check, logGroupName: string): IWidget[][] {
+/** The check dashboard's latency chart of one region: p50/p95 of one check's total time per 5 minutes. */
+function latencyPercentileQueryLines(checkId: string): string[] {
+  const f = RESULT_LOG_FIELDS;
+  return [
+    `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)} and ${f.checkId} = ${insightsString(checkId)}`,
+    `stats pct(${f.totalMs}, 50) as p50, pct(${f.totalMs}, 95) as p95 by bin(5m)`,
+  ];
+}
+
+/** Rows of at most three region widgets. */
+function inRows(widgets: readonly IWidget[]): IWidget[][] {
   const perRow = 3;
-  const width = check.regions.length >= perRow ? THIRD : FULL / check.regions.length;
-  const widgets = check.regions.map(
-    (region) =>
-      new LogQueryWidget({
-        title: `Phase times in ${region} (average ms per hour)`,
-        region,
-        logGroupNames: [logGroupName],
-        queryLines: phaseBreakdownQueryLines(check.id),
-        view: LogQueryVisualizationType.STACKEDAREA,
-        width,
-        height: HEIGHT,
-      }),
-  );
   const rows: IWidget[][] = [];
   for (let i = 0; i < widgets.length; i += perRow) rows.push(widgets.slice(i, i + perRow));
   return rows;
+}
+
+function regionWidth(regions: number): number {
+  return regions >= 3 ? THIRD : FULL / Math.max(1, regions);
+}
+
+/** Every check's settings, SLO and alert rule: the check dashboard cannot vary those with its variable. */
+function checksTable(checks: readonly MonitoredCheck[]): string {
+  const header = '| check | name | type | every | regions | down when | latency alarm over | SLO |\n|---|---|---|---|---|---|---|---|';
+  const rows = checks.map(({ check, alarms, sloPercent }) => {
+    const p = check.alertPolicy;
+    const down = `${p.failingLocations} of ${check.regions.length} regions fail in ${p.failingPeriods} of ${p.evaluationPeriods} periods of ${formatDuration(periodLengthMs(check))}`;
+    return `| \`${check.id}\` | ${escapeMarkdown(check.name)} | ${check.type} | ${formatDuration(check.intervalMs)} | ${check.regions.join(', ')} | ${down} | ${alarms.latencyThresholdMillis} ms | ${sloPercent}% |`;
+  });
+  return `## Checks\n${header}\n${rows.join('\n')}`;
+}
+
+/**
+ * Average time of each request phase per hour, one stacked chart per probe region. The phases come from
+ * the probe's result log lines (`resultLogLine`), queried in the probe region's log group by name: phase
+ * metrics would cost five custom metrics per check and region. A phase that did not happen (no TLS on
+ * plain HTTP, nothing after a timeout) is null in the line and left out of its average.
+ */
+function phaseBreakdownWidgets(checkId: string, regions: readonly string[], logGroupName: string): IWidget[][] {
+  return inRows(
+    regions.map(
+      (region) =>
+        new LogQueryWidget({
+          title: `Phase times in ${region} (average ms per hour)`,
+          region,
+          logGroupNames: [logGroupName],
+          queryLines: phaseBreakdownQueryLines(checkId),
+          view: LogQueryVisualizationType.STACKEDAREA,
+          width: regionWidth(regions.length),
+          height: HEIGHT,
+        }),
+    ),
+  );
 }
 
 /** The Logs Insights query of one check's phase breakdown (CDK joins the lines with `\n| `). */

@@ -25,29 +25,32 @@ export interface MetricDataOptions {
 }
 
 /**
- * The datums for one invocation: per result `Failed` (1/0) and `DurationMs` (total time; left out for a
- * run that made no attempt), with CheckId + Location and the run's start as timestamp; per TLS result
- * `TlsDaysRemaining`; and once `LocationAlive` = 1 and `SkippedRuns`, with Location only.
+ * The datums for one invocation: per result `Failed` (1/0) with CheckId + Location (the quorum alarm reads
+ * it per region) and `DurationMs` (total time; left out for a run that made no attempt) with CheckId only
+ * (the latency alarm reads one p95 over every region; per-region latency comes from the result log lines),
+ * each with the run's start as timestamp; per TLS result `TlsDaysRemaining` (CheckId + Location); and once
+ * `LocationAlive` = 1 and `SkippedRuns`, with Location only.
  */
 export function metricDataFor(results: readonly ProbeResult[], location: string, options: MetricDataOptions): MetricDatum[] {
   const data: MetricDatum[] = [];
   for (const r of results) {
-    const dimensions: Dimension[] = [
+    const byCheckAndLocation: Dimension[] = [
       { Name: METRIC_DIMENSIONS.CheckId, Value: r.checkId },
       { Name: METRIC_DIMENSIONS.Location, Value: r.location },
     ];
+    const byCheck: Dimension[] = [{ Name: METRIC_DIMENSIONS.CheckId, Value: r.checkId }];
     const timestamp = new Date(r.startedAt);
-    const datum = (metric: { readonly name: string; readonly unit: string }, value: number): MetricDatum => ({
+    const datum = (metric: { readonly name: string; readonly unit: string }, dimensions: Dimension[], value: number): MetricDatum => ({
       MetricName: metric.name,
       Dimensions: dimensions,
       Timestamp: timestamp,
       Value: value,
       Unit: metric.unit as StandardUnit,
     });
-    data.push(datum(METRICS.Failed, isFailedRun(r) ? 1 : 0));
-    if (r.attempts > 0) data.push(datum(METRICS.DurationMs, r.timings.totalMs));
+    data.push(datum(METRICS.Failed, byCheckAndLocation, isFailedRun(r) ? 1 : 0));
+    if (r.attempts > 0) data.push(datum(METRICS.DurationMs, byCheck, r.timings.totalMs));
     const days = tlsDaysRemaining(r);
-    if (days !== null) data.push(datum(AWS_PROBE_METRICS.TlsDaysRemaining, days));
+    if (days !== null) data.push(datum(AWS_PROBE_METRICS.TlsDaysRemaining, byCheckAndLocation, days));
   }
   const locationOnly: Dimension[] = [{ Name: METRIC_DIMENSIONS.Location, Value: location }];
   const at = new Date(options.atMs);

@@ -26,7 +26,12 @@ export const METRIC_NAMESPACE = 'Skyprobe';
 export const METRICS = {
   /** 1 per failed run, 0 per passing run: its per-period Average is the location's failure rate. */
   Failed: { name: 'Failed', unit: 'None' },
-  /** Total time of each run. */
+  /**
+   * Total time of each run that made an attempt, per check only (dimension CheckId, every region in one
+   * metric): the latency alarm's p95. Per-region latency (p50/p95 by region) is read from the probe's
+   * result log lines with Logs Insights, not from a metric: a metric per region would cost one custom
+   * metric and one alarm metric more per check and region.
+   */
   DurationMs: { name: 'DurationMs', unit: 'Milliseconds' },
   /** 1 per probe invocation in a location: silence here means the probe location stopped, not the target. */
   LocationAlive: { name: 'LocationAlive', unit: 'Count' },
@@ -40,7 +45,7 @@ export const METRIC_NAMES = {
   LocationAlive: METRICS.LocationAlive.name,
 } as const;
 
-/** Dimension names. `Failed` and `DurationMs` carry both; `LocationAlive` carries `Location` only. */
+/** Dimension names. `Failed` carries both (the quorum reads it per region); `DurationMs` carries `CheckId` only; `LocationAlive` carries `Location` only. */
 export const METRIC_DIMENSIONS = { CheckId: 'CheckId', Location: 'Location' } as const;
 export type MetricDimensionName = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 

@@ -11,11 +11,15 @@ import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
  * `shardsNeeded` schedules fire once a minute (EventBridge Scheduler) and each
  * invokes the probe function (arm64, 512 MB), which runs its shard's due checks
  * INVOCATION_CONCURRENCY at a time and loops inside the minute for sub-minute
- * intervals; each result writes a raw item, a latest item and an hourly rollup
- * update to a DynamoDB global table (replicas in every probe region and the home
- * region); metrics go to the home region with PutMetricData; the alarms are the
- * quorum rule (metric math over one `Failed` metric per region) plus latency,
- * TLS and self-monitoring alarms.
+ * intervals; each result writes a raw item and an hourly rollup update to a
+ * DynamoDB global table (replicas in every probe region and the home region) and
+ * one result line to the probe's log group; metrics go to the home region with
+ * PutMetricData: `Failed` per check and region, `DurationMs` per check (all
+ * regions in one metric); the alarms are the quorum rule (metric math over one
+ * `Failed` metric per region), a latency alarm on the check's one `DurationMs`
+ * p95, TLS and self-monitoring alarms; two dashboards (an overview and one check
+ * dashboard with a check variable) whatever the number of checks, latency by
+ * region read from the result lines with Logs Insights.
  */
 
 export const MONTH_HOURS = 730;
@@ -40,12 +44,12 @@ export const COST_ASSUMPTIONS = {
   initMs: 600,
   /** Raw result item (the ProbeResult JSON plus key and index attributes), measured on `skyprobe test` results and rounded up. */
   rawItemBytes: { http: 850, httpScenarioBase: 300, httpScenarioPerStep: 850, tcp: 550, dns: 700, tls: 1_400 },
-  /** The latest-state item is the raw item plus startedAt and recordedAt. */
-  latestExtraBytes: 30,
   /** Hourly rollup: keys, counters, histogram buckets, phase sums… */
   rollupBaseBytes: 250,
-  /** …plus one 24-character run id per run in its `runIds` set (how duplicate results are counted once). */
-  rollupBytesPerRun: 24,
+  /** …plus one run id per run in its number set (the run's start offset in the hour, ms: ~5 bytes), how a result recorded twice is counted once. */
+  rollupBytesPerRun: 5,
+  /** One location item per check and region, written once when the location first reports (what `latest()` reads). */
+  locationItemBytes: 60,
   /** DynamoDB storage overhead per item: 100 bytes, 48 more in a global table. */
   itemOverheadBytes: 100,
   globalTableOverheadBytes: 48,
@@ -53,12 +57,19 @@ export const COST_ASSUMPTIONS = {
   rollupRetentionDays: 400,
   /** Lambda START/END/REPORT lines plus one summary line per invocation. */
   logBytesPerInvocation: 1_024,
+  /** One JSON result line per run (~275 B, ids, status and phase times), Lambda's prefix and CloudWatch Logs' 26 B per event. */
+  resultLogBytesPerRun: 400,
   /** Incidents opened and closed per check a month (4 incidents), each published once to SNS. */
   notificationsPerCheckMonth: 8,
   emailSubscribers: 1,
-  /** Home-region dashboards: one overview, plus one per check. */
-  overviewDashboards: 1,
-  dashboardsPerCheck: 1,
+  /** Home-region dashboards: the overview and the check dashboard (one for every check, a variable picks the check). */
+  dashboards: 2,
+  /** Metrics the overview reads besides each check-region's `Failed`: per probe region LocationAlive, SkippedRuns and the probe's Lambda Errors, Throttles, Duration; the notifier's Errors and Invocations. */
+  overviewMetricsPerRegion: 5,
+  overviewMetricsFixed: 2,
+  /** The check dashboard: per probe region the picked check's `Failed` and the probe's 3 Lambda metrics; the picked check's DurationMs. */
+  checkDashboardMetricsPerRegion: 4,
+  checkDashboardMetricsFixed: 1,
   /** Metrics with the Location dimension only, per probe region: LocationAlive and SkippedRuns. */
   metricsPerRegion: 2,
   /** Per probe region: "location silent" (LocationAlive) and probe errors (metric math over Lambda Errors and Throttles). */
@@ -167,7 +178,10 @@ export interface CostOptions {
    * @default the config's own `failover` field when it has one, else none
    */
   readonly failover?: unknown;
-  /** @default one overview dashboard plus one per check (COST_ASSUMPTIONS) */
+  /**
+   * Dashboards to bill, beyond the free ones, whatever metrics they read.
+   * @default the overview and the check dashboard, each free unless it reads more metrics than a free dashboard may hold
+   */
   readonly dashboards?: number;
 }
 
@@ -216,7 +230,7 @@ function rawItemBytes(check: Check): number {
   }
 }
 
-/** Metrics one result puts: Failed and DurationMs, and TlsDaysRemaining for TLS checks. */
+/** Datums one result puts: Failed and DurationMs, and TlsDaysRemaining for TLS checks. */
 function datumsPerRun(check: Check): number {
   return check.type === 'tls' ? 3 : 2;
 }
@@ -486,7 +500,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       'shared',
     );
   }
-  const logGb = (invocations * a.logBytesPerInvocation) / GB;
+  const invocationLogGb = (invocations * a.logBytesPerInvocation) / GB;
 
   // ---- DynamoDB and replication transfer: per check-region ----
   const writePrice = globalTable ? prices.dynamodb.replicatedWriteRequestUnits : prices.dynamodb.writeRequestUnits;
@@ -496,18 +510,18 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   let replicatedBytes = 0;
   for (const p of pairs) {
     const rawBytes = rawItemBytes(p.check);
-    const latestBytes = rawBytes + a.latestExtraBytes;
     const runsPerHour = p.runs / MONTH_HOURS;
     const rollupFinalBytes = a.rollupBaseBytes + a.rollupBytesPerRun * runsPerHour;
     const rollupAverageBytes = a.rollupBaseBytes + (a.rollupBytesPerRun * (runsPerHour + 1)) / 2;
-    const writes = p.runs * (writeUnits(rawBytes) + writeUnits(latestBytes) + rollupWriteUnitsPerRun(runsPerHour)) * replicas;
+    // Per result: the raw put and the rollup update. (The location item is written once, ever: not counted.)
+    const writes = p.runs * (writeUnits(rawBytes) + rollupWriteUnitsPerRun(runsPerHour)) * replicas;
     // Steady state: as many raw items (and hourly rollups) expire a month as are written.
     const deletes = (replicas - 1) * (p.runs * writeUnits(rawBytes) + MONTH_HOURS * writeUnits(rollupFinalBytes));
     const rawStored = (p.runs / MONTH_HOURS) * DAY_HOURS * a.rawRetentionDays;
     const rollupsStored = DAY_HOURS * a.rollupRetentionDays;
     const stored =
-      replicas * (rawStored * (rawBytes + overheadBytes) + (latestBytes + overheadBytes) + rollupsStored * (rollupFinalBytes + overheadBytes));
-    const replicated = (replicas - 1) * p.runs * (rawBytes + latestBytes + rollupAverageBytes);
+      replicas * (rawStored * (rawBytes + overheadBytes) + (a.locationItemBytes + overheadBytes) + rollupsStored * (rollupFinalBytes + overheadBytes));
+    const replicated = (replicas - 1) * p.runs * (rawBytes + rollupAverageBytes);
     resultWriteUnits += writes;
     ttlDeleteUnits += deletes;
     storageBytes += stored;
@@ -517,22 +531,46 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   }
 
   // ---- CloudWatch metrics and alarms ----
-  const pairMetrics = (p: PairAccount) => datumsPerRun(p.check);
-  const metricCount = pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + probeRegions.length * a.metricsPerRegion;
+  // Per check and region: Failed (the quorum reads it per region), TlsDaysRemaining for TLS checks.
+  const pairMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
+  // Per check: DurationMs, every region in one metric (dimension CheckId only).
+  const checkMetrics = 1;
+  const metricCount = pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + config.checks.length * checkMetrics + probeRegions.length * a.metricsPerRegion;
   const metricsUsd = tieredMetricsUsd(metricCount, prices);
   const blendedMetricUsd = metricCount > 0 ? metricsUsd / metricCount : prices.cloudwatch.customMetrics.tiers[0]?.usdPerMetricMonth ?? 0;
-  // Quorum (Failed) and latency (DurationMs) alarms read one metric per region; TLS expiry too.
-  const pairAlarmMetrics = (p: PairAccount) => 2 + (p.check.type === 'tls' ? 1 : 0);
+  // Quorum (Failed) and TLS expiry read one metric per region; the latency alarm reads the check's one DurationMs.
+  const pairAlarmMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
+  const checkAlarmMetrics = 1;
   const selfAlarmMetrics = probeRegions.length * a.selfMonitoringAlarmMetricsPerRegion;
-  const alarmMetricCount = pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + selfAlarmMetrics;
+  const alarmMetricCount = pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + config.checks.length * checkAlarmMetrics + selfAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
   for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairAlarmMetrics(p), alarmPrice);
+  for (const check of config.checks) {
+    spread(pairsByCheck.get(check) ?? [], checkMetrics * blendedMetricUsd + costOf(checkAlarmMetrics, alarmPrice), 'direct');
+  }
   for (const region of probeRegions) {
     spread(pairsInRegion(region), a.metricsPerRegion * blendedMetricUsd + costOf(a.selfMonitoringAlarmMetricsPerRegion, alarmPrice), 'shared');
   }
-  const dashboards = options.dashboards ?? a.overviewDashboards + a.dashboardsPerCheck * config.checks.length;
-  const billedDashboards = Math.max(0, dashboards - prices.cloudwatch.dashboards.freeDashboards);
-  const dashboardsUsd = costOf(billedDashboards, prices.cloudwatch.dashboards);
+  const dashboardPrice = prices.cloudwatch.dashboards;
+  // The two dashboards and the metrics each reads; a dashboard is free when among the free ones and within their metric limit.
+  const dashboardMetrics = [
+    pairs.length + probeRegions.length * a.overviewMetricsPerRegion + a.overviewMetricsFixed,
+    probeRegions.length * a.checkDashboardMetricsPerRegion + a.checkDashboardMetricsFixed,
+  ];
+  const dashboards = options.dashboards ?? a.dashboards;
+  const billedDashboards =
+    options.dashboards !== undefined
+      ? Math.max(0, dashboards - dashboardPrice.freeDashboards)
+      : dashboardMetrics.filter((metrics, i) => i >= dashboardPrice.freeDashboards || metrics > dashboardPrice.freeDashboardMaxMetrics).length;
+  const dashboardsUsd = costOf(billedDashboards, dashboardPrice);
+
+  // ---- result log lines: per check-region ----
+  let resultLogGb = 0;
+  for (const p of pairs) {
+    const gb = (p.runs * a.resultLogBytesPerRun) / GB;
+    resultLogGb += gb;
+    p.direct += costOf(gb, prices.cloudwatch.logsIngestion);
+  }
 
   // ---- SNS ----
   const publishes = config.checks.length * a.notificationsPerCheckMonth;
@@ -610,9 +648,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       globalTable ? `result writes × ${replicas} replicas` : 'result writes',
       resultWriteUnits,
       writePrice,
-      `per result: raw ~${a.rawItemBytes.http} B (HTTP; scenario ${a.rawItemBytes.httpScenarioBase} + ${a.rawItemBytes.httpScenarioPerStep} B/step, ` +
-        `TCP ${a.rawItemBytes.tcp}, DNS ${a.rawItemBytes.dns}, TLS ${a.rawItemBytes.tls}) + latest (+${a.latestExtraBytes} B) puts, ` +
-        `1 WRU per KB; rollup update billed on its size, ${a.rollupBaseBytes} B + ${a.rollupBytesPerRun} B per run so far in the hour` +
+      `per result: a raw put of ~${a.rawItemBytes.http} B (HTTP; scenario ${a.rawItemBytes.httpScenarioBase} + ${a.rawItemBytes.httpScenarioPerStep} B/step, ` +
+        `TCP ${a.rawItemBytes.tcp}, DNS ${a.rawItemBytes.dns}, TLS ${a.rawItemBytes.tls}), 1 WRU per KB, and a rollup update billed on its size, ` +
+        `${a.rollupBaseBytes} B + ${a.rollupBytesPerRun} B per run so far in the hour (under 1 KB, 1 WRU, at one run a minute); no latest-state item` +
         (globalTable ? `; every write billed in each of ${replicas} replicas (${replicaRegions.join(', ')})` : ''),
     ),
     line(
@@ -631,7 +669,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       globalTable ? `storage × ${replicas} replicas` : 'storage',
       storageBytes / GB,
       prices.dynamodb.storage,
-      `raw results kept ${a.rawRetentionDays} d, hourly rollups ${a.rollupRetentionDays} d, one latest item per check-region; ` +
+      `raw results kept ${a.rawRetentionDays} d, hourly rollups ${a.rollupRetentionDays} d, one ${a.locationItemBytes} B location item per check-region (written once); ` +
         `+${overheadBytes} B overhead per item; GB = 2^30 bytes`,
     ),
     line(
@@ -640,7 +678,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       'global table replication',
       replicatedBytes / GB,
       prices.dataTransfer.interRegion,
-      globalTable ? `each result's items copied to ${replicas - 1} other regions, at the us-east-1 inter-region rate` : 'single-region table: no replication',
+      globalTable ? `each result's raw item and rollup update copied to ${replicas - 1} other regions, at the us-east-1 inter-region rate` : 'single-region table: no replication',
     ),
     {
       id: 'cloudwatch.metrics',
@@ -651,7 +689,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       unitPrice: blendedMetricUsd,
       monthlyUsd: metricsUsd,
       assumption:
-        `Failed + DurationMs per check and region, TlsDaysRemaining per TLS check and region, LocationAlive + SkippedRuns per region; ` +
+        `Failed per check and region, DurationMs per check (all regions in one; latency by region comes from the result log lines), ` +
+        `TlsDaysRemaining per TLS check and region, LocationAlive + SkippedRuns per region; ` +
         `tiered (${metricTiers})`,
     },
     line(
@@ -668,20 +707,30 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       'alarm metrics (standard resolution)',
       alarmMetricCount,
       alarmPrice,
-      `per check, metric math reading one metric per region: quorum (Failed), latency (DurationMs p95), TLS expiry (TlsDaysRemaining); ` +
+      `per check: quorum (metric math over Failed, one metric per region), latency (the check's one DurationMs, p95), ` +
+        `TLS expiry (TlsDaysRemaining per region); ` +
         `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors + Throttles)`,
     ),
     line(
       'cloudwatch.dashboards',
       'CloudWatch',
-      `dashboards beyond the ${prices.cloudwatch.dashboards.freeDashboards} free`,
+      `dashboards beyond the free ones`,
       billedDashboards,
-      prices.cloudwatch.dashboards,
+      dashboardPrice,
       options.dashboards !== undefined
-        ? `${dashboards} dashboard${dashboards === 1 ? '' : 's'}`
-        : `${dashboards} dashboard${dashboards === 1 ? '' : 's'}: an overview and one per check`,
+        ? `${dashboards} dashboard${dashboards === 1 ? '' : 's'}, ${dashboardPrice.freeDashboards} free`
+        : `${dashboards} dashboards, whatever the number of checks: the overview (~${n(dashboardMetrics[0] ?? 0)} metrics) and the check dashboard ` +
+          `(~${n(dashboardMetrics[1] ?? 0)} metrics; a variable picks the check); the first ${dashboardPrice.freeDashboards} dashboards are free ` +
+          `up to ${dashboardPrice.freeDashboardMaxMetrics} metrics each; Logs Insights queries of the dashboards are reads, not counted`,
     ),
-    line('cloudwatchLogs.ingestion', 'CloudWatch Logs', 'probe logs ingested', logGb, prices.cloudwatch.logsIngestion, `${n(a.logBytesPerInvocation)} B per invocation`),
+    line(
+      'cloudwatchLogs.ingestion',
+      'CloudWatch Logs',
+      'probe logs ingested',
+      invocationLogGb + resultLogGb,
+      prices.cloudwatch.logsIngestion,
+      `${n(a.logBytesPerInvocation)} B per invocation, plus one result line of ~${n(a.resultLogBytesPerRun)} B per run (what the dashboards' latency and phase widgets query)`,
+    ),
     line(
       'sns.publishes',
       'SNS',
@@ -752,8 +801,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
       `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
     `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, PutMetricData, logs, per-region metrics and ` +
-      `self-monitoring alarms per shard or region; dashboards and Route 53 overall) spread evenly.`,
-    `Not counted: reads (dashboard, status views, reports), incident and report items, the home-region alert handler, ` +
+      `self-monitoring alarms per shard or region; dashboards and Route 53 overall) spread evenly; per-check metrics and alarms (DurationMs, latency) ` +
+      `spread over the check's regions.`,
+    `Not counted: reads (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, reports), incident and report items, the home-region alert handler, ` +
       `SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
   ];
 

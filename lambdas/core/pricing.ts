@@ -62,7 +62,8 @@ export interface PriceTable {
     /** Billed per metric an alarm reads: a metric-math alarm over n metrics counts n. */
     readonly standardAlarmMetrics: PriceEntry;
     readonly highResolutionAlarmMetrics: PriceEntry;
-    readonly dashboards: PriceEntry & { readonly freeDashboards: number };
+    /** The first `freeDashboards` dashboards are free while each reads at most `freeDashboardMaxMetrics` metrics. */
+    readonly dashboards: PriceEntry & { readonly freeDashboards: number; readonly freeDashboardMaxMetrics: number };
     readonly logsIngestion: PriceEntry;
   };
   readonly sns: {
@@ -180,6 +181,7 @@ export const PRICES = {
       source: CLOUDWATCH,
       verifiedBy: 'public price list as known',
       freeDashboards: 3,
+      freeDashboardMaxMetrics: 50,
       note: 'the first 3 dashboards (up to 50 metrics each) are free',
     },
     logsIngestion: {

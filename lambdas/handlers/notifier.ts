@@ -14,6 +14,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../core/check.ts';
+import { checkDashboardUrl } from '../core/dashboard-links.ts';
 import { HANDLER_ENV } from '../core/deployment.ts';
 import type { Clock } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
@@ -34,8 +35,14 @@ export interface NotifierHandlerDeps {
   readonly dynamo: DynamoDBClient;
   /** SNS in the topic's (home) region. */
   readonly sns: SNSClient;
-  /** Link put in messages; the config's `alerts.dashboardUrl` wins. @default none */
+  /** Link put in messages about no one check (a probe location); the config's `alerts.dashboardUrl` wins. @default none */
   readonly dashboardUrl?: string | null;
+  /**
+   * The home region, where the dashboards are: messages about a check link to the check dashboard with the
+   * check picked (`checkDashboardUrl`), unless the config has its own `alerts.dashboardUrl`.
+   * @default none: every message carries `dashboardUrl`
+   */
+  readonly homeRegion?: string;
   /** @default the system clock */
   readonly clock?: Clock;
   /** @default console.log */
@@ -58,11 +65,14 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   });
   const publisher = new SnsNotifier({ client: deps.sns, topicArn: deps.topicArn, project: deps.project, log });
   const dashboardUrl = deps.config.alerts.dashboardUrl ?? deps.dashboardUrl ?? null;
+  const homeRegion = deps.homeRegion;
+  const checkLink =
+    deps.config.alerts.dashboardUrl === null && homeRegion !== undefined ? (checkId: string) => checkDashboardUrl(homeRegion, deps.project, checkId) : undefined;
 
   return async (event) => {
     const transition = parseAlarmStateChange(event);
     const outcome = await handleAlarmTransition(
-      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, log },
+      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log },
       transition,
     );
     log(JSON.stringify({ level: 'info', alarm: transition.alarmName, state: transition.state, at: transition.at, ...outcome }));
@@ -87,6 +97,7 @@ export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise
     tableName,
     topicArn,
     dashboardUrl,
+    homeRegion,
     dynamo: new DynamoDBClient({ region: homeRegion }),
     sns: new SNSClient({ region: homeRegion }),
   };

@@ -100,6 +100,8 @@ export class LocalRunner {
     const config = await this.options.loadConfig(this.options.configFile);
     const secrets = await secretsFor(config, this.options.env);
     this.lock = lockDataDir(this.options.dataDir);
+    // The dashboard may be asked before the checks are scheduled.
+    this.config = config;
     try {
       this.startedAt = new Date(this.clock.now()).toISOString();
       this.dynamo = await startEmbeddedDynamo({ path: join(this.options.dataDir, 'db') });
@@ -169,8 +171,8 @@ export class LocalRunner {
     this.lock = null;
   }
 
+  /** Applies a validated config; `this.config` changes only once the checks are rescheduled. */
   private async apply(config: Config, secrets: Secrets): Promise<void> {
-    this.config = config;
     const previous = this.webhooks;
     this.webhooks = new WebhookNotifier({ webhooks: config.alerts.webhooks, secrets: secrets.webhooks, log: this.options.log });
     // Alerts already queued on the old webhooks are still delivered.
@@ -188,6 +190,7 @@ export class LocalRunner {
       },
     }));
     this.scheduler.setJobs(jobs);
+    this.config = config;
   }
 
   private watchConfig(): void {

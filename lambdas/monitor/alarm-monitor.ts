@@ -64,6 +64,8 @@ export interface AlarmMonitorDeps {
   readonly publisher: AlertPublisher;
   readonly ledger: DeliveryLedger;
   readonly dashboardUrl: string | null;
+  /** The link for alerts about one check (the check dashboard with it picked), else `dashboardUrl`. @default none */
+  readonly checkDashboardUrl?: (checkId: string) => string | null;
   readonly log: (line: string) => void;
 }
 
@@ -166,7 +168,7 @@ async function notice(
     check,
     checkId: 'checkId' in parsed ? parsed.checkId : null,
     location: 'location' in parsed ? parsed.location : null,
-    dashboardUrl: deps.dashboardUrl,
+    dashboardUrl: 'checkId' in parsed ? dashboardLinkFor(deps, parsed.checkId) : deps.dashboardUrl,
   });
   const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
   return { action: 'notice', incidentId: null, published, note: published ? `notice sent: ${n.headline}` : `notice already sent: ${n.headline}` };
@@ -223,8 +225,12 @@ function eventFor(deps: AlarmMonitorDeps, kind: AlertEvent['kind'], incident: In
     incident,
     check: checkInfo(check, checkId),
     target: check === null ? checkId : displayTarget(check),
-    dashboardUrl: deps.dashboardUrl,
+    dashboardUrl: dashboardLinkFor(deps, checkId),
   });
+}
+
+function dashboardLinkFor(deps: AlarmMonitorDeps, checkId: string): string | null {
+  return deps.checkDashboardUrl?.(checkId) ?? deps.dashboardUrl;
 }
 
 function ignored(note: string): AlarmOutcome {

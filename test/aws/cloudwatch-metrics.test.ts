@@ -64,7 +64,7 @@ function tlsResult(at: number, days: { leaf: number; chain: number; addresses: n
 const dims = (d: MetricDatum) => Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value]));
 
 describe('metricDataFor', () => {
-  it('puts Failed and DurationMs per result, with CheckId + Location and the run start as timestamp', () => {
+  it('puts Failed per result with CheckId + Location, DurationMs with CheckId only, at the run start', () => {
     const data = metricDataFor([result({ at: T0 }), result({ at: T0 + 20_000, ok: false })], LOCATION, { atMs: T0 + 30_000 });
     const failed = data.filter((d) => d.MetricName === 'Failed');
     assert.deepEqual(failed.map((d) => d.Value), [0, 1]);
@@ -72,6 +72,9 @@ describe('metricDataFor', () => {
     assert.deepEqual(dims(failed[0]!), { CheckId: 'api', Location: LOCATION });
     const duration = data.filter((d) => d.MetricName === 'DurationMs');
     assert.deepEqual(duration.map((d) => [d.Value, d.Unit]), [[44, 'Milliseconds'], [44, 'Milliseconds']]);
+    // One latency metric per check, every region in it: the latency alarm reads its p95.
+    assert.deepEqual(duration.map(dims), [{ CheckId: 'api' }, { CheckId: 'api' }]);
+    assert.deepEqual(duration.map((d) => d.Timestamp?.getTime()), [T0, T0 + 20_000]);
   });
 
   it('adds one LocationAlive = 1 and the skipped runs, with Location only, at the invocation time', () => {
@@ -94,7 +97,7 @@ describe('metricDataFor', () => {
 
   it('leaves DurationMs out for a run that made no attempt (a missing secret), keeping Failed = 1', () => {
     const data = metricDataFor([result({ at: T0, ok: false, attempts: 0 })], LOCATION, { atMs: T0 });
-    assert.deepEqual(data.filter((d) => d.Dimensions?.length === 2).map((d) => [d.MetricName, d.Value]), [['Failed', 1]]);
+    assert.deepEqual(data.filter((d) => dims(d)['CheckId'] !== undefined).map((d) => [d.MetricName, d.Value]), [['Failed', 1]]);
   });
 });
 
@@ -165,7 +168,8 @@ describe('CloudWatchMetricsSink against moto', () => {
     assert.equal(puts, 3);
     assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }, 'SampleCount'), 1200);
     assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }), 300);
-    assert.equal(await sum('DurationMs', { CheckId: 'bulk', Location: LOCATION }), 1200 * 44);
+    assert.equal(await sum('DurationMs', { CheckId: 'bulk' }), 1200 * 44);
+    assert.equal(await sum('DurationMs', { CheckId: 'bulk', Location: LOCATION }), 0, 'no DurationMs per location');
     assert.equal(await sum('LocationAlive', { Location: LOCATION }), 1);
     assert.equal(await sum('SkippedRuns', { Location: LOCATION }), 2);
     const listed = await client.send(new ListMetricsCommand({ Namespace: METRIC_NAMESPACE, MetricName: 'LocationAlive' }));

@@ -1,8 +1,8 @@
 /**
  * The monthly cost estimate against numbers worked out by hand from the price
  * table. The assumptions are written out here as literals (300 ms per HTTP
- * step, 850-byte raw items…) so that changing one in cost.ts fails a test and
- * gets looked at.
+ * step, 850-byte raw items, 5 bytes of rollup per run, 400-byte result log
+ * lines…) so that changing one in cost.ts fails a test and gets looked at.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -36,6 +36,8 @@ function close(actual: number, expected: number, what: string): void {
 const rwru = P.dynamodb.replicatedWriteRequestUnits.usd / PER_MILLION;
 const wru = P.dynamodb.writeRequestUnits.usd / PER_MILLION;
 const gbSecond = P.lambda.arm64Duration.usd;
+/** One result log line per run, 400 B. */
+const resultLogsUsd = (runs: number) => ((runs * 400) / GB) * P.cloudwatch.logsIngestion.usd;
 const snsPerCheck = (8 * P.sns.publishes.usd) / PER_MILLION + (8 * P.sns.emailDeliveries.usd) / 100_000;
 
 describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
@@ -45,16 +47,17 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
   const lambdaDuration = MINUTES * 0.4 * MEMORY_GB * gbSecond;
   const lambdaInit = INIT_GB_S_PER_SHARD * gbSecond;
   const scheduler = (MINUTES / PER_MILLION) * P.scheduler.invocations.usd;
-  // Single-region table (home = probe region): plain WRUs. Raw 850 B and latest 880 B: 1 WRU each.
-  // Rollup, 60 runs an hour, 250 + 24k bytes: k = 1..32 fit 1 KB, k = 33..60 fit 2 KB → 32 + 56 = 88 WRU an hour.
-  const writes = (MINUTES * 2 + 730 * 88) * wru;
-  // 20,160 raw items (14 d) × (850 + 100) B, one latest 880 + 100 B, 9,600 rollups × (250 + 1,440 + 100) B.
-  const storage = ((20_160 * 950 + 980 + 9_600 * 1_790) / GB) * P.dynamodb.storage.usd;
-  const metrics = 4 * 0.3; // Failed, DurationMs; LocationAlive, SkippedRuns
+  // Single-region table (home = probe region): plain WRUs. Per result: the raw put, 850 B: 1 WRU, and the
+  // rollup update, 60 runs an hour, 250 + 5k bytes (at most 550 B): 1 WRU. No latest item.
+  const writes = (MINUTES * 1 + 730 * 60) * wru;
+  // 20,160 raw items (14 d) × (850 + 100) B, one location item 60 + 100 B, 9,600 rollups × (250 + 300 + 100) B.
+  const storage = ((20_160 * 950 + 160 + 9_600 * 650) / GB) * P.dynamodb.storage.usd;
+  const metrics = 4 * 0.3; // Failed (per region), DurationMs (per check); LocationAlive, SkippedRuns
   const puts = (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd;
-  // Quorum and latency over 1 region; location silent, probe errors (Errors + Throttles).
+  // Quorum over 1 region, latency over the one DurationMs; location silent, probe errors (Errors + Throttles).
   const alarms = (2 + 3) * P.cloudwatch.standardAlarmMetrics.usd;
-  const logs = ((MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd;
+  // 1 KB per invocation and a 400 B result line per run.
+  const logs = ((MINUTES * 1_024 + MINUTES * 400) / GB) * P.cloudwatch.logsIngestion.usd;
   const total = lambdaRequests + lambdaDuration + lambdaInit + scheduler + writes + storage + metrics + puts + alarms + logs + snsPerCheck;
 
   it('prices each line by hand', () => {
@@ -69,7 +72,7 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
     close(item(e, 'cloudwatch.metrics'), metrics, 'metrics');
     close(item(e, 'cloudwatch.putMetricData'), puts, 'PutMetricData');
     close(item(e, 'cloudwatch.alarms'), alarms, 'alarms');
-    close(item(e, 'cloudwatch.dashboards'), 0, 'an overview and one check dashboard are free');
+    close(item(e, 'cloudwatch.dashboards'), 0, 'the overview (8 metrics) and the check dashboard (5) are free');
     close(item(e, 'cloudwatchLogs.ingestion'), logs, 'logs');
     close(item(e, 'route53.healthChecks'), 0, 'no failover, no health checks');
     close(e.totals.monthlyUsd, total, 'total');
@@ -106,17 +109,17 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
   const invokeGbS = 3 * MINUTES * 50.4 * MEMORY_GB;
   // Runs a month per region: fast 6 a minute, api 1, db every 5 minutes.
   const runs = { fast: MINUTES * 6, api: MINUTES, db: MINUTES / 5 };
-  // WRUs per region before replication: raw + latest 1 WRU each (850/880 B; TCP 550/580 B), rollups by hand:
-  // fast, 360 runs an hour: 32×1 + 42×2 + 43×3 + 43×4 + 42×5 + 43×6 + 43×7 + 42×8 + 30×9 = 1,792 WRU an hour;
-  // api, 60 an hour: 88; db, 12 an hour: all under 1 KB, 12.
-  const writesPerRegion = runs.fast * 2 + 730 * 1_792 + runs.api * 2 + 730 * 88 + runs.db * 2 + 730 * 12;
-  // TTL deletes reach the 2 other replicas: raw items (1 WRU) and a rollup an hour (final 8,890 / 1,690 / 538 B → 9, 2, 1 WRU).
-  const deletesPerRegion = 2 * (runs.fast + 730 * 9 + runs.api + 730 * 2 + runs.db + 730 * 1);
-  // Stored per region and replica, overhead 148 B: raw items for 14 days, a latest item, 9,600 rollups.
+  // WRUs per region before replication: the raw put 1 WRU (850 B; TCP 550 B), rollup updates by hand (250 + 5k B):
+  // fast, 360 runs an hour: k = 1..154 fit 1 KB, 155..359 fit 2 KB, the 360th is 2,050 B → 154 + 205×2 + 3 = 567 WRU an hour;
+  // api, 60 an hour: all under 1 KB, 60; db, 12 an hour: 12.
+  const writesPerRegion = runs.fast + 730 * 567 + runs.api + 730 * 60 + runs.db + 730 * 12;
+  // TTL deletes reach the 2 other replicas: raw items (1 WRU) and a rollup an hour (final 2,050 / 550 / 310 B → 3, 1, 1 WRU).
+  const deletesPerRegion = 2 * (runs.fast + 730 * 3 + runs.api + 730 * 1 + runs.db + 730 * 1);
+  // Stored per region and replica, overhead 148 B: raw items for 14 days, a 60 B location item, 9,600 rollups.
   const storedPerRegion =
-    120_960 * 998 + 1_028 + 9_600 * 9_038 + (20_160 * 998 + 1_028 + 9_600 * 1_838) + (4_032 * 698 + 728 + 9_600 * 686);
-  // Replicated bytes per region: to 2 regions, raw + latest + average rollup (250 + 12 × (runs an hour + 1)).
-  const replicatedPerRegion = 2 * (runs.fast * (850 + 880 + 4_582) + runs.api * (850 + 880 + 982) + runs.db * (550 + 580 + 406));
+    120_960 * 998 + 208 + 9_600 * 2_198 + (20_160 * 998 + 208 + 9_600 * 698) + (4_032 * 698 + 208 + 9_600 * 458);
+  // Replicated bytes per region: to 2 regions, raw + average rollup (250 + 5 × (runs an hour + 1) / 2).
+  const replicatedPerRegion = 2 * (runs.fast * (850 + 1_152.5) + runs.api * (850 + 402.5) + runs.db * (550 + 282.5));
 
   it('bills the sub-minute loop for the whole time it waits inside the minute', () => {
     close(item(e, 'lambda.duration'), invokeGbS * gbSecond, 'lambda duration');
@@ -140,10 +143,16 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     close(item(e, 'dataTransfer.replication'), ((3 * replicatedPerRegion) / GB) * P.dataTransfer.interRegion.usd, 'replication');
   });
 
-  it('counts metric and alarm metrics per check × region, plus per region', () => {
-    close(item(e, 'cloudwatch.metrics'), (9 * 2 + 3 * 2) * 0.3, 'metrics');
-    close(item(e, 'cloudwatch.alarms'), (9 * 2 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
-    close(item(e, 'cloudwatch.dashboards'), (1 + 3 - 3) * P.cloudwatch.dashboards.usd, 'overview + 3 check dashboards, 3 free');
+  it('counts Failed per check × region, DurationMs and the latency alarm per check, and per-region metrics', () => {
+    close(item(e, 'cloudwatch.metrics'), (9 * 1 + 3 * 1 + 3 * 2) * 0.3, 'metrics');
+    close(item(e, 'cloudwatch.alarms'), (9 * 1 + 3 * 1 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    // Overview: 9 Failed + 3 regions × 5 + 2 = 26 metrics; check dashboard: 3 × 4 + 1 = 13. Both free.
+    close(item(e, 'cloudwatch.dashboards'), 0, 'two dashboards, both free');
+    close(
+      item(e, 'cloudwatchLogs.ingestion'),
+      (((3 * MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
+      'logs: per invocation and per run',
+    );
     close(item(e, 'cloudwatch.putMetricData'), ((3 * MINUTES) / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request per invocation');
     close(item(e, 'sns.publishes') + item(e, 'sns.email'), 3 * snsPerCheck, 'sns');
   });
@@ -185,15 +194,17 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
   });
 
   it('adds TlsDaysRemaining and a TLS alarm per region', () => {
-    close(item(e, 'cloudwatch.metrics'), (2 * 3 + 2 * 2) * 0.3, 'metrics');
-    close(item(e, 'cloudwatch.alarms'), (2 * 3 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    // Failed + TlsDaysRemaining per region, DurationMs once, LocationAlive + SkippedRuns per region.
+    close(item(e, 'cloudwatch.metrics'), (2 * 2 + 1 + 2 * 2) * 0.3, 'metrics');
+    // Quorum + TLS per region, latency once, 3 self-monitoring per region.
+    close(item(e, 'cloudwatch.alarms'), (2 * 2 + 1 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
   });
 
   it('writes 1.4 KB raw items as 2 WRUs', () => {
-    // Per region and run: raw 2 + latest 2 + rollup 1 WRU, in 2 replicas; deletes: raw 2 + rollup 1 in the other replica.
-    close(item(e, 'dynamodb.writes'), 2 * 730 * 5 * 2 * rwru, 'writes');
+    // Per region and run: raw 2 + rollup 1 WRU, in 2 replicas; deletes: raw 2 + rollup 1 in the other replica.
+    close(item(e, 'dynamodb.writes'), 2 * 730 * 3 * 2 * rwru, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 2 * 730 * 3 * rwru, 'TTL deletes');
-    const stored = 336 * (1_400 + 148) + (1_430 + 148) + 9_600 * (274 + 148);
+    const stored = 336 * (1_400 + 148) + (60 + 148) + 9_600 * (255 + 148);
     close(item(e, 'dynamodb.storage'), ((2 * 2 * stored) / GB) * P.dynamodb.storage.usd, 'storage');
   });
 
@@ -216,15 +227,18 @@ describe('estimateMonthlyCost: the goal', () => {
     2 * 0.3 + // LocationAlive, SkippedRuns
     3 * P.cloudwatch.standardAlarmMetrics.usd;
   const direct =
-    2 * 0.3 +
-    2 * P.cloudwatch.standardAlarmMetrics.usd +
-    (MINUTES * 2 + 730 * 88) * wru +
-    ((20_160 * 950 + 980 + 9_600 * 1_790) / GB) * P.dynamodb.storage.usd +
+    2 * 0.3 + // Failed in its region, DurationMs of the check
+    2 * P.cloudwatch.standardAlarmMetrics.usd + // quorum, latency
+    (MINUTES * 1 + 730 * 60) * wru +
+    ((20_160 * 950 + 160 + 9_600 * 650) / GB) * P.dynamodb.storage.usd +
+    resultLogsUsd(MINUTES) +
     snsPerCheck;
   const canary = MINUTES * 0.0012;
 
-  it('meets 1/50 with twenty 1-minute HTTP checks sharing a region and one dashboard', () => {
-    const e = estimateMonthlyCost(config({ checks: twenty }), PRICES, { dashboards: 1 });
+  it('meets 1/50 with twenty 1-minute HTTP checks sharing a region and the two dashboards', () => {
+    const e = estimateMonthlyCost(config({ checks: twenty }));
+    // Overview: 20 + 5 + 2 = 27 metrics, check dashboard 4 + 1 = 5: both free.
+    close(item(e, 'cloudwatch.dashboards'), 0, 'dashboards');
     const perCheck = direct + shared / 20;
     for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck, `${c.checkId}@${c.region}`);
     close(e.canary.ratio, perCheck / canary, 'ratio');
@@ -233,8 +247,16 @@ describe('estimateMonthlyCost: the goal', () => {
     assert.equal(e.canary.checkRegionsMeetingGoal, 20);
   });
 
-  it('misses it with a dashboard per check: $3 a month each beyond the free 3', () => {
-    const e = estimateMonthlyCost(config({ checks: twenty }));
+  it('bills the overview once it reads more than a free dashboard holds (50 metrics)', () => {
+    const sixty = Array.from({ length: 60 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
+    const e = estimateMonthlyCost(config({ checks: sixty }));
+    // Overview: 60 + 5 + 2 = 67 metrics: billed; the check dashboard, 5: free.
+    close(item(e, 'cloudwatch.dashboards'), P.cloudwatch.dashboards.usd, 'one dashboard billed');
+    assert.equal(e.canary.goalMet, true);
+  });
+
+  it('would miss it with a dashboard per check: $3 a month each beyond the free 3', () => {
+    const e = estimateMonthlyCost(config({ checks: twenty }), PRICES, { dashboards: 21 });
     close(item(e, 'cloudwatch.dashboards'), (21 - 3) * P.cloudwatch.dashboards.usd, 'dashboards');
     const perCheck = direct + shared / 20 + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20;
     close(e.canary.ratio, perCheck / canary, 'ratio');
@@ -253,7 +275,7 @@ describe('estimateMonthlyCost: the goal', () => {
 
 describe('estimateMonthlyCost: tiered custom metrics', () => {
   it('prices metrics past 10,000 at the second tier', () => {
-    // 5,001 checks × 2 metrics + LocationAlive and SkippedRuns = 10,004 metrics.
+    // 5,001 checks × (Failed + DurationMs) + LocationAlive and SkippedRuns = 10,004 metrics.
     const checks = Array.from({ length: 5_001 }, (_, i) => ({ id: `c${i}`, type: 'tcp', host: 'db.example.com', port: 5432, interval: '1h' }));
     const e = estimateMonthlyCost(config({ checks }));
     close(item(e, 'cloudwatch.metrics'), 10_000 * 0.3 + 4 * 0.1, 'tiered metrics');

@@ -22,6 +22,7 @@ import type { ProbeResult } from '../../lambdas/core/result.ts';
 import type { AlarmStateChangeEvent } from '../../lambdas/handlers/alarm-event.ts';
 import { InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
+import { checkDashboardUrl } from '../../lambdas/core/dashboard-links.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { motoClients, startMoto, type Moto } from '../support/moto.ts';
@@ -41,7 +42,7 @@ let queueUrl: string;
 let store: DynamoResultsStore;
 const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
-const cfg: Config = validateConfig({
+const rawConfig = {
   project: PROJECT,
   homeRegion: HOME,
   defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] },
@@ -51,7 +52,8 @@ const cfg: Config = validateConfig({
     { id: 'web', type: 'http', url: 'https://www.example.com/' },
   ],
   maintenance: [{ id: 'batch-upgrade', checks: ['batch'], start: '2025-03-10T13:00:00Z', end: '2025-03-10T16:00:00Z' }],
-});
+};
+const cfg: Config = validateConfig(rawConfig);
 
 before(async () => {
   moto = await startMoto();
@@ -75,16 +77,19 @@ beforeEach(async () => {
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
 });
 
-function notifier(overrides: { topicArn?: string } = {}): { handler: NotifierHandler; lines: string[] } {
+const OVERVIEW_URL = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/shop-overview';
+
+function notifier(overrides: { topicArn?: string; config?: Config } = {}): { handler: NotifierHandler; lines: string[] } {
   const lines: string[] = [];
   const handler = createNotifierHandler({
-    config: cfg,
+    config: overrides.config ?? cfg,
     project: PROJECT,
     tableName: TABLE,
     topicArn: overrides.topicArn ?? topicArn,
     dynamo,
     sns,
-    dashboardUrl: 'https://console.aws.amazon.com/cloudwatch/home#dashboards:name=shop',
+    dashboardUrl: OVERVIEW_URL,
+    homeRegion: HOME,
     clock,
     log: (line) => lines.push(line),
   });
@@ -189,7 +194,12 @@ describe('notifier handler: quorum alarms', () => {
     const [message] = messages;
     assert.equal(message?.subject, '[shop] DOWN api (Public API)');
     assert.match(message?.message ?? '', /Failing in: eu-west-1, us-east-1/);
-    assert.match(message?.message ?? '', /Dashboard: https:\/\/console\.aws\.amazon\.com/);
+    // The link opens the check dashboard with this check picked (its variable in the link).
+    assert.ok(
+      (message?.message ?? '').includes(`Dashboard: ${checkDashboardUrl(HOME, PROJECT, 'api')}`),
+      message?.message,
+    );
+    assert.ok(checkDashboardUrl(HOME, PROJECT, 'api').endsWith('#dashboards/dashboard/shop-check?var-check=api'));
     assert.deepEqual(message?.attributes, {
       kind: 'incident',
       state: 'down',
@@ -292,6 +302,7 @@ describe('notifier handler: notices', () => {
     assert.equal(messages.length, 1);
     const [m] = messages;
     assert.equal(m?.subject, '[shop] probe location eu-west-1 is silent');
+    assert.match(m?.message ?? '', new RegExp(`Dashboard: ${OVERVIEW_URL.replace(/[.?]/g, '\\$&')}$`, 'm'), 'no one check: the overview');
     assert.match(m?.message ?? '', /not about the monitored targets/);
     assert.doesNotMatch(`${m?.subject}\n${m?.message}`, /\bdown\b/i);
     assert.deepEqual(m?.attributes, {
@@ -320,7 +331,16 @@ describe('notifier handler: notices', () => {
         ['[shop] web response time back to normal', 'latency', 'ok', 'web'],
       ],
     );
+    for (const m of messages) assert.ok(m.message.includes(`Dashboard: ${checkDashboardUrl(HOME, PROJECT, 'web')}`), 'a check notice links to the check picked');
     assert.equal((await store.incidents()).length, 0);
+  });
+
+  it('links to the config\'s own alerts.dashboardUrl, unchanged, when it has one', async () => {
+    const own = validateConfig({ ...JSON.parse(JSON.stringify(rawConfig)), alerts: { dashboardUrl: 'https://status.example.com/' } });
+    const { handler } = notifier({ config: own });
+    assert.equal((await handler(alarmEvent(alarmNames.latency(PROJECT, 'web'), 'ALARM', T0, 'OK'))).published, true);
+    const [m] = await inbox();
+    assert.match(m?.message ?? '', /^Dashboard: https:\/\/status\.example\.com\/$/m);
   });
 
   it('mutes a check notice during its maintenance window', async () => {

@@ -156,7 +156,7 @@ describe('probe handler', () => {
     assert.equal(minutely[0]?.error?.kind, 'http_status');
   });
 
-  it('sends Failed and DurationMs per run and LocationAlive once to CloudWatch in the home region', async () => {
+  it('sends Failed per run and region, DurationMs per run and check, and LocationAlive once to CloudWatch in the home region', async () => {
     const start = minuteStart();
     const cfg = config([
       { id: 'fast', url: `${target.url}/ok`, interval: '10s' },
@@ -166,13 +166,15 @@ describe('probe handler', () => {
     const fast = { CheckId: 'fast', Location: LOCATION };
     assert.equal(await metricSum('Failed', fast, 'SampleCount', start), 6);
     assert.equal(await metricSum('Failed', fast, 'Sum', start), 0);
-    assert.equal(await metricSum('DurationMs', fast, 'SampleCount', start), 6);
+    assert.equal(await metricSum('DurationMs', { CheckId: 'fast' }, 'SampleCount', start), 6);
+    assert.equal(await metricSum('DurationMs', fast, 'SampleCount', start), 0, 'no latency metric per region');
+    assert.equal(await metricSum('DurationMs', { CheckId: 'minutely' }, 'SampleCount', start), 1);
     assert.equal(await metricSum('Failed', { CheckId: 'minutely', Location: LOCATION }, 'Sum', start), 1);
     assert.equal(await metricSum('LocationAlive', { Location: LOCATION }, 'Sum', start), 1);
     const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: METRIC_NAMESPACE }));
     const shapes = new Set(listed.Metrics?.map((m) => `${m.MetricName}:${(m.Dimensions ?? []).map((d) => d.Name).sort().join('+')}`));
     assert.deepEqual([...shapes].sort(), [
-      'DurationMs:CheckId+Location',
+      'DurationMs:CheckId',
       'Failed:CheckId+Location',
       'LocationAlive:Location',
       'SkippedRuns:Location',

@@ -4,6 +4,7 @@ import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
+import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath } from '../../lambdas/core/dashboard-links.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
 import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
 
@@ -23,8 +24,17 @@ interface DashboardWidget {
   readonly properties: Props;
 }
 
+interface DashboardBody {
+  readonly widgets: DashboardWidget[];
+  readonly variables?: Props[];
+}
+
 /** A dashboard's widgets, its body's Fn::Join resolved (tokens such as the stack's region become `<token>`). */
 function dashboardWidgets(s: Synthesized, stack: string, dashboardName: string): DashboardWidget[] {
+  return dashboardBody(s, stack, dashboardName).widgets;
+}
+
+function dashboardBody(s: Synthesized, stack: string, dashboardName: string): DashboardBody {
   const found = resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Dashboard').find(([, r]) => r.Properties['DashboardName'] === dashboardName);
   assert.ok(found, `dashboard ${dashboardName}`);
   const body = found[1].Properties['DashboardBody'];
@@ -32,7 +42,7 @@ function dashboardWidgets(s: Synthesized, stack: string, dashboardName: string):
     typeof body === 'string'
       ? body
       : ((body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join(''));
-  return (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets;
+  return JSON.parse(text) as DashboardBody;
 }
 
 function statementsOf(s: Synthesized, stack: string, roleLogicalIdPrefix: string): Props[] {
@@ -181,19 +191,29 @@ describe('home stack', () => {
     assert.deepEqual([storefront['Threshold'], storefront['DatapointsToAlarm'], storefront['EvaluationPeriods']], [2, 2, 3]);
   });
 
-  it('alarms on the slowest region\'s p95 over degradedAfter, else over 80% of the timeout', () => {
+  it('alarms on the p95 of one DurationMs metric per check (CheckId only) over degradedAfter, else over 80% of the timeout', () => {
     const alarms = alarmsByName(s, HOME);
     const storefront = alarms.get(alarmNames.latency('skyprobe', 'storefront'))!;
     assert.equal(storefront['Threshold'], 2000); // degradedAfter: '2s'
     assert.equal(storefront['ComparisonOperator'], 'GreaterThanThreshold');
-    const metrics = storefront['Metrics'] as Props[];
-    assert.equal(metrics.find((m) => m['Expression'] !== undefined)?.['Expression'], 'MAX([r0, r1, r2])');
-    for (const m of metrics.filter((x) => x['MetricStat'] !== undefined)) {
-      const stat = m['MetricStat'] as { Metric: { MetricName: string }; Stat: string };
-      assert.equal(stat.Metric.MetricName, 'DurationMs');
-      assert.equal(stat.Stat, 'p95');
-    }
+    const [only, ...more] = storefront['Metrics'] as Props[];
+    assert.deepEqual(more, [], 'no metric math: one metric');
+    assert.deepEqual(only!['MetricStat'], {
+      Metric: { Namespace: 'Skyprobe', MetricName: 'DurationMs', Dimensions: [{ Name: 'CheckId', Value: 'storefront' }] },
+      Period: 60,
+      Stat: 'p95',
+    });
+    assert.deepEqual([storefront['DatapointsToAlarm'], storefront['EvaluationPeriods']], [2, 3]);
     assert.equal(alarms.get(alarmNames.latency('skyprobe', 'api-checkout'))!['Threshold'], 8000); // 10s timeout × 0.8
+    for (const check of config.checks) {
+      const alarm = alarms.get(alarmNames.latency('skyprobe', check.id))!;
+      const metrics = alarm['Metrics'] as { MetricStat: { Metric: Props } }[];
+      assert.deepEqual(
+        metrics.map((m) => m.MetricStat.Metric['Dimensions']),
+        [[{ Name: 'CheckId', Value: check.id }]],
+        `${check.id}: one latency metric for all its regions`,
+      );
+    }
   });
 
   it('alarms on certificate expiry for tls checks only, below minDaysRemaining in any region', () => {
@@ -263,28 +283,85 @@ describe('home stack', () => {
     assert.deepEqual(byAction('ssm:GetParameters'), [], 'the notifier reads no secrets');
   });
 
-  it('builds an overview dashboard and one dashboard per check', () => {
+  it('builds two dashboards, whatever the number of checks: the overview and a check dashboard with a check variable', () => {
     const bodies = dashboardBodies(s, HOME);
-    assert.deepEqual([...bodies.keys()].sort(), ['skyprobe-overview', ...config.checks.map((c) => `skyprobe-check-${c.id}`)].sort());
+    assert.deepEqual([...bodies.keys()].sort(), ['skyprobe-check', 'skyprobe-overview']);
+    assert.deepEqual([...dashboardBodies(extra, HOME).keys()].sort(), ['skyprobe-check', 'skyprobe-overview']);
     const overview = bodies.get('skyprobe-overview')!;
-    for (const check of config.checks) assert.ok(overview.includes(`100 * (1 - f0)`) && overview.includes(check.id), `overview shows ${check.id}`);
+    for (const check of config.checks) {
+      assert.ok(overview.includes(`100 * (1 - f0)`) && overview.includes(check.id), `overview shows ${check.id}`);
+      assert.ok(overview.includes(checkDashboardPath('skyprobe', check.id)), `overview links to the check dashboard with ${check.id} picked`);
+    }
     assert.ok(overview.includes('alarm'), 'alarm status widget');
     // Lambda metrics are read where the functions run, skyprobe metrics in the home region.
     for (const region of probeRegionsOf(config)) assert.ok(overview.includes(`\\"region\\":\\"${region}\\"`), `probe metrics read in ${region}`);
+
+    const { variables } = dashboardBody(s, HOME, 'skyprobe-check');
+    assert.deepEqual(variables, [
+      {
+        type: 'pattern',
+        pattern: CHECK_PLACEHOLDER,
+        inputType: 'select',
+        id: CHECK_VARIABLE_ID,
+        label: 'Check',
+        defaultValue: config.checks[0]!.id,
+        visible: true,
+        values: config.checks.map((c) => ({ value: c.id, label: c.name === c.id ? c.id : `${c.name} (${c.id})` })),
+      },
+    ]);
+    assert.equal(dashboardBody(s, HOME, 'skyprobe-overview').variables, undefined);
   });
 
-  it('shows this month\'s availability against the SLO and the error budget left, per check', () => {
-    const storefront = dashboardBodies(s, HOME).get('skyprobe-check-storefront')!;
-    assert.ok(storefront.includes('This month vs SLO 99.9%'));
+  it('writes every reference to the picked check in the check dashboard as the placeholder its variable rewrites', () => {
+    const widgets = dashboardWidgets(s, HOME, 'skyprobe-check');
+    const byCheck = widgets.filter((w) => w.type !== 'text');
+    const text = JSON.stringify(byCheck);
+    for (const check of config.checks) assert.ok(!text.includes(`"${check.id}"`) && !text.includes(`-${check.id}-`), `no widget names ${check.id}`);
+    const alarmArns = byCheck.filter((w) => w.type === 'alarm').flatMap((w) => w.properties['alarms'] as string[]);
+    assert.ok(alarmArns.some((a) => a.endsWith(`:alarm:${alarmNames.quorum('skyprobe', CHECK_PLACEHOLDER)}`)), 'quorum alarm by name');
+    assert.ok(alarmArns.some((a) => a.endsWith(`:alarm:${alarmNames.latency('skyprobe', CHECK_PLACEHOLDER)}`)), 'latency alarm by name');
+    const alarmGraphs = byCheck.filter((w) => w.type === 'metric' && (w.properties['annotations'] as Props | undefined)?.['alarms'] !== undefined);
+    assert.equal(alarmGraphs.length, 2, 'the quorum and latency alarms graphed with their thresholds');
+    const availability = byCheck.find((w) => w.properties['title'] === 'Availability by region (%)')!;
+    assert.deepEqual(
+      (availability.properties['metrics'] as unknown[][]).filter((m) => m.length > 1).map((m) => m.slice(0, 6)),
+      probeRegionsOf(config).map((region) => ['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, 'Location', region]),
+      'availability by probe region of the picked check',
+    );
+    assert.ok(text.includes(`CheckId=\\"${CHECK_PLACEHOLDER}\\"', 'Average', 86400)`), 'month to date from daily data');
+    assert.ok(text.includes('MAX(EPOCH(day))') && text.includes('DATE(day)'), 'month-to-date math');
+    // Every check's settings and SLO in a table.
+    const table = widgets.filter((w) => w.type === 'text').map((w) => String(w.properties['markdown'])).find((m) => m.startsWith('## Checks'))!;
+    for (const check of config.checks) assert.ok(table.includes(`| \`${check.id}\` |`) && table.includes(`| ${check.sloPercent}% |`), `${check.id} in the table`);
+  });
+
+  it('refuses a check whose id contains the check dashboard\'s placeholder', () => {
+    const bad = configOf({ ...raw, checks: [{ id: `x${CHECK_PLACEHOLDER}`, type: 'http', url: 'https://example.com/' }] });
+    assert.throws(() => synthesize({ config: bad }), /__skyprobe_check__/);
+  });
+
+  it('shows this month\'s availability against each check\'s SLO and the error budget left on the overview, one row per check', () => {
+    const rowsOf = (run: Synthesized) =>
+      dashboardWidgets(run, HOME, 'skyprobe-overview').filter((w) => w.type === 'metric' && w.properties['view'] === 'singleValue');
+    const rows = rowsOf(s);
+    assert.deepEqual(
+      rows.map((w) => w.properties['title']),
+      config.checks.map((c) => `${c.name}: this month vs SLO ${c.sloPercent}%`),
+    );
+    const storefront = JSON.stringify(rows[0]);
     assert.ok(storefront.includes('MAX(EPOCH(day))') && storefront.includes('DATE(day)'), 'month-to-date math');
     assert.ok(storefront.includes('/ 0.001)'), 'error budget of a 99.9% SLO');
-    assert.ok(storefront.includes('p50 total time') && storefront.includes('p95 total time'));
-    const withSlo = dashboardBodies(extra, HOME);
-    assert.ok(withSlo.get('skyprobe-check-storefront')!.includes('/ 0.005)'), 'defaults.slo 99.5');
-    assert.ok(withSlo.get('skyprobe-check-payments-db')!.includes('SLO 99.99%'), 'per-check slo');
+    const withSlo = rowsOf(extra).map((w) => JSON.stringify(w));
+    assert.ok(withSlo[0]!.includes('/ 0.005)'), 'defaults.slo 99.5');
+    assert.ok(withSlo.some((w) => w.includes('SLO 99.99%') && w.includes('/ 0.0001)')), 'per-check slo');
+    // Each row: the check's alarms, this month, availability by region.
+    const overview = dashboardWidgets(s, HOME, 'skyprobe-overview');
+    const i = overview.findIndex((w) => w.properties['title'] === rows[0]!.properties['title']);
+    assert.deepEqual([overview[i - 1]!.type, overview[i + 1]!.type], ['alarm', 'metric']);
+    assert.match(String(overview[i + 1]!.properties['title']), /availability by region/);
   });
 
-  it('shows each check\'s phase times per probe region from the probe log group there, by name', () => {
+  it('shows p50 / p95 by region from the result log lines, with no latency metric per region', () => {
     const logGroupName = '/aws/lambda/skyprobe-probe';
     // The name the dashboards use is the probe function's own log group in every probe region.
     for (const region of probeRegionsOf(config)) {
@@ -294,29 +371,47 @@ describe('home stack', () => {
       const [, fn] = onlyResource(probeStack, 'AWS::Lambda::Function');
       assert.deepEqual(fn.Properties['LoggingConfig'], { LogGroup: { Ref: groupId } });
     }
-    for (const check of config.checks) {
-      const logWidgets = dashboardWidgets(s, HOME, `skyprobe-check-${check.id}`).filter((w) => w.type === 'log');
-      assert.deepEqual(
-        logWidgets.map((w) => w.properties['region']),
-        check.regions,
-        `one phase widget per region of ${check.id}`,
+    const regions = probeRegionsOf(config);
+    const logWidgets = dashboardWidgets(s, HOME, 'skyprobe-check').filter((w) => w.type === 'log');
+    const latency = logWidgets.filter((w) => String(w.properties['query']).includes('pct('));
+    assert.deepEqual(latency.map((w) => w.properties['region']), regions, 'one latency widget per probe region');
+    for (const w of latency) {
+      assert.equal(
+        w.properties['query'],
+        `SOURCE '${logGroupName}' | filter skyprobe = "result" and checkId = "${CHECK_PLACEHOLDER}"\n` + '| stats pct(totalMs, 50) as p50, pct(totalMs, 95) as p95 by bin(5m)',
       );
-      for (const w of logWidgets) {
-        assert.equal(
-          w.properties['query'],
-          `SOURCE '${logGroupName}' | filter skyprobe = "result" and checkId = "${check.id}"\n` +
-            '| stats avg(dnsMs) as dns, avg(connectMs) as connect, avg(tlsMs) as tls, avg(ttfbMs) as ttfb, avg(downloadMs) as download by bin(1h)',
-        );
-        assert.equal(w.properties['view'], 'timeSeries');
-        assert.equal(w.properties['stacked'], true);
-        assert.match(String(w.properties['title']), new RegExp(`^Phase times in ${String(w.properties['region'])}`));
-      }
-      assert.ok(logWidgets.reduce((sum, w) => sum + w.width, 0) <= 24 * Math.ceil(check.regions.length / 3), 'rows of at most 24 units');
+      assert.equal(w.properties['view'], 'timeSeries');
+      assert.equal(w.properties['stacked'], false);
+      assert.match(String(w.properties['title']), new RegExp(`^p50 / p95 total time in ${String(w.properties['region'])}`));
     }
-    // One-region check: one full-width widget.
-    const db = dashboardWidgets(s, HOME, 'skyprobe-check-payments-db').filter((w) => w.type === 'log');
-    assert.deepEqual(db.map((w) => [w.properties['region'], w.width]), [['us-east-1', 24]]);
-    assert.equal(dashboardWidgets(s, HOME, 'skyprobe-overview').filter((w) => w.type === 'log').length, 0, 'the overview runs no log queries');
+    const overviewLogs = dashboardWidgets(s, HOME, 'skyprobe-overview').filter((w) => w.type === 'log');
+    assert.deepEqual(overviewLogs.map((w) => w.properties['region']), regions, 'the overview: one latency table per probe region');
+    for (const w of overviewLogs) {
+      assert.equal(
+        w.properties['query'],
+        `SOURCE '${logGroupName}' | filter skyprobe = "result"\n` + '| stats pct(totalMs, 50) as p50Ms, pct(totalMs, 95) as p95Ms, count(*) as runs by checkId\n| sort checkId asc',
+      );
+      assert.equal(w.properties['view'], 'table');
+    }
+    // No dashboard reads DurationMs by Location: that metric no longer exists.
+    for (const body of dashboardBodies(s, HOME).values()) assert.ok(!/DurationMs[^\]]*Location/.test(body));
+  });
+
+  it('shows the phase times per probe region from the probe log group there, for the picked check', () => {
+    const regions = probeRegionsOf(config);
+    const phases = dashboardWidgets(s, HOME, 'skyprobe-check').filter((w) => w.type === 'log' && String(w.properties['query']).includes('avg(dnsMs)'));
+    assert.deepEqual(phases.map((w) => w.properties['region']), regions);
+    for (const w of phases) {
+      assert.equal(
+        w.properties['query'],
+        `SOURCE '/aws/lambda/skyprobe-probe' | filter skyprobe = "result" and checkId = "${CHECK_PLACEHOLDER}"\n` +
+          '| stats avg(dnsMs) as dns, avg(connectMs) as connect, avg(tlsMs) as tls, avg(ttfbMs) as ttfb, avg(downloadMs) as download by bin(1h)',
+      );
+      assert.equal(w.properties['view'], 'timeSeries');
+      assert.equal(w.properties['stacked'], true);
+      assert.match(String(w.properties['title']), new RegExp(`^Phase times in ${String(w.properties['region'])}`));
+    }
+    assert.ok(phases.reduce((sum, w) => sum + w.width, 0) <= 24 * Math.ceil(regions.length / 3), 'rows of at most 24 units');
   });
 
   it('leaves no cdk-nag error unacknowledged, and gives every acknowledgment a reason', (t) => {

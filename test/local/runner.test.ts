@@ -50,9 +50,9 @@ describe('LocalRunner', () => {
     await runner.start();
     try {
       writeFileSync(file, JSON.stringify({ checks: [check('one'), check('two'), check('three')] }));
-      for (let i = 0; i < 50 && runner.stats().scheduled !== 3; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && !logs.includes('config reloaded: 3 checks'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(logs.includes('config reloaded: 3 checks'), `no reload in: ${logs.join(' | ')}`);
       assert.equal(runner.stats().scheduled, 3);
-      assert.ok(logs.includes('config reloaded: 3 checks'));
     } finally {
       await runner.stop();
     }

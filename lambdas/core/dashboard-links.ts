@@ -1,0 +1,60 @@
+/**
+ * The CloudWatch dashboards skyprobe deploys, and links into them, defined once: the CDK app (infra/) names
+ * the dashboards and writes their links with these, the notifier puts `checkDashboardUrl` in every alert
+ * about a check. A constant table and pure functions: no SDK, no env.
+ *
+ * Two dashboards in the home region, whatever the number of checks (CloudWatch bills $3 a month for a
+ * dashboard beyond the first three):
+ * - the overview: every check's state, availability and p95 by region, and this month against its SLO;
+ * - the check dashboard: one check in depth, the check picked with a dashboard variable.
+ */
+
+export const DASHBOARD_NAMES = {
+  overview: (project: string) => `${project}-overview`,
+  check: (project: string) => `${project}-check`,
+} as const;
+
+/**
+ * The check dashboard's variable: a PATTERN variable, so CloudWatch replaces every occurrence of
+ * CHECK_PLACEHOLDER in the dashboard's JSON (metric dimensions, SEARCH expressions, Logs Insights
+ * queries, alarm ARNs, text) with the id of the check picked.
+ */
+export const CHECK_VARIABLE_ID = 'check';
+
+/**
+ * Stands for the picked check's id in the check dashboard's JSON. The pattern is a regular expression
+ * matched against the whole JSON, so it must be a literal that nothing else there contains: it starts
+ * with `_`, which no check id, project name or region does (the CDK app refuses a config where any id or
+ * name contains it).
+ */
+export const CHECK_PLACEHOLDER = '__skyprobe_check__';
+
+/** The console address of a dashboard in `region`. */
+export function dashboardConsoleUrl(region: string, dashboardName: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}${dashboardConsolePath(dashboardName)}`;
+}
+
+/** The console-relative link (the URL fragment) of a dashboard: what a dashboard's own markdown links use. */
+export function dashboardConsolePath(dashboardName: string): string {
+  return `#dashboards/dashboard/${encodeURIComponent(dashboardName)}`;
+}
+
+/**
+ * The query that opens the check dashboard with `checkId` picked: `var-<variable id>=<value>`, after the
+ * dashboard's name in the fragment. This is the one place the form is written; it has not been checked
+ * against a live console (everything here is built and tested offline). A console that does not read it
+ * opens the dashboard on its default check, and the alert still names the check.
+ */
+export function checkVariableQuery(checkId: string): string {
+  return `var-${CHECK_VARIABLE_ID}=${encodeURIComponent(checkId)}`;
+}
+
+/** Console address of the check dashboard with `checkId` picked: the link in every alert about the check. */
+export function checkDashboardUrl(homeRegion: string, project: string, checkId: string): string {
+  return `${dashboardConsoleUrl(homeRegion, DASHBOARD_NAMES.check(project))}?${checkVariableQuery(checkId)}`;
+}
+
+/** Console-relative link to the check dashboard with `checkId` picked, for the overview's markdown. */
+export function checkDashboardPath(project: string, checkId: string): string {
+  return `${dashboardConsolePath(DASHBOARD_NAMES.check(project))}?${checkVariableQuery(checkId)}`;
+}
