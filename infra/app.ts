@@ -3,14 +3,14 @@
 //   -c account=123…      pin the account (default: CDK_DEFAULT_ACCOUNT, else region-only stacks)
 //   -c retainTable=false let the results table be deleted with the stack (default: retained)
 import { App } from 'aws-cdk-lib';
-import { DEFAULT_CONFIG_FILE } from '../lambdas/cli/load-config.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../lambdas/cli/load-config.ts';
 import { ConfigError, formatConfigIssue } from '../lambdas/core/errors.ts';
-import { loadDeploymentConfig } from './config-source.ts';
 import { addSkyprobeStacks, parseAccount, parseRetainTable } from './skyprobe-app.ts';
 
 async function main(): Promise<void> {
   const app = new App();
-  const { config } = await loadDeploymentConfig(contextString(app, 'config') ?? DEFAULT_CONFIG_FILE);
+  // The same loader and validation as the skyprobe command.
+  const config = await loadConfig(contextString(app, 'config') ?? DEFAULT_CONFIG_FILE);
   addSkyprobeStacks(app, {
     config,
     account: parseAccount(contextString(app, 'account') ?? nonEmpty(process.env['CDK_DEFAULT_ACCOUNT'])),

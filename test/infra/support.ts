@@ -7,7 +7,6 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
-import { loadDeploymentConfig } from '../../infra/config-source.ts';
 import { addSkyprobeStacks, type SkyprobeAppProps, type SkyprobeStacks } from '../../infra/skyprobe-app.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,8 +17,10 @@ export function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
-export function loadExample(): Promise<{ config: Config; raw: unknown }> {
-  return loadDeploymentConfig(join(REPO, 'monitors.config.ts'));
+/** The example monitors.config.ts: its object as written (to build variants from) and normalized. */
+export async function loadExample(): Promise<{ config: Config; raw: unknown }> {
+  const raw = (await import('../../monitors.config.ts')).default as unknown;
+  return { config: validateConfig(raw), raw };
 }
 
 export interface Synthesized {
