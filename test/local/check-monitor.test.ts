@@ -57,7 +57,7 @@ async function setup(extra: Record<string, unknown> = {}) {
   const logs: string[] = [];
   const monitor = new CheckMonitor({ store, notifier, clock, location: 'local', log: (l) => logs.push(l) });
   await monitor.setChecks(config.checks, config.maintenance, 'http://127.0.0.1:8787');
-  /** Feeds one run per 10 s from `fromMs`, passing or failing as `pattern` says ("x" fails, "." passes). */
+  /** Feeds one run per 10 s from `fromMs`, passing or failing as `pattern` says ("#" fails, "." passes). */
   const feed = async (fromMs: number, pattern: string) => {
     for (const [i, c] of [...pattern].entries()) {
       now = fromMs + i * 10_000;
@@ -74,10 +74,10 @@ describe('CheckMonitor', () => {
   it('marks the check down when 2 of the last 3 periods fail, and dates the incident from the first failure', async () => {
     const { notifier, feed, state, store } = await setup();
     let t = await feed(T0, '......'); // minute 0 passes
-    t = await feed(t, 'xxxxxx'); // minute 1 fails: 1 of 3 periods, not down yet
+    t = await feed(t, '######'); // minute 1 fails: 1 of 3 periods, not down yet
     assert.equal(state().state, 'degraded');
     assert.equal(notifier.events.length, 0);
-    t = await feed(t, 'x'); // first run of minute 2 fails: 2 failing periods
+    t = await feed(t, '#'); // first run of minute 2 fails: 2 failing periods
     assert.equal(state().state, 'down');
     const open = await store.openIncidentFor('shop');
     assert.equal(open?.openedAt, new Date(T0 + 60_000).toISOString());
@@ -88,7 +88,7 @@ describe('CheckMonitor', () => {
 
   it('sends one DOWN and one RECOVERED for one outage, however many failing runs it has', async () => {
     const { notifier, feed, state, store } = await setup({});
-    let t = await feed(T0, 'xxxxxx' + 'xxxxxx' + 'xxxxxx');
+    let t = await feed(T0, '######' + '######' + '######');
     assert.equal(state().state, 'down');
     t = await feed(t, '......' + '......' + '......');
     assert.equal(state().state, 'up');
@@ -103,7 +103,7 @@ describe('CheckMonitor', () => {
     const { notifier, feed, state, store, logs } = await setup({
       maintenance: [{ id: 'upgrade', checks: ['shop'], start: '2026-03-02T09:00:00Z', end: '2026-03-02T11:00:00Z' }],
     });
-    let t = await feed(T0, 'xxxxxx'.repeat(3));
+    let t = await feed(T0, '######'.repeat(3));
     assert.equal(state().state, 'down');
     assert.equal(state().inMaintenance, true);
     assert.equal((await store.openIncidentFor('shop'))?.planned, true);
@@ -116,7 +116,7 @@ describe('CheckMonitor', () => {
     const { notifier, feed, store } = await setup({
       maintenance: [{ id: 'upgrade', checks: ['shop'], start: '2026-03-02T09:00:00Z', end: '2026-03-02T10:03:00Z' }],
     });
-    await feed(T0, 'xxxxxx'.repeat(5)); // down from minute 1, window ends at minute 3
+    await feed(T0, '######'.repeat(5)); // down from minute 1, window ends at minute 3
     const incidents = await store.incidents({ checkId: 'shop' });
     assert.deepEqual(incidents.map((i) => i.planned), [true, false]);
     assert.ok(incidents[0]!.closedAt !== null, 'the planned part is closed');
@@ -126,7 +126,7 @@ describe('CheckMonitor', () => {
 
   it('restores history and the open incident after a restart, without alerting again', async () => {
     const first = await setup();
-    await first.feed(T0, 'xxxxxx'.repeat(3));
+    await first.feed(T0, '######'.repeat(3));
     assert.equal(first.state().state, 'down');
     const config = validateConfig({ checks: [{ id: 'shop', type: 'http', url: 'http://127.0.0.1/', interval: '10s', timeout: '2s', alertPolicy: { evaluationPeriods: 3, failingPeriods: 2 } }] });
     const notifier = new Recorder();
