@@ -117,6 +117,10 @@ export function dueTimesInMinute(check: Pick<Check, 'id' | 'intervalMs'>, nowMs:
   const offset = spreadOffsetMs(check.id, check.intervalMs);
   const out: number[] = [];
   for (let t = nextDueAt(minuteStart - 1, check.intervalMs, offset); t < minuteStart + MINUTE_MS; t += check.intervalMs) out.push(t);
+  // A check of a minute or more runs as soon as the invocation of its minute starts: waiting for its offset
+  // inside the minute would keep the invocation alive, and billed, for nothing (EventBridge Scheduler already
+  // fires at an arbitrary moment of the minute, and concurrency is bounded). Its grid still picks the minute.
+  if (check.intervalMs >= MINUTE_MS) return out.length > 0 ? [minuteStart] : [];
   return out;
 }
 
