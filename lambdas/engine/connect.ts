@@ -20,6 +20,37 @@ export interface Resolution {
   readonly dnsMs: number | null;
 }
 
+/** `host:port`, with brackets around an IPv6 literal (`[::1]:443`). */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Waits for `ready` on a socket within the deadline. On an error, a close before `ready`, or the deadline,
+ * the socket is destroyed and the error thrown. Afterwards errors go to a no-op listener: a late error on an
+ * idle socket must not crash the process, and whoever reads the socket sees it.
+ */
+async function awaitSocketEvent(socket: Socket, ready: 'connect' | 'secureConnect', deadline: Deadline, closedEarly?: () => Error): Promise<void> {
+  const offExpire = deadline.onExpire(() => socket.destroy());
+  try {
+    await deadline.race(
+      new Promise<void>((resolve, reject) => {
+        socket.once(ready, resolve);
+        socket.once('error', reject);
+        if (closedEarly) socket.once('close', () => reject(closedEarly()));
+      }),
+    );
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  } finally {
+    offExpire();
+  }
+  socket.removeAllListeners('error');
+  if (closedEarly) socket.removeAllListeners('close');
+  socket.on('error', () => undefined);
+}
+
 /** Strips the brackets URL hosts put around IPv6 literals. */
 export function bareHost(host: string): string {
   return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
@@ -48,24 +79,7 @@ export function assertAddressAllowed(address: string, check: { readonly allowPri
 export async function connectTcp(address: string, port: number, deadline: Deadline, progress: Progress): Promise<Socket> {
   progress.phase = 'connect';
   const socket = netConnect({ host: address, port, noDelay: true });
-  const onAbort = () => socket.destroy();
-  const offExpire = deadline.onExpire(onAbort);
-  try {
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      }),
-    );
-  } catch (err) {
-    socket.destroy();
-    throw err;
-  } finally {
-    offExpire();
-  }
-  socket.removeAllListeners('error');
-  // A late error on an idle socket must not crash the process; the reader of the socket sees it.
-  socket.on('error', () => undefined);
+  await awaitSocketEvent(socket, 'connect', deadline);
   return socket;
 }
 
@@ -95,25 +109,9 @@ export async function upgradeTls(
     rejectUnauthorized: false,
     ALPNProtocols: alpn.length > 0 ? [...alpn] : undefined,
   });
-  const onAbort = () => tlsSocket.destroy();
-  const offExpire = deadline.onExpire(onAbort);
-  try {
-    await deadline.race(
-      new Promise<void>((resolve, reject) => {
-        tlsSocket.once('secureConnect', resolve);
-        tlsSocket.once('error', reject);
-        tlsSocket.once('close', () => reject(Object.assign(new Error('connection closed during the TLS handshake'), { code: 'ECONNRESET' })));
-      }),
-    );
-  } catch (err) {
-    tlsSocket.destroy();
-    throw err;
-  } finally {
-    offExpire();
-  }
-  tlsSocket.removeAllListeners('error');
-  tlsSocket.removeAllListeners('close');
-  tlsSocket.on('error', () => undefined);
+  await awaitSocketEvent(tlsSocket, 'secureConnect', deadline, () =>
+    Object.assign(new Error('connection closed during the TLS handshake'), { code: 'ECONNRESET' }),
+  );
 
   const now = ctx.clock.now();
   const peer = tlsSocket.getPeerCertificate(true);

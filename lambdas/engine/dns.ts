@@ -1,6 +1,7 @@
 import { promises as dns } from 'node:dns';
 import type { DnsCheck } from '../core/check.ts';
 import { classifyError, ProbeFailure } from './classify.ts';
+import { hostPort } from './connect.ts';
 import type { ProbeContext } from './context.ts';
 import type { Deadline } from './deadline.ts';
 import { emptyTimings, type AttemptOutcome } from './outcome.ts';
@@ -63,9 +64,9 @@ export async function probeDns(check: DnsCheck, ctx: ProbeContext, deadline: Dea
   const started = ctx.clock.monotonic();
   const resolver = new dns.Resolver({ timeout: Math.max(1, Math.floor(deadline.remainingMs())), tries: 1 });
   const server = check.resolver;
-  if (server) resolver.setServers([server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`]);
+  const address = server ? hostPort(server.host, server.port) : null;
+  if (address) resolver.setServers([address]);
   const target = `${check.domain} ${check.recordType}${server ? ` @${server.host}:${server.port}` : ''}`;
-  const address = server ? (server.host.includes(':') ? `[${server.host}]:${server.port}` : `${server.host}:${server.port}`) : null;
   const onAbort = () => resolver.cancel();
   const offExpire = deadline.onExpire(onAbort);
   try {

@@ -8,7 +8,7 @@ import { evaluateAssertions, statusAssertionResult } from '../core/assertions.ts
 import { queryJsonPath } from '../core/jsonpath.ts';
 import { renderForDisplay, renderTemplate } from '../core/templates.ts';
 import { classifyError, ProbeFailure } from './classify.ts';
-import { assertAddressAllowed, connectTcp, resolveHost, upgradeTls, type Progress } from './connect.ts';
+import { assertAddressAllowed, connectTcp, resolveHost, upgradeTls, hostPort, type Progress } from './connect.ts';
 import type { ProbeContext } from './context.ts';
 import type { Deadline } from './deadline.ts';
 import { addTimings, emptyTimings, type MutableTimings, type AttemptOutcome } from './outcome.ts';
@@ -74,7 +74,7 @@ async function exchangeOnce(req: Request, check: HttpCheck, ctx: ProbeContext, d
   if (dnsMs !== null) ex.timings.dnsMs = (ex.timings.dnsMs ?? 0) + dnsMs;
   const target = addresses[0]!;
   assertAddressAllowed(target.address, check, ctx);
-  ex.address = target.family === 6 ? `[${target.address}]:${port}` : `${target.address}:${port}`;
+  ex.address = hostPort(target.address, port);
 
   let mark = ctx.clock.monotonic();
   let socket: Socket = await connectTcp(target.address, port, deadline, progress);

@@ -1,7 +1,7 @@
 import type { TcpCheck } from '../core/check.ts';
 import { renderTemplate } from '../core/templates.ts';
 import { classifyError, ProbeFailure } from './classify.ts';
-import { assertAddressAllowed, connectTcp, resolveHost, type Progress } from './connect.ts';
+import { assertAddressAllowed, connectTcp, resolveHost, hostPort, type Progress } from './connect.ts';
 import type { ProbeContext } from './context.ts';
 import type { Deadline } from './deadline.ts';
 import { emptyTimings, type AttemptOutcome } from './outcome.ts';
@@ -37,7 +37,7 @@ export async function probeTcp(check: TcpCheck, ctx: ProbeContext, deadline: Dea
     timings.dnsMs = dnsMs;
     const chosen = addresses[0]!;
     assertAddressAllowed(chosen.address, check, ctx);
-    address = chosen.family === 6 ? `[${chosen.address}]:${check.port}` : `${chosen.address}:${check.port}`;
+    address = hostPort(chosen.address, check.port);
     let mark = ctx.clock.monotonic();
     const socket = await connectTcp(chosen.address, check.port, deadline, progress);
     timings.connectMs = ctx.clock.monotonic() - mark;

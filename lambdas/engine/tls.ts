@@ -2,7 +2,7 @@ import type { TlsCheck } from '../core/check.ts';
 import type { ProbeError } from '../core/errors.ts';
 import type { AssertionResult, TlsAddressResult, TlsInfo } from '../core/result.ts';
 import { classifyError } from './classify.ts';
-import { assertAddressAllowed, connectTcp, resolveHost, upgradeTls, type Progress } from './connect.ts';
+import { assertAddressAllowed, connectTcp, resolveHost, upgradeTls, hostPort, type Progress } from './connect.ts';
 import type { ProbeContext } from './context.ts';
 import type { Deadline } from './deadline.ts';
 import { emptyTimings, type AttemptOutcome, type MutableTimings } from './outcome.ts';
@@ -96,7 +96,7 @@ export async function probeTls(check: TlsCheck, ctx: ProbeContext, deadline: Dea
     error,
     timings,
     httpStatus: null,
-    address: shown.result.address.includes(':') ? `[${shown.result.address}]:${check.port}` : `${shown.result.address}:${check.port}`,
+    address: hostPort(shown.result.address, check.port),
     target,
     assertions: multi ? outcomes.flatMap((o) => o.assertions.map((a) => ({ ...a, assertion: `${o.result.address}: ${a.assertion}` }))) : first.assertions,
     ...(info ? { tls: { ...info, addresses: outcomes.map((o) => o.result) } } : {}),
