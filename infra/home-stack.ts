@@ -15,7 +15,8 @@ import { ResultsTable } from './constructs/results-table.ts';
 import { locationAliveMetric } from './metrics.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
-import { tableDataStatement } from './permissions.ts';
+import { grantSecretRead, tableDataStatement } from './permissions.ts';
+import { templateNames } from '../lambdas/core/templates.ts';
 import { probeLogGroupName } from './probe-stack.ts';
 import { dashboardNames, functionNames, handlerEnvironment, probeRegionsOf } from './naming.ts';
 
@@ -95,6 +96,10 @@ export class HomeStack extends Stack {
     });
     const notifierFn = this.notifier.function;
     this.notifier.role.addToPolicy(tableDataStatement(this, project, this.region));
+    // `{{secret:NAME}}` in webhook URLs and headers: read from SSM in this region when sending.
+    if (config.alerts.webhooks.some((w) => [w.url, ...Object.values(w.headers)].some((t) => templateNames(t).secrets.length > 0))) {
+      grantSecretRead(this.notifier.role, project, this.region);
+    }
     topic.grantPublish(notifierFn);
     // Two async retries, then the event itself goes to the topic: an alert is never dropped silently.
     notifierFn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new SnsDestination(topic) });

@@ -1,8 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { METRIC_NAMESPACE } from '../lambdas/core/alert-policy.ts';
 import { resourceNames } from '../lambdas/core/deployment.ts';
 import type { Construct } from 'constructs';
+import { acknowledgeNag, asNagFinding } from './nag.ts';
 
 /** Item-level DynamoDB actions the handlers use; no Scan, no table management. */
 export const TABLE_DATA_ACTIONS = [
@@ -65,4 +66,22 @@ export function secretReadStatements(scope: Construct, project: string, region: 
       },
     }),
   ];
+}
+
+/** Lets `role` read the project's secrets in `region` (secretReadStatements), with the cdk-nag findings that grant raises acknowledged. */
+export function grantSecretRead(role: IRole & Construct, project: string, region: string): void {
+  for (const statement of secretReadStatements(role, project, region)) role.addToPrincipalPolicy(statement);
+  const secrets = secretArns(role, project, region);
+  acknowledgeNag(
+    role,
+    'IAM5',
+    'Secrets are SSM SecureString parameters /<project>/secrets/<NAME>; the names come from the config, so the grant covers that prefix only.',
+    `Resource::${asNagFinding(role, secrets.parameters)}`,
+  );
+  acknowledgeNag(
+    role,
+    'IAM5',
+    'kms:Decrypt for the AWS managed aws/ssm key, whose key id is not known at synth; limited by kms:ViaService = ssm.<region>.amazonaws.com and the PARAMETER_ARN encryption context of the secret parameters.',
+    `Resource::${asNagFinding(role, secrets.keys)}`,
+  );
 }

@@ -15,8 +15,8 @@ import { HandlerFunction } from './constructs/handler-function.ts';
 import { lambdaMetric } from './metrics.ts';
 import { functionNames, handlerEnvironment } from './naming.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
-import { acknowledgeNag, asNagFinding } from './nag.ts';
-import { putMetricDataStatement, secretArns, secretReadStatements, tableDataStatement } from './permissions.ts';
+import { acknowledgeNag } from './nag.ts';
+import { grantSecretRead, putMetricDataStatement, tableDataStatement } from './permissions.ts';
 
 export interface ProbeStackProps extends StackProps {
   readonly config: Config;
@@ -72,7 +72,7 @@ export class ProbeStack extends Stack {
     const role = this.probe.role;
     role.addToPolicy(tableDataStatement(this, project, region));
     role.addToPolicy(putMetricDataStatement());
-    for (const statement of secretReadStatements(this, project, region)) role.addToPolicy(statement);
+    grantSecretRead(role, project, region);
     // A failed minute is not retried by Lambda either: the next minute's run is the retry.
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
 
@@ -141,24 +141,11 @@ export class ProbeStack extends Stack {
     }
 
     // cdk-nag acknowledgments, each with its reason.
-    const secrets = secretArns(this, project, region);
     acknowledgeNag(
       role,
       'IAM5',
       'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the condition cloudwatch:namespace = Skyprobe.',
       'Resource::*',
-    );
-    acknowledgeNag(
-      role,
-      'IAM5',
-      'Secrets are SSM SecureString parameters /<project>/secrets/<NAME>; the names come from the config, so the grant covers that prefix only.',
-      `Resource::${asNagFinding(this, secrets.parameters)}`,
-    );
-    acknowledgeNag(
-      role,
-      'IAM5',
-      'kms:Decrypt for the AWS managed aws/ssm key, whose key id is not known at synth; limited by kms:ViaService = ssm.<region>.amazonaws.com and the PARAMETER_ARN encryption context of the secret parameters.',
-      `Resource::${asNagFinding(this, secrets.keys)}`,
     );
     acknowledgeNag(
       scheduleRole,

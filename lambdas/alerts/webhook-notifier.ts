@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Webhook } from '../core/check.ts';
 import { formatDuration } from '../core/duration.ts';
-import { genericWebhookBody, slackWebhookBody, webhookMatches, type AlertEvent, type Notifier } from '../core/notification.ts';
+import { webhookMatches, type AlertEvent, type Notifier } from '../core/notification.ts';
 import { createRedactor } from '../core/redact.ts';
-import { renderForDisplay, renderTemplate } from '../core/templates.ts';
+import { renderForDisplay } from '../core/templates.ts';
+import { attemptWebhook, backoffMs, errorText, webhookBody, type WebhookAttemptOutcome } from './webhook-attempt.ts';
 
 /**
  * Delivers alert events to webhooks in the background. `notify` only
@@ -52,9 +53,6 @@ const DEFAULT_BASE_DELAY_MS = 1_000;
 const DEFAULT_MAX_DELAY_MS = 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_QUEUED = 1_000;
-/** Enough of a refusal ("invalid_payload", "no_service") to act on. */
-const MAX_LOGGED_BODY_CHARS = 200;
-const MAX_READ_BODY_BYTES = 4_096;
 
 interface Delivery {
   readonly event: AlertEvent;
@@ -74,10 +72,6 @@ interface Queue {
   abort: AbortController;
 }
 
-type Outcome =
-  | { readonly type: 'delivered' }
-  | { readonly type: 'retry'; readonly reason: string; readonly retryAfterMs: number | undefined }
-  | { readonly type: 'final'; readonly reason: string };
 
 export class WebhookNotifier implements Notifier {
   private readonly queues: Queue[];
@@ -121,7 +115,7 @@ export class WebhookNotifier implements Notifier {
       let slack: string | undefined;
       for (const queue of this.queues) {
         if (!webhookMatches(queue.webhook, event)) continue;
-        const body = queue.webhook.format === 'slack' ? (slack ??= JSON.stringify(slackWebhookBody(event))) : (json ??= JSON.stringify(genericWebhookBody(event)));
+        const body = queue.webhook.format === 'slack' ? (slack ??= webhookBody('slack', event)) : (json ??= webhookBody('json', event));
         if (queue.items.length >= this.maxQueued) {
           const dropped = queue.items.findIndex((_d, i) => i > 0 || !queue.working);
           const [old] = dropped === -1 ? [] : queue.items.splice(dropped, 1);
@@ -232,55 +226,18 @@ export class WebhookNotifier implements Notifier {
     }
   }
 
-  /** Exponential backoff with "equal jitter" (half fixed, half random); never sooner than Retry-After, never over maxDelayMs. */
-  private backoffMs(failedAttempts: number, retryAfterMs: number | undefined): number {
-    const exponential = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (failedAttempts - 1));
-    const jittered = exponential / 2 + Math.random() * (exponential / 2);
-    return Math.round(Math.min(this.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0)));
+  private backoffMs(failedAttempts: number, retryAfter: number | undefined): number {
+    return backoffMs(failedAttempts, retryAfter, this.baseDelayMs, this.maxDelayMs);
   }
 
-  private async attempt(queue: Queue, delivery: Delivery): Promise<Outcome> {
-    const { webhook } = queue;
-    const url = renderTemplate(webhook.url, {}, this.secrets);
-    if (!url.ok) return { type: 'final', reason: `${url.missing} has no value` };
-    const headers: Record<string, string> = {};
-    for (const [name, template] of Object.entries(webhook.headers)) {
-      const value = renderTemplate(template, {}, this.secrets);
-      if (!value.ok) return { type: 'final', reason: `${value.missing} (header "${name}") has no value` };
-      headers[name] = value.value;
-    }
-    headers['content-type'] = 'application/json';
-    headers['x-skyprobe-event-id'] = delivery.event.eventId;
-    // One controller per attempt, ended by the timeout or by `drain` giving up. (Not AbortSignal.any: each call
-    // would hang another dependent signal on the queue's long-lived one.)
-    const abandon = queue.abort.signal;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.requestTimeoutMs);
-    timer.unref();
-    const onAbandon = (): void => controller.abort();
-    abandon.addEventListener('abort', onAbandon, { once: true });
-    try {
-      const response = await request(url.value, { method: 'POST', headers, body: delivery.body, signal: controller.signal, dispatcher: this.dispatcher });
-      const text = await readSome(response.body);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) return { type: 'delivered' };
-      const said = text.trim() === '' ? '' : `: ${JSON.stringify(truncate(text.trim(), MAX_LOGGED_BODY_CHARS))}`;
-      if (status === 429 || status >= 500) {
-        return { type: 'retry', reason: `HTTP ${status}${said}`, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
-      }
-      const note = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
-      return { type: 'final', reason: `HTTP ${status}${note}${said}` };
-    } catch (error) {
-      const reason = timedOut ? `no answer within ${formatDuration(this.requestTimeoutMs)}` : errorText(error);
-      return { type: 'retry', reason, retryAfterMs: undefined };
-    } finally {
-      clearTimeout(timer);
-      abandon.removeEventListener('abort', onAbandon);
-    }
+
+  private attempt(queue: Queue, delivery: Delivery): Promise<WebhookAttemptOutcome> {
+    return attemptWebhook(queue.webhook, { eventId: delivery.event.eventId, body: delivery.body }, {
+      secrets: this.secrets,
+      timeoutMs: this.requestTimeoutMs,
+      signal: queue.abort.signal,
+      dispatcher: this.dispatcher,
+    });
   }
 
   /** Every line is redacted: an error message or a receiver's reply could echo a secret. */
@@ -293,46 +250,14 @@ export class WebhookNotifier implements Notifier {
   }
 }
 
-/** Reads at most a few KiB of a response body, then lets the rest go. */
-async function readSome(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  // Breaking out of for-await destroys the stream; a destroyed undici body may still emit 'error'.
-  body.on('error', () => undefined);
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    chunks.push(buffer);
-    total += buffer.length;
-    if (total >= MAX_READ_BODY_BYTES) break;
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
 
-/** Retry-After in seconds, or as an HTTP date; undefined when absent or unreadable. */
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
 
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  const code = (error as { code?: unknown }).code;
-  return `${error.message}${typeof code === 'string' ? ` (${code})` : ''}${cause}`;
-}
 
 function safeEventId(event: unknown): string {
   const id = typeof event === 'object' && event !== null ? (event as { eventId?: unknown }).eventId : undefined;
   return typeof id === 'string' ? id : 'an event';
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 function positiveInteger(name: string, value: number): number {
   if (Number.isInteger(value) && value >= 1) return value;

@@ -13,10 +13,13 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { webhookTargets, type WebhookTargetsProps } from '../alerts/webhook-sender.ts';
+import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import type { Config } from '../core/check.ts';
 import { checkDashboardUrl } from '../core/dashboard-links.ts';
 import { HANDLER_ENV } from '../core/deployment.ts';
-import type { Clock } from '../core/ports.ts';
+import type { Clock, SecretSource } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
 import { SnsNotifier } from '../aws/sns-notifier.ts';
 import { systemClock } from '../engine/context.ts';
@@ -49,6 +52,13 @@ export interface NotifierHandlerDeps {
   readonly log?: (line: string) => void;
   /** A delivery claim older than this is taken over; must exceed the function's timeout. @default the ledger's */
   readonly leaseMs?: number;
+  /**
+   * SSM in the home region, for `{{secret:NAME}}` values in `alerts.webhooks` (SecureString
+   * `/<project>/secrets/NAME`). @default none: webhooks that need a secret are refused, and say so in the log
+   */
+  readonly ssm?: SSMClient;
+  /** Attempts, backoff and timeouts of webhook deliveries. @default webhookTargets' defaults */
+  readonly webhookOptions?: Pick<WebhookTargetsProps, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'>;
 }
 
 export type NotifierHandler = (event: unknown) => Promise<AlarmOutcome>;
@@ -65,6 +75,8 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   });
   const publisher = new SnsNotifier({ client: deps.sns, topicArn: deps.topicArn, project: deps.project, log });
   const dashboardUrl = deps.config.alerts.dashboardUrl ?? deps.dashboardUrl ?? null;
+  const secrets: SecretSource = deps.ssm === undefined ? { get: async () => undefined } : new SsmSecretSource({ client: deps.ssm, project: deps.project, clock });
+  const webhooks = webhookTargets(deps.config.alerts.webhooks, { secrets, log, ...deps.webhookOptions });
   const homeRegion = deps.homeRegion;
   const checkLink =
     deps.config.alerts.dashboardUrl === null && homeRegion !== undefined ? (checkId: string) => checkDashboardUrl(homeRegion, deps.project, checkId) : undefined;
@@ -72,7 +84,7 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   return async (event) => {
     const transition = parseAlarmStateChange(event);
     const outcome = await handleAlarmTransition(
-      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log },
+      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, webhooks, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log },
       transition,
     );
     log(JSON.stringify({ level: 'info', alarm: transition.alarmName, state: transition.state, at: transition.at, ...outcome }));
@@ -100,6 +112,7 @@ export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise
     homeRegion,
     dynamo: new DynamoDBClient({ region: homeRegion }),
     sns: new SNSClient({ region: homeRegion }),
+    ...(config.alerts.webhooks.length > 0 ? { ssm: new SSMClient({ region: homeRegion }) } : {}),
   };
 }
 

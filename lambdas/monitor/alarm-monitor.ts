@@ -6,6 +6,7 @@ import { alertEvent, type AlertEvent } from '../core/notification.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
 import { parseAlarmName, type ParsedAlarmName } from '../core/alarm-names.ts';
 import { displayTarget } from '../local/check-monitor.ts';
+import { WebhookDeliveryError, type WebhookTarget } from '../alerts/webhook-sender.ts';
 import { noticeFor, type Notice, type NoticeKind } from './notice.ts';
 
 /**
@@ -67,6 +68,8 @@ export interface AlarmMonitorDeps {
   /** The link for alerts about one check (the check dashboard with it picked), else `dashboardUrl`. @default none */
   readonly checkDashboardUrl?: (checkId: string) => string | null;
   readonly log: (line: string) => void;
+  /** The config's `alerts.webhooks`, sent alongside each alert, each delivery once through the ledger. @default none */
+  readonly webhooks?: readonly WebhookTarget[];
 }
 
 export interface AlarmOutcome {
@@ -115,7 +118,7 @@ async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId:
     return { action, incidentId: incident.id, published: false, note };
   }
   const event = eventFor(deps, 'down', incident, check, checkId);
-  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  const published = await deliverAlert(deps, event);
   return { action, incidentId: incident.id, published, note: published ? `DOWN sent for ${checkId}` : `DOWN for ${checkId} was already sent` };
 }
 
@@ -135,7 +138,7 @@ async function closeIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId
     return { action: 'incident-closed', incidentId: closed.id, published: false, note: `planned incident ${closed.id} of ${checkId} closed, no alert sent` };
   }
   const event = eventFor(deps, 'recovered', closed, check, checkId);
-  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  const published = await deliverAlert(deps, event);
   return {
     action: 'incident-closed',
     incidentId: closed.id,
@@ -172,6 +175,31 @@ async function notice(
   });
   const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
   return { action: 'notice', incidentId: null, published, note: published ? `notice sent: ${n.headline}` : `notice already sent: ${n.headline}` };
+}
+
+/**
+ * The alert to the topic, then to every webhook that wants it, each delivery once (its own ledger entry).
+ * Every webhook is tried even when one fails; then a failure rejects, so the event is retried, and the retry
+ * sends only what did not go out (the topic's delivery, marked sent, is not repeated). Returns whether this
+ * call published to the topic.
+ */
+async function deliverAlert(deps: AlarmMonitorDeps, event: AlertEvent): Promise<boolean> {
+  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  const targets = (deps.webhooks ?? []).filter((target) => target.wants(event));
+  const failures: string[] = [];
+  await Promise.all(
+    targets.map((target) =>
+      deliverOnce(deps, `${event.eventId}@${target.key}`, async () => {
+        await target.send(event);
+      }).catch((error: unknown) => {
+        failures.push(error instanceof Error ? error.message : String(error));
+      }),
+    ),
+  );
+  if (failures.length > 0) {
+    throw new WebhookDeliveryError(`${failures.length} of ${targets.length} webhooks did not take ${event.eventId}: ${failures.join('; ')}`);
+  }
+  return published;
 }
 
 /** Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. */

@@ -19,12 +19,12 @@ import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import type { Clock } from '../../lambdas/core/ports.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
-import type { AlarmStateChangeEvent } from '../../lambdas/handlers/alarm-event.ts';
 import { InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { checkDashboardUrl } from '../../lambdas/core/dashboard-links.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
+import { alarmEvent } from '../support/alarm-events.ts';
 import { motoClients, startMoto, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
@@ -96,27 +96,6 @@ function notifier(overrides: { topicArn?: string; config?: Config } = {}): { han
   return { handler, lines };
 }
 
-/** CloudWatch's own timestamp format: `2025-03-10T14:03:00.000+0000`. */
-const cwTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
-
-function alarmEvent(alarmName: string, value: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA', atMs: number, previous: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'): AlarmStateChangeEvent {
-  return {
-    version: '0',
-    id: `evt-${alarmName}-${value}-${atMs}`,
-    'detail-type': 'CloudWatch Alarm State Change',
-    source: 'aws.cloudwatch',
-    account: '123456789012',
-    time: new Date(atMs + 1_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: HOME,
-    resources: [`arn:aws:cloudwatch:${HOME}:123456789012:alarm:${alarmName}`],
-    detail: {
-      alarmName,
-      state: { value, reason: `Threshold Crossed: test transition to ${value}`, timestamp: cwTime(atMs) },
-      previousState: { value: previous, reason: 'before', timestamp: cwTime(atMs - 10 * MIN) },
-      configuration: { description: 'an alarm description' },
-    },
-  };
-}
 
 interface Received {
   readonly subject: string | undefined;

@@ -70,7 +70,12 @@ describe('home stack', () => {
     const withExtras = configOf({
       ...raw,
       defaults: { ...(raw['defaults'] as Props), slo: 99.5 },
-      alerts: { email: ['oncall@example.com'], sms: ['+14155550100'], https: ['https://hooks.example.com/skyprobe'] },
+      alerts: {
+        email: ['oncall@example.com'],
+        sms: ['+14155550100'],
+        https: ['https://hooks.example.com/skyprobe'],
+        webhooks: [{ url: 'https://hooks.slack.com/services/{{secret:SLACK_PATH}}', format: 'slack' }],
+      },
       checks: (raw['checks'] as Props[]).map((c) => (c['id'] === 'payments-db' ? { ...c, slo: 99.99 } : c)),
     });
     extra = synthesize({ config: withExtras, retainTable: false });
@@ -281,6 +286,16 @@ describe('home stack', () => {
     assert.deepEqual(byAction('kms:Decrypt')[0]!['Resource'], { 'Fn::GetAtt': [keyId, 'Arn'] });
     for (const st of statements) assert.notEqual(st['Resource'], '*', `no wildcard resource in ${JSON.stringify(st)}`);
     assert.deepEqual(byAction('ssm:GetParameters'), [], 'the notifier reads no secrets');
+  });
+
+  it('lets the notifier read the secrets of webhook URLs from SSM in the home region only, when a webhook has one', () => {
+    const statements = statementsOf(extra, HOME, 'NotifierRole');
+    const read = statements.filter((st) => asList(st['Action']).includes('ssm:GetParameters'));
+    assert.equal(read.length, 1);
+    assert.match(JSON.stringify(read[0]!['Resource']), /:ssm:us-east-1:.*:parameter\/skyprobe\/secrets\/\*/);
+    const decrypt = statements.filter((st) => asList(st['Action']).includes('kms:Decrypt') && JSON.stringify(st['Condition'] ?? {}).includes('kms:ViaService'));
+    assert.equal(decrypt.length, 1);
+    assert.match(JSON.stringify(decrypt[0]!['Condition']), /ssm\.us-east-1\.amazonaws\.com/);
   });
 
   it('builds two dashboards, whatever the number of checks: the overview and a check dashboard with a check variable', () => {
