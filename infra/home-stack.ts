@@ -1,11 +1,11 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Match, Rule } from 'aws-cdk-lib/aws-events';
+import { Match, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import type { Config } from '../lambdas/core/check.ts';
-import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
+import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames } from '../lambdas/core/deployment.ts';
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { CheckAlarms } from './constructs/check-alarms.ts';
@@ -113,6 +113,15 @@ export class HomeStack extends Stack {
       },
       targets: [new LambdaFunction(notifierFn, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
     });
+
+    // A check still down when its maintenance window ends raises no new alarm transition: the sweep finds it.
+    if (config.maintenance.length > 0) {
+      new Rule(this, 'MaintenanceSweep', {
+        description: 'skyprobe: every minute, alert on checks still down after their maintenance window ended',
+        schedule: Schedule.rate(Duration.minutes(1)),
+        targets: [new LambdaFunction(notifierFn, { event: RuleTargetInput.fromObject(MAINTENANCE_SWEEP_EVENT), retryAttempts: 2, maxEventAge: Duration.minutes(5) })],
+      });
+    }
 
     // Dashboards: two, whatever the number of checks (the overview, and one check picked by a variable).
     new OverviewDashboard(this, 'Overview', {

@@ -22,6 +22,9 @@ export const HANDLER_ENV = {
 } as const;
 
 /** The normalized config, bundled next to the probe handler's index.js (secrets stay `{{secret:NAME}}` placeholders). */
+/** The input of the home stack's every-minute rule that makes the notifier run its maintenance sweep. */
+export const MAINTENANCE_SWEEP_EVENT = { skyprobe: 'maintenance-sweep' } as const;
+
 export const BUNDLED_CONFIG_FILE = 'skyprobe-config.json';
 
 export const resourceNames = {

@@ -61,6 +61,23 @@ export function maintenanceIntervals(
   return merged;
 }
 
+/**
+ * When the check's latest maintenance in [fromMs, nowMs] ended, if it ended in that span and the check is
+ * not in maintenance at `nowMs`; else null. What turns a planned incident into an unplanned one when the
+ * check is still down after its window.
+ */
+export function maintenanceEndedAt(
+  windows: readonly MaintenanceWindow[],
+  check: Pick<Check, 'id' | 'tags'>,
+  fromMs: number,
+  nowMs: number,
+): number | null {
+  if (activeMaintenance(windows, check, nowMs) !== null) return null;
+  const intervals = maintenanceIntervals(windows, check, fromMs, nowMs + 1);
+  const last = intervals[intervals.length - 1];
+  return last === undefined ? null : Math.min(last.endMs, nowMs);
+}
+
 /** Milliseconds of [fromMs, toMs) the check spent in maintenance: planned downtime, apart from the error budget. */
 export function plannedOverlapMs(
   windows: readonly MaintenanceWindow[],

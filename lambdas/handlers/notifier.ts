@@ -18,12 +18,12 @@ import { webhookTargets, type WebhookTargetsProps } from '../alerts/webhook-send
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import type { Config } from '../core/check.ts';
 import { checkDashboardUrl } from '../core/dashboard-links.ts';
-import { HANDLER_ENV } from '../core/deployment.ts';
+import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT } from '../core/deployment.ts';
 import type { Clock, SecretSource } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
 import { SnsNotifier } from '../aws/sns-notifier.ts';
 import { systemClock } from '../engine/context.ts';
-import { handleAlarmTransition, type AlarmOutcome } from '../monitor/alarm-monitor.ts';
+import { handleAlarmTransition, sweepEndedMaintenance, type AlarmOutcome, type SweepOutcome } from '../monitor/alarm-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { parseAlarmStateChange } from './alarm-event.ts';
 import { BundledConfigError, bundleDirectory, loadBundledConfig } from './bundled-config.ts';
@@ -61,7 +61,12 @@ export interface NotifierHandlerDeps {
   readonly webhookOptions?: Pick<WebhookTargetsProps, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'>;
 }
 
-export type NotifierHandler = (event: unknown) => Promise<AlarmOutcome>;
+/** Handles alarm state changes; `sweep` runs the every-minute maintenance sweep. */
+export type NotifierHandler = ((event: unknown) => Promise<AlarmOutcome>) & { sweep(): Promise<SweepOutcome> };
+
+function isSweepEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as Record<string, unknown>)['skyprobe'] === MAINTENANCE_SWEEP_EVENT.skyprobe;
+}
 
 export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandler {
   const clock = deps.clock ?? systemClock;
@@ -81,15 +86,19 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   const checkLink =
     deps.config.alerts.dashboardUrl === null && homeRegion !== undefined ? (checkId: string) => checkDashboardUrl(homeRegion, deps.project, checkId) : undefined;
 
-  return async (event) => {
+  const monitorDeps = { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, webhooks, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log };
+  const onAlarm = async (event: unknown): Promise<AlarmOutcome> => {
     const transition = parseAlarmStateChange(event);
-    const outcome = await handleAlarmTransition(
-      { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, webhooks, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log },
-      transition,
-    );
+    const outcome = await handleAlarmTransition(monitorDeps, transition);
     log(JSON.stringify({ level: 'info', alarm: transition.alarmName, state: transition.state, at: transition.at, ...outcome }));
     return outcome;
   };
+  const sweep = async (): Promise<SweepOutcome> => {
+    const outcome = await sweepEndedMaintenance(monitorDeps, clock.now());
+    if (outcome.examined > 0) log(JSON.stringify({ level: 'info', sweep: 'maintenance', ...outcome }));
+    return outcome;
+  };
+  return Object.assign(onAlarm, { sweep });
 }
 
 /** Reads the environment and the bundled config, and builds the real clients: once per container. */
@@ -119,11 +128,11 @@ export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise
 let built: Promise<NotifierHandler> | undefined;
 
 /** The Lambda entry point: builds everything on the first (cold) invocation. */
-export const handler = async (event: unknown): Promise<AlarmOutcome> => {
+export const handler = async (event: unknown): Promise<AlarmOutcome | SweepOutcome> => {
   built ??= notifierDepsFromEnv(process.env, bundleDirectory()).then(createNotifierHandler);
   const notify = await built.catch((error: unknown) => {
     built = undefined;
     throw error;
   });
-  return notify(event);
+  return isSweepEvent(event) ? notify.sweep() : notify(event);
 };

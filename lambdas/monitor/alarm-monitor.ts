@@ -1,7 +1,7 @@
 import { periodLengthMs } from '../core/alert-policy.ts';
 import type { Check, Config } from '../core/check.ts';
 import type { ProbeError } from '../core/errors.ts';
-import { activeMaintenance } from '../core/maintenance.ts';
+import { activeMaintenance, maintenanceEndedAt } from '../core/maintenance.ts';
 import { alertEvent, type AlertEvent } from '../core/notification.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
 import { parseAlarmName, type ParsedAlarmName } from '../core/alarm-names.ts';
@@ -91,6 +91,78 @@ export async function handleAlarmTransition(deps: AlarmMonitorDeps, t: AlarmTran
   if (t.state === 'INSUFFICIENT_DATA') return ignored(`${t.alarmName} has insufficient data: nothing to announce`);
   if (parsed.kind === 'quorum') return t.state === 'ALARM' ? openIncident(deps, t, parsed.checkId) : closeIncident(deps, t, parsed.checkId);
   return notice(deps, t, parsed);
+}
+
+/** How far back the sweep looks for ended maintenance windows: it runs every minute, this covers missed runs. */
+export const MAINTENANCE_SWEEP_LOOKBACK_MS = 60 * MINUTE_MS;
+
+export interface SweepOutcome {
+  /** Checks whose maintenance ended within the lookback. */
+  readonly examined: number;
+  /** DOWN alerts this sweep sent for checks still down after their window (each incident alerted once). */
+  readonly alerted: readonly { readonly checkId: string; readonly incidentId: string }[];
+  /** Checks the sweep could not handle, with why; the next sweep (a minute later) tries again. */
+  readonly failed: readonly string[];
+}
+
+/**
+ * A check still down when its maintenance window ends: the alarm stays in ALARM, so no transition comes, yet
+ * the outage is no longer planned. Run every minute: for each check whose window ended within the lookback
+ * and that has a planned incident open, the planned incident closes at the window's end and an unplanned
+ * one opens there and alerts, as the local runner does when its rule evaluates after a window.
+ *
+ * Every step may be repeated, so a sweep that failed half-way (or ran twice) is finished by the next one: the
+ * store opens one incident per check at most, a planned incident closed at the window's end with nothing
+ * opened after it is picked up again, and the DOWN goes out through the delivery ledger (sent once). A sweep
+ * never throws: a failure is logged and retried a minute later, not published as a raw event.
+ */
+export async function sweepEndedMaintenance(deps: AlarmMonitorDeps, nowMs: number): Promise<SweepOutcome> {
+  const alerted: { checkId: string; incidentId: string }[] = [];
+  const failed: string[] = [];
+  let examined = 0;
+  for (const check of deps.config.checks) {
+    const endedAt = maintenanceEndedAt(deps.config.maintenance, check, nowMs - MAINTENANCE_SWEEP_LOOKBACK_MS, nowMs);
+    if (endedAt === null) continue;
+    examined++;
+    try {
+      const incident = await unplannedAfterMaintenance(deps, check, new Date(endedAt).toISOString(), nowMs);
+      if (incident !== null && (await deliverAlert(deps, eventFor(deps, 'down', incident, check, check.id)))) {
+        deps.log(`${check.id} is still down after its maintenance ended at ${incident.openedAt}: incident ${incident.id} opened, DOWN sent`);
+        alerted.push({ checkId: check.id, incidentId: incident.id });
+      }
+    } catch (error) {
+      const line = `maintenance sweep: ${check.id}: ${(error as Error)?.message ?? String(error)} (the next sweep tries again)`;
+      deps.log(line);
+      failed.push(line);
+    }
+  }
+  return { examined, alerted, failed };
+}
+
+/** The unplanned incident that begins when maintenance ended at `endIso` with the check still down (opened now if needed); null when there is none. */
+async function unplannedAfterMaintenance(deps: AlarmMonitorDeps, check: Check, endIso: string, nowMs: number): Promise<Incident | null> {
+  const { store } = deps;
+  let open = await store.openIncidentFor(check.id);
+  if (open === null) {
+    // A sweep that closed the planned incident but failed before opening the next one.
+    const since = await store.incidents({ checkId: check.id, fromIso: endIso });
+    if (since.some((i) => !i.planned && i.openedAt >= endIso)) return null;
+    open = since.find((i) => i.planned && i.closedAt === endIso) ?? null;
+    if (open === null) return null;
+  }
+  // Unplanned and opened at the window's end: a sweep's own incident, whose DOWN may still be unsent.
+  if (!open.planned) return open.openedAt === endIso ? open : null;
+  if (open.closedAt === null) await store.closeIncident(check.id, endIso);
+  const failing = await failingNow(store, check, check.id, nowMs);
+  const { incident } = await store.openIncident({
+    checkId: check.id,
+    openedAt: endIso,
+    detectedAt: new Date(nowMs).toISOString(),
+    planned: false,
+    failingLocations: failing.locations.length > 0 ? failing.locations : open.failingLocations,
+    firstError: failing.firstError ?? open.firstError,
+  });
+  return incident.planned ? null : incident;
 }
 
 async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<AlarmOutcome> {

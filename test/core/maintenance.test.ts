@@ -6,6 +6,7 @@ import {
   activeMaintenance,
   canonicalTimeZone,
   localTimeToEpochMs,
+  maintenanceEndedAt,
   maintenanceIntervals,
   parseClockTime,
   parseIsoInstant,
@@ -224,6 +225,24 @@ describe('activeMaintenance', () => {
   ];
   for (const [name, at, check, expected] of cases) {
     it(`${name} (${at})`, () => assert.equal(activeMaintenance([backups, upgrade], check, t(at))?.id ?? null, expected));
+  }
+});
+
+describe('maintenanceEndedAt', () => {
+  // Two windows back to back for home (merged: 23:00 to 03:00), none for mail.
+  const windows = [weekly('backups', ['sun'], '23:00', 2 * HOUR, 'UTC', { tags: ['web'] }), once('upgrade', '2024-06-03T00:30Z', '2024-06-03T03:00Z', { checks: ['home'] })];
+  const cases: readonly [string, string, string, typeof HOME, string | null][] = [
+    ['is null while a window is open', '2024-06-03T01:30Z', '2024-06-03T02:59Z', HOME, null],
+    ['is the end of the merged windows once they closed', '2024-06-03T02:00Z', '2024-06-03T03:05Z', HOME, '2024-06-03T03:00Z'],
+    ['is the end at the very moment it ends', '2024-06-03T02:00Z', '2024-06-03T03:00Z', HOME, '2024-06-03T03:00Z'],
+    ['is null when the end is before the span looked at', '2024-06-03T03:01Z', '2024-06-03T04:00Z', HOME, null],
+    ['is null for a check no window selects', '2024-06-03T00:00Z', '2024-06-03T04:00Z', MAIL, null],
+  ];
+  for (const [name, from, now, check, expected] of cases) {
+    it(`${name} (${from} to ${now})`, () => {
+      const ended = maintenanceEndedAt(windows, check, t(from), t(now));
+      assert.equal(ended === null ? null : iso(ended), expected);
+    });
   }
 });
 

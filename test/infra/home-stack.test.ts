@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
-import { resourceNames } from '../../lambdas/core/deployment.ts';
+import { MAINTENANCE_SWEEP_EVENT, resourceNames } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath } from '../../lambdas/core/dashboard-links.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
@@ -77,6 +77,7 @@ describe('home stack', () => {
         webhooks: [{ url: 'https://hooks.slack.com/services/{{secret:SLACK_PATH}}', format: 'slack' }],
       },
       checks: (raw['checks'] as Props[]).map((c) => (c['id'] === 'payments-db' ? { ...c, slo: 99.99 } : c)),
+      maintenance: [{ id: 'db-upgrade', checks: ['payments-db'], start: '2026-12-01T02:00:00Z', end: '2026-12-01T03:00:00Z' }],
     });
     extra = synthesize({ config: withExtras, retainTable: false });
   });
@@ -286,6 +287,17 @@ describe('home stack', () => {
     assert.deepEqual(byAction('kms:Decrypt')[0]!['Resource'], { 'Fn::GetAtt': [keyId, 'Arn'] });
     for (const st of statements) assert.notEqual(st['Resource'], '*', `no wildcard resource in ${JSON.stringify(st)}`);
     assert.deepEqual(byAction('ssm:GetParameters'), [], 'the notifier reads no secrets');
+  });
+
+  it('runs the maintenance sweep every minute on the notifier, only when the config has maintenance windows', () => {
+    const sweeps = (run: Synthesized) =>
+      resourcesOf(templateOf(run, HOME), 'AWS::Events::Rule').filter(([, r]) => r.Properties['ScheduleExpression'] !== undefined);
+    assert.deepEqual(sweeps(s), []);
+    const [rule] = sweeps(extra);
+    assert.equal(rule?.[1].Properties['ScheduleExpression'], 'rate(1 minute)');
+    const [target] = rule?.[1].Properties['Targets'] as Props[];
+    assert.deepEqual(JSON.parse(String(target?.['Input'])), MAINTENANCE_SWEEP_EVENT);
+    assert.match(JSON.stringify(target?.['Arn']), /Notifier/);
   });
 
   it('lets the notifier read the secrets of webhook URLs from SSM in the home region only, when a webhook has one', () => {
