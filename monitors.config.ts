@@ -1,6 +1,6 @@
 // Example monitors for an online marketplace. `skyprobe validate` checks this file,
 // `skyprobe test` runs every check once, and `npx cdk deploy --all` deploys them.
-import { defineConfig } from 'skyprobe';
+import { defineConfig, heartbeat } from 'skyprobe';
 
 export default defineConfig({
   project: 'skyprobe',
@@ -82,6 +82,35 @@ export default defineConfig({
       interval: '1h',
       timeout: '15s',
       tags: ['storefront'],
+    },
+    // A job that must report in: the nightly database dump ends with
+    //   curl -fsS -X POST -H "Authorization: Bearer $TOKEN" <url>/ping/nightly-db-dump
+    // (skyprobe heartbeat url nightly-db-dump prints the URL, the token and this line).
+    heartbeat({ id: 'nightly-db-dump', name: 'Nightly database dump', every: '1d', grace: '2h', tags: ['backups'] }),
+    // AWS Backup jobs of this vault count as pings: a backup that did not complete in its window alerts.
+    heartbeat({ id: 'prod-vault-backups', name: 'AWS Backup: prod vault', every: '1d', grace: '3h', tags: ['backups'], backup: { vaults: ['prod-vault'] } }),
+  ],
+  // DNS failover of the storefront: Route 53 answers www.example.com with the primary load balancer while
+  // it is healthy (its Route 53 health check and the storefront check's quorum alarm, combined), else with
+  // the standby. `skyprobe failover status` shows it; `skyprobe drill storefront --yes` proves it.
+  failover: [
+    {
+      id: 'storefront',
+      hostedZoneId: 'Z0000000000EXAMPLE', // placeholder: your hosted zone's id
+      zoneName: 'example.com',
+      recordName: 'www.example.com',
+      recordType: 'A',
+      check: 'storefront',
+      rto: '5m',
+      primary: {
+        alias: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'shop-primary-123456.us-east-1.elb.amazonaws.com' },
+        // Checks the load balancer itself (its DNS name, the default for an alias), never the failover record.
+        healthCheck: { protocol: 'https', path: '/', searchString: 'Example Domain', interval: '10s' },
+      },
+      secondary: {
+        values: ['192.0.2.10'],
+        healthCheck: { protocol: 'https', host: 'www.example.com', ipAddress: '192.0.2.10', path: '/' },
+      },
     },
   ],
 });

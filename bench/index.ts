@@ -20,6 +20,7 @@ const SECTIONS: ReadonlyArray<{ readonly name: string; readonly load: () => Prom
   { name: 'probe', load: () => import('./probe.ts') },
   { name: 'runner', load: () => import('./runner.ts') },
   { name: 'bundle', load: () => import('./bundle.ts') },
+  { name: 'report', load: () => import('./report.ts') },
 ];
 
 function argValue(flag: string): string | undefined {

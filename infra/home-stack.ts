@@ -9,14 +9,16 @@ import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames } from '../lambdas/
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { CheckAlarms } from './constructs/check-alarms.ts';
+import { Failover, failoverDashboardName } from './constructs/failover.ts';
 import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constructs/dashboards.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
+import { Heartbeats } from './constructs/heartbeats.ts';
+import { MonthlyReport } from './constructs/monthly-report.ts';
 import { ResultsTable } from './constructs/results-table.ts';
 import { locationAliveMetric } from './metrics.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
-import { grantSecretRead, tableDataStatement } from './permissions.ts';
-import { templateNames } from '../lambdas/core/templates.ts';
+import { grantWebhookSecretRead, tableDataStatement } from './permissions.ts';
 import { probeLogGroupName } from './probe-stack.ts';
 import { dashboardNames, functionNames, handlerEnvironment, probeRegionsOf } from './naming.ts';
 
@@ -97,9 +99,7 @@ export class HomeStack extends Stack {
     const notifierFn = this.notifier.function;
     this.notifier.role.addToPolicy(tableDataStatement(this, project, this.region));
     // `{{secret:NAME}}` in webhook URLs and headers: read from SSM in this region when sending.
-    if (config.alerts.webhooks.some((w) => [w.url, ...Object.values(w.headers)].some((t) => templateNames(t).secrets.length > 0))) {
-      grantSecretRead(this.notifier.role, project, this.region);
-    }
+    grantWebhookSecretRead(this.notifier.role, config, this.region);
     topic.grantPublish(notifierFn);
     // Two async retries, then the event itself goes to the topic: an alert is never dropped silently.
     notifierFn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new SnsDestination(topic) });
@@ -144,6 +144,30 @@ export class HomeStack extends Stack {
       probeFunctionName: functionNames.probe(project),
       probeLogGroupName: probeLogGroupName(project),
     });
+
+    // Route 53 failover: health checks, failover records, HealthCheckStatus alarms (their names carry the
+    // alarm prefix, so the rule above sends them to the notifier) and a dashboard of their own.
+    if (config.failover.length > 0) {
+      new Failover(this, 'Failover', { project, services: config.failover, dashboardName: failoverDashboardName(project) });
+    }
+
+    // Monthly uptime and SLO report: built on the 1st, stored in the table, summary to the alert topic.
+    new MonthlyReport(this, 'MonthlyReport', {
+      config,
+      topic,
+      functionName: functionNames.monthlyReport(project),
+      environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
+    });
+
+    // Heartbeats: jobs (and AWS Backup) report in; a missed deadline opens an incident.
+    if (config.heartbeats.length > 0) {
+      new Heartbeats(this, 'Heartbeats', {
+        config,
+        topic,
+        environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
+        functionNames: { ping: functionNames.heartbeatPing(project), sweep: functionNames.heartbeatSweep(project), backupEvents: functionNames.backupEvents(project) },
+      });
+    }
 
     acknowledgeNag(
       this.notifier.role,

@@ -8,6 +8,10 @@ import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
 export const functionNames = {
   probe: (project: string) => `${project}-probe`,
   notifier: (project: string) => `${project}-notifier`,
+  heartbeatPing: (project: string) => `${project}-heartbeat-ping`,
+  heartbeatSweep: (project: string) => `${project}-heartbeat-sweep`,
+  backupEvents: (project: string) => `${project}-backup-events`,
+  monthlyReport: (project: string) => `${project}-monthly-report`,
 } as const;
 
 /** The two dashboards (defined in core, where the notifier's links are built too). */

@@ -1,7 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { METRIC_NAMESPACE } from '../lambdas/core/alert-policy.ts';
+import type { Config } from '../lambdas/core/check.ts';
 import { resourceNames } from '../lambdas/core/deployment.ts';
+import { templateNames } from '../lambdas/core/templates.ts';
 import type { Construct } from 'constructs';
 import { acknowledgeNag, asNagFinding } from './nag.ts';
 
@@ -84,4 +86,10 @@ export function grantSecretRead(role: IRole & Construct, project: string, region
     'kms:Decrypt for the AWS managed aws/ssm key, whose key id is not known at synth; limited by kms:ViaService = ssm.<region>.amazonaws.com and the PARAMETER_ARN encryption context of the secret parameters.',
     `Resource::${asNagFinding(role, secrets.keys)}`,
   );
+}
+
+/** Lets `role` read the secrets of the config's webhook URLs and headers, when any has one (alerts sent from `region`). */
+export function grantWebhookSecretRead(role: IRole & Construct, config: Config, region: string): void {
+  const templates = config.alerts.webhooks.flatMap((w) => [w.url, ...Object.values(w.headers)]);
+  if (templates.some((t) => templateNames(t).secrets.length > 0)) grantSecretRead(role, config.project, region);
 }

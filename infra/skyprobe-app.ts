@@ -43,6 +43,8 @@ export function addSkyprobeStacks(app: App, props: SkyprobeAppProps): SkyprobeSt
     config,
     tableRemovalPolicy: props.retainTable === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     crossRegionReferences: false,
+    // CloudFormation takes templates up to 1 MB; indentation alone is a third of a large home stack's.
+    suppressTemplateIndentation: true,
   });
   const probes = new Map<string, ProbeStack>();
   for (const region of probeRegionsOf(config)) {
@@ -52,6 +54,7 @@ export function addSkyprobeStacks(app: App, props: SkyprobeAppProps): SkyprobeSt
       env: env(region),
       config,
       crossRegionReferences: false,
+      suppressTemplateIndentation: true,
     });
     stack.addStackDependency(home, 'the results table replica in this region is created by the home stack');
     probes.set(region, stack);

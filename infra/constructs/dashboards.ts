@@ -95,9 +95,10 @@ export class OverviewDashboard extends Construct {
           height: 3,
         }),
       ],
-      [
-        new AlarmStatusWidget({ title: 'Checks', alarms: props.checks.flatMap((c) => c.alarms.all), width: FULL, height: alarmWidgetHeight(props.checks.length * 3) }),
-      ],
+      // One alarm status widget shows at most 100 alarms (CloudWatch's limit): one widget per hundred.
+      ...chunks(props.checks.flatMap((c) => c.alarms.all), MAX_ALARMS_PER_WIDGET).map((alarms, i, all) => [
+        new AlarmStatusWidget({ title: all.length === 1 ? 'Checks' : `Checks (${i + 1} of ${all.length})`, alarms, width: FULL, height: alarmWidgetHeight(alarms.length) }),
+      ]),
       [new AlarmStatusWidget({ title: 'Probe locations', alarms: [...props.locationSilentAlarms], width: FULL, height: alarmWidgetHeight(props.locationSilentAlarms.length) })],
       [new TextWidget({ markdown: '## Latency by region: p50 / p95 total time of every check over the time range (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
       ...inRows(
@@ -384,6 +385,14 @@ function probeFunctionWidgets(functionName: string, regions: readonly string[]):
   const graph = (title: string, metric: 'Errors' | 'Throttles' | 'Duration', statistic: string) =>
     new GraphWidget({ title, left: regions.map((r) => lambdaMetric(functionName, r, metric, statistic, minute)), width: THIRD, height: HEIGHT });
   return [graph('Probe function errors', 'Errors', Stats.SUM), graph('Probe function throttles', 'Throttles', Stats.SUM), graph('Probe function p95 duration (ms)', 'Duration', Stats.percentile(95))];
+}
+
+const MAX_ALARMS_PER_WIDGET = 100;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out.length === 0 ? [[]] : out;
 }
 
 function alarmWidgetHeight(alarms: number): number {

@@ -11,7 +11,7 @@ import type { Notice } from '../monitor/notice.ts';
  *
  * | attribute  | alerts               | notices                                                      |
  * |------------|----------------------|--------------------------------------------------------------|
- * | kind       | `incident`           | `latency`, `tls-expiry`, `location-silent`, `probe-errors`   |
+ * | kind       | `incident`           | `latency`, `tls-expiry`, `location-silent`, `probe-errors`, `probe-throttles` |
  * | state      | `down`, `recovered`  | `alarm`, `ok`                                                |
  * | severity   | the check's          | the check's, or fixed for location notices                   |
  * | checkId    | yes                  | when about a check                                           |

@@ -6,18 +6,39 @@ export interface Io {
   readonly cwd: string;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM); commands that run for long listen to it. */
   readonly stopSignal?: AbortSignal;
+  /**
+   * Keeps a second SIGINT/SIGTERM from exiting at once while a command must still undo something (a drill
+   * clearing Route 53's Inverted): later signals abort the returned `again` signal instead. @default none
+   */
+  readonly holdExit?: () => { readonly again: AbortSignal; release(): void };
 }
 
 /** The real process; SIGINT and SIGTERM abort `stopSignal` (a second signal exits at once). */
 export function processIo(): Io {
   const stop = new AbortController();
+  const again = new AbortController();
+  let holds = 0;
   const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
+    if (stop.signal.aborted) {
+      if (holds > 0) return again.abort();
+      process.exit(130);
+    }
     stop.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stopSignal: stop.signal };
+  const holdExit = () => {
+    holds += 1;
+    let released = false;
+    return {
+      again: again.signal,
+      release: () => {
+        if (!released) holds -= 1;
+        released = true;
+      },
+    };
+  };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stopSignal: stop.signal, holdExit };
 }
 
 export function useColor(io: Io): boolean {

@@ -3,6 +3,11 @@ import { checkCommand, CHECK_HELP } from './commands/check.ts';
 import { testCommand } from './commands/test.ts';
 import { runCommand } from './commands/run.ts';
 import { costCommand } from './commands/cost.ts';
+import { reportCommand } from './commands/report.ts';
+import { incidentCommand, incidentsCommand } from './commands/incidents.ts';
+import { drillCommand } from './commands/drill.ts';
+import { failoverCommand } from './commands/failover.ts';
+import { heartbeatCommand } from './commands/heartbeat.ts';
 import { validateCommand } from './commands/validate.ts';
 import { writeLine, type Io } from './io.ts';
 
@@ -15,7 +20,13 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   check: { run: checkCommand, summary: 'probe one URL, host:port or name now and show its timings' },
   test: { run: testCommand, summary: 'run every configured check once (CI smoke test)' },
   validate: { run: validateCommand, summary: 'check the monitors config and list every problem' },
+  heartbeat: { run: heartbeatCommand, summary: 'print the URL, token and curl line a job pings its heartbeat with' },
   cost: { run: costCommand, summary: 'estimate the monthly AWS bill and compare it with Synthetics canaries' },
+  report: { run: reportCommand, summary: 'the monthly uptime and SLO report (Markdown, HTML or JSON)' },
+  incidents: { run: incidentsCommand, summary: 'list the incidents of a month' },
+  incident: { run: incidentCommand, summary: 'record a root cause and corrective action: incident note <id> "..."' },
+  failover: { run: failoverCommand, summary: 'show Route 53 failover health and what DNS answers now' },
+  drill: { run: drillCommand, summary: 'fail a service over to its standby and back, measured against its RTO' },
 };
 
 export const MAIN_HELP = `skyprobe ${VERSION} — synthetic monitoring, in AWS or on this machine

@@ -1,4 +1,5 @@
 import type { DnsRecordType, HttpMethod, Severity, Weekday } from './config/input.ts';
+import type { FailoverService } from './failover.ts';
 
 /** Normalized checks: every default filled in, durations in milliseconds. Built by `validateConfig`. */
 
@@ -109,6 +110,34 @@ export interface TlsCheck extends CheckBase {
 
 export type Check = HttpCheck | TcpCheck | DnsCheck | TlsCheck;
 
+/** AWS Backup jobs that count as a heartbeat's pings: "Backup Job State Change" events of these vaults or plans. */
+export interface BackupSelector {
+  /** Backup vault names or ARNs. */
+  readonly vaults: readonly string[];
+  /** Backup plan ids or ARNs (the events carry ids, not plan names). */
+  readonly plans: readonly string[];
+}
+
+/**
+ * A job that must report in: not probed, but pinged (`POST /ping/<id>`) by the job itself, or by AWS Backup
+ * events. Down when no ping came within `everyMs + graceMs` of the last one, or when the job reported a failure.
+ */
+export interface HeartbeatCheck {
+  readonly type: 'heartbeat';
+  readonly id: string;
+  readonly name: string;
+  /** How often the job runs. */
+  readonly everyMs: number;
+  /** How late a ping may be before it counts as missed. */
+  readonly graceMs: number;
+  readonly tags: readonly string[];
+  readonly severity: Severity;
+  /** Availability target in percent, as for checks. */
+  readonly sloPercent: number;
+  /** null: no AWS Backup events count for this heartbeat. */
+  readonly backup: BackupSelector | null;
+}
+
 export interface Webhook {
   /** May hold `{{secret:NAME}}` placeholders, rendered only when sending. */
   readonly url: string;
@@ -174,6 +203,10 @@ export interface Config {
   readonly project: string;
   readonly homeRegion: string;
   readonly checks: readonly Check[];
+  /** Jobs that report in; never probed, so kept apart from `checks`. */
+  readonly heartbeats: readonly HeartbeatCheck[];
   readonly alerts: AlertsConfig;
   readonly maintenance: readonly MaintenanceWindow[];
+  /** Route 53 DNS failover of services (AWS deployment). */
+  readonly failover: readonly FailoverService[];
 }

@@ -1,6 +1,7 @@
 import type { Check, Config } from './check.ts';
 import { INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
 import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
+import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './failover.ts';
 
 /**
  * What a config costs a month in AWS, line by line, beside what CloudWatch
@@ -72,7 +73,7 @@ export const COST_ASSUMPTIONS = {
   checkDashboardMetricsFixed: 1,
   /** Metrics with the Location dimension only, per probe region: LocationAlive and SkippedRuns. */
   metricsPerRegion: 2,
-  /** Per probe region: "location silent" (LocationAlive) and probe errors (metric math over Lambda Errors and Throttles). */
+  /** Per probe region: "location silent" (LocationAlive), probe errors (Lambda Errors) and probe throttles (Lambda Throttles), one metric each. */
   selfMonitoringAlarmMetricsPerRegion: 3,
   /** The goal from the issue: at most 1/50 of the canary price per check and region. */
   goalRatio: 1 / 50,
@@ -355,6 +356,37 @@ export function route53HealthChecksFrom(failover: unknown): Route53HealthCheck[]
   return checks;
 }
 
+/**
+ * The health checks the CDK app creates for the config's failover services (`failoverHealthChecks`, the
+ * same list infra/constructs/failover.ts builds). A `failover` field of another shape (a config object
+ * built by hand) is read defensively by `route53HealthChecksFrom`.
+ */
+export function route53HealthChecksOfConfig(config: Config): Route53HealthCheck[] {
+  const failover: unknown = (config as { readonly failover?: unknown }).failover;
+  if (!Array.isArray(failover) || !failover.every(isFailoverService)) return route53HealthChecksFrom(failover);
+  return failover.flatMap((service) =>
+    failoverHealthChecks(service).map((spec): Route53HealthCheck => {
+      const name = `${service.id} ${spec.role}`;
+      if (spec.kind !== 'endpoint') return { name, awsEndpoint: true, features: [] };
+      const h = spec.endpoint;
+      const features: HealthCheckFeature[] = [];
+      if (h.protocol === 'https') features.push('https');
+      if (h.searchString !== null) features.push('stringMatching');
+      if (h.intervalSeconds === 10) features.push('fastInterval');
+      return { name, awsEndpoint: isAwsEndpoint(h.host), features };
+    }),
+  );
+}
+
+function isFailoverService(value: unknown): value is FailoverService {
+  return isRecord(value) && typeof value['id'] === 'string' && (HEALTH_SOURCES as readonly unknown[]).includes(value['health']) && isRecord(value['secondary']);
+}
+
+/** Load balancers, CloudFront, API Gateway, S3 websites: endpoints AWS bills at the AWS-endpoint price. */
+function isAwsEndpoint(host: string | null): boolean {
+  return host !== null && /\.(amazonaws\.com|cloudfront\.net|awsglobalaccelerator\.com)$/.test(host);
+}
+
 function classifyHealthCheck(name: string, spec: Readonly<Record<string, unknown>>): Route53HealthCheck {
   const type = String(spec['type'] ?? spec['kind'] ?? '').toLowerCase();
   const hasEndpoint = ENDPOINT_FIELDS.some((f) => spec[f] !== undefined);
@@ -585,8 +617,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   }
 
   // ---- Route 53 ----
-  const failover = options.failover !== undefined ? options.failover : (config as unknown as Readonly<Record<string, unknown>>)['failover'];
-  const healthChecks = route53HealthChecksFrom(failover);
+  const healthChecks = options.failover !== undefined ? route53HealthChecksFrom(options.failover) : route53HealthChecksOfConfig(config);
   const r53 = prices.route53;
   const healthCheckUsd = (h: Route53HealthCheck) =>
     costOf(1, h.awsEndpoint ? r53.healthCheckAwsEndpoint : r53.healthCheckNonAwsEndpoint) +
@@ -709,7 +740,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       alarmPrice,
       `per check: quorum (metric math over Failed, one metric per region), latency (the check's one DurationMs, p95), ` +
         `TLS expiry (TlsDaysRemaining per region); ` +
-        `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors + Throttles)`,
+        `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles)`,
     ),
     line(
       'cloudwatch.dashboards',

@@ -67,7 +67,8 @@ export interface StepResult {
 /** One run of one check in one location. A value: probes never throw. */
 export interface ProbeResult {
   readonly checkId: string;
-  readonly type: CheckType;
+  /** 'heartbeat': a ping of a job that reports in (totalMs is the job's duration from /start, else 0). */
+  readonly type: CheckType | 'heartbeat';
   /** Where it ran: an AWS region, or the local location name. */
   readonly location: string;
   /** ISO 8601 start of the first attempt. */

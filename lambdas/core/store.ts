@@ -1,6 +1,7 @@
 import type { LocationPeriod } from './alert-policy.ts';
 import type { ErrorKind, ProbeError } from './errors.ts';
 import type { Histogram } from './histogram.ts';
+import type { MonthlyReport } from './report.ts';
 import type { ProbeResult } from './result.ts';
 
 /**
@@ -62,7 +63,21 @@ export interface Incident {
   readonly durationSeconds: number | null;
   readonly failingLocations: readonly string[];
   readonly firstError: ProbeError | null;
+  /** What caused the outage, as written by `skyprobe incident note`. */
   readonly rootCause?: string;
+  /** What was or will be done so it does not happen again (`skyprobe incident note --action`). */
+  readonly correctiveAction?: string;
+  /** ISO time of the last note. */
+  readonly notedAt?: string;
+}
+
+/** A post-incident note: replaces the root cause; the corrective action only when given. */
+export interface IncidentNote {
+  readonly rootCause: string;
+  /** @default the incident's current corrective action is kept */
+  readonly correctiveAction?: string;
+  /** ISO time of the note. */
+  readonly notedAt: string;
 }
 
 export interface OpenIncidentInput {
@@ -137,6 +152,25 @@ export interface ResultsStore {
   openIncidentFor(checkId: string): Promise<Incident | null>;
   /** Incidents overlapping the range, oldest first. */
   incidents(query?: IncidentsQuery): Promise<readonly Incident[]>;
+  /** One incident by id (reads a pointer item, never a Scan); null when there is none. */
+  incidentById(id: string): Promise<Incident | null>;
+  /** Records a root cause (and corrective action) on an incident, open or closed; null when there is no such incident. */
+  noteIncident(id: string, note: IncidentNote): Promise<Incident | null>;
+}
+
+/**
+ * Monthly reports kept in the table (written in the home region only). Apart from `ResultsStore` because
+ * only the report writers and readers need it.
+ */
+export interface ReportStore {
+  /** Stores (or replaces) the report of its month. Returns the number of items written. */
+  putReport(report: MonthlyReport): Promise<number>;
+  /** The stored report of a month (`yyyy-mm`); null when none was stored. */
+  getReport(month: string): Promise<MonthlyReport | null>;
+  /** Records that the month's summary went out, so a repeated schedule does not send it twice. */
+  markReportPublished(month: string, atIso: string): Promise<void>;
+  /** When the month's summary went out; null when it has not. */
+  reportPublishedAt(month: string): Promise<string | null>;
 }
 
 /** The rollup hour (`yyyy-mm-ddThh`, UTC) holding an epoch-ms time. */

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHECK_TYPES, type Config } from '../core/check.ts';
-import { BUNDLED_CONFIG_FILE } from '../core/deployment.ts';
+import { BUNDLED_CONFIG_FILE, HANDLER_ENV } from '../core/deployment.ts';
+import { optionalEnv, requireEnv, type Env } from './env.ts';
 
 /**
  * The normalized config the CDK app bundles next to each handler (`BUNDLED_CONFIG_FILE`, plain JSON of
@@ -80,4 +81,27 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** What every home-region function reads at cold start: its names, and the bundled config (checked against the project). */
+export interface HomeHandlerEnv {
+  readonly config: Config;
+  readonly project: string;
+  readonly tableName: string;
+  readonly homeRegion: string;
+  readonly topicArn: string;
+  readonly dashboardUrl: string | null;
+}
+
+export async function readHomeHandlerEnv(env: Env, handlerDir: string): Promise<HomeHandlerEnv> {
+  const tableName = requireEnv(env, HANDLER_ENV.tableName);
+  const homeRegion = requireEnv(env, HANDLER_ENV.homeRegion);
+  const project = requireEnv(env, HANDLER_ENV.project);
+  const topicArn = requireEnv(env, HANDLER_ENV.topicArn);
+  const dashboardUrl = optionalEnv(env, HANDLER_ENV.dashboardUrl);
+  const config = await loadBundledConfig(optionalEnv(env, 'LAMBDA_TASK_ROOT') ?? handlerDir);
+  if (config.project !== project) {
+    throw new BundledConfigError(`the bundled config is for project ${config.project}, but ${HANDLER_ENV.project} is ${project}`);
+  }
+  return { config, project, tableName, homeRegion, topicArn, dashboardUrl };
 }

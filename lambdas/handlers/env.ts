@@ -22,3 +22,16 @@ export function optionalEnv(env: Env, name: string): string | null {
   const value = env[name];
   return value === undefined || value.trim() === '' ? null : value;
 }
+
+/** A Lambda entry point that builds its handler on the first (cold) invocation, and again after a failed build. */
+export function lazyHandler<E, R>(build: () => Promise<(event: E) => Promise<R>>): (event: E) => Promise<R> {
+  let built: Promise<(event: E) => Promise<R>> | undefined;
+  return async (event) => {
+    built ??= build();
+    const run = await built.catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return run(event);
+  };
+}

@@ -18,7 +18,7 @@ import { webhookTargets, type WebhookTargetsProps } from '../alerts/webhook-send
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import type { Config } from '../core/check.ts';
 import { checkDashboardUrl } from '../core/dashboard-links.ts';
-import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT } from '../core/deployment.ts';
+import { MAINTENANCE_SWEEP_EVENT } from '../core/deployment.ts';
 import type { Clock, SecretSource } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
 import { SnsNotifier } from '../aws/sns-notifier.ts';
@@ -26,8 +26,8 @@ import { systemClock } from '../engine/context.ts';
 import { handleAlarmTransition, sweepEndedMaintenance, type AlarmOutcome, type SweepOutcome } from '../monitor/alarm-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { parseAlarmStateChange } from './alarm-event.ts';
-import { BundledConfigError, bundleDirectory, loadBundledConfig } from './bundled-config.ts';
-import { optionalEnv, requireEnv, type Env } from './env.ts';
+import { bundleDirectory, readHomeHandlerEnv } from './bundled-config.ts';
+import { lazyHandler, type Env } from './env.ts';
 
 export interface NotifierHandlerDeps {
   readonly config: Config;
@@ -103,15 +103,7 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
 
 /** Reads the environment and the bundled config, and builds the real clients: once per container. */
 export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise<NotifierHandlerDeps> {
-  const tableName = requireEnv(env, HANDLER_ENV.tableName);
-  const homeRegion = requireEnv(env, HANDLER_ENV.homeRegion);
-  const project = requireEnv(env, HANDLER_ENV.project);
-  const topicArn = requireEnv(env, HANDLER_ENV.topicArn);
-  const dashboardUrl = optionalEnv(env, HANDLER_ENV.dashboardUrl);
-  const config = await loadBundledConfig(optionalEnv(env, 'LAMBDA_TASK_ROOT') ?? handlerDir);
-  if (config.project !== project) {
-    throw new BundledConfigError(`the bundled config is for project ${config.project}, but ${HANDLER_ENV.project} is ${project}`);
-  }
+  const { config, project, tableName, homeRegion, topicArn, dashboardUrl } = await readHomeHandlerEnv(env, handlerDir);
   return {
     config,
     project,
@@ -125,14 +117,10 @@ export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise
   };
 }
 
-let built: Promise<NotifierHandler> | undefined;
+const build = lazyHandler<unknown, AlarmOutcome | SweepOutcome>(async () => {
+  const notify = createNotifierHandler(await notifierDepsFromEnv(process.env, bundleDirectory()));
+  return (event) => (isSweepEvent(event) ? notify.sweep() : notify(event));
+});
 
 /** The Lambda entry point: builds everything on the first (cold) invocation. */
-export const handler = async (event: unknown): Promise<AlarmOutcome | SweepOutcome> => {
-  built ??= notifierDepsFromEnv(process.env, bundleDirectory()).then(createNotifierHandler);
-  const notify = await built.catch((error: unknown) => {
-    built = undefined;
-    throw error;
-  });
-  return isSweepEvent(event) ? notify.sweep() : notify(event);
-};
+export const handler = (event: unknown): Promise<AlarmOutcome | SweepOutcome> => build(event);

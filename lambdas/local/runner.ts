@@ -11,6 +11,8 @@ import { webhookSecretNames, type Notifier } from '../core/notification.ts';
 import { createProbeContext, systemClock } from '../engine/context.ts';
 import { runCheck } from '../engine/run-check.ts';
 import { DynamoResultsStore, ensureTable } from '../store/dynamo-store.ts';
+import { DynamoHeartbeatStore } from '../store/heartbeat-store.ts';
+import { LocalHeartbeats } from './heartbeat-service.ts';
 import { CheckMonitor } from './check-monitor.ts';
 import { createDashboardServer } from './dashboard/server.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -80,6 +82,7 @@ export class LocalRunner {
   private store!: DynamoResultsStore;
   private writer!: ResultWriter;
   private monitor!: CheckMonitor;
+  private heartbeats: LocalHeartbeats | null = null;
   private notifier!: Notifier;
   private webhooks: WebhookNotifier | null = null;
   private scheduler!: Scheduler;
@@ -114,6 +117,17 @@ export class LocalRunner {
         drain: async (ms) => this.webhooks?.drain(ms),
       });
       this.monitor = new CheckMonitor({ store: this.store, notifier: this.notifier, clock: this.clock, location: this.options.location, log: this.options.log });
+      this.heartbeats = new LocalHeartbeats({
+        results: this.store,
+        states: new DynamoHeartbeatStore({ client: this.dynamo.client, tableName: LOCAL_TABLE_NAME }),
+        notifier: this.notifier,
+        clock: this.clock,
+        location: this.options.location,
+        dataDir: this.options.dataDir,
+        env: this.options.env,
+        log: this.options.log,
+      });
+      const heartbeats = this.heartbeats;
       this.scheduler = new Scheduler({
         clock: this.clock,
         maxConcurrent: 128,
@@ -134,10 +148,11 @@ export class LocalRunner {
           now: () => this.clock.now(),
           pendingWrites: () => this.writer.stats().pending,
         },
-        { host: this.options.host, port: this.options.port },
+        { host: this.options.host, port: this.options.port, ping: (req, res) => heartbeats.handle(req, res) },
       );
       this.dashboardUrl = (await this.dashboard.listen()).url;
       await this.apply(config, secrets);
+      await heartbeats.start(this.dashboardUrl);
       this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
       this.pruneTimer.unref();
       if (this.options.watchConfig ?? true) this.watchConfig();
@@ -161,6 +176,7 @@ export class LocalRunner {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.scheduler?.stop();
+    await this.heartbeats?.stop();
     await this.writer?.flush();
     await this.notifier?.drain(5_000);
     await this.dashboard?.close();
@@ -179,6 +195,7 @@ export class LocalRunner {
     if (previous) void previous.drain(60_000);
     const dashboardUrl = config.alerts.dashboardUrl ?? this.dashboardUrl;
     await this.monitor.setChecks(config.checks, config.maintenance, dashboardUrl);
+    await this.heartbeats?.setConfig(config, dashboardUrl);
     const ctx = createProbeContext({ location: this.options.location, allowPrivateTargets: true, secrets: secrets.checks, clock: this.clock });
     const jobs: Job[] = config.checks.map((check) => ({
       id: check.id,

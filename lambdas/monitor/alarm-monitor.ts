@@ -243,6 +243,7 @@ async function notice(
     check,
     checkId: 'checkId' in parsed ? parsed.checkId : null,
     location: 'location' in parsed ? parsed.location : null,
+    failover: 'service' in parsed ? { service: parsed.service, role: parsed.role } : null,
     dashboardUrl: 'checkId' in parsed ? dashboardLinkFor(deps, parsed.checkId) : deps.dashboardUrl,
   });
   const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
@@ -255,7 +256,9 @@ async function notice(
  * sends only what did not go out (the topic's delivery, marked sent, is not repeated). Returns whether this
  * call published to the topic.
  */
-async function deliverAlert(deps: AlarmMonitorDeps, event: AlertEvent): Promise<boolean> {
+export type AlertDeliveryDeps = Pick<AlarmMonitorDeps, 'publisher' | 'ledger' | 'webhooks' | 'log'>;
+
+export async function deliverAlert(deps: AlertDeliveryDeps, event: AlertEvent): Promise<boolean> {
   const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
   const targets = (deps.webhooks ?? []).filter((target) => target.wants(event));
   const failures: string[] = [];
@@ -275,7 +278,7 @@ async function deliverAlert(deps: AlarmMonitorDeps, event: AlertEvent): Promise<
 }
 
 /** Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. */
-async function deliverOnce(deps: AlarmMonitorDeps, deliveryId: string, send: () => Promise<void>): Promise<boolean> {
+async function deliverOnce(deps: Pick<AlarmMonitorDeps, 'ledger' | 'log'>, deliveryId: string, send: () => Promise<void>): Promise<boolean> {
   if (!(await deps.ledger.claim(deliveryId))) return false;
   try {
     await send();

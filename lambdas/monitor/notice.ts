@@ -7,7 +7,7 @@ import type { Severity } from '../core/config/input.ts';
  * location ones are about skyprobe itself, and say so.
  */
 
-export const NOTICE_KINDS = ['latency', 'tls-expiry', 'location-silent', 'probe-errors'] as const;
+export const NOTICE_KINDS = ['latency', 'tls-expiry', 'location-silent', 'probe-errors', 'probe-throttles', 'failover-health'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 export interface Notice {
@@ -33,6 +33,9 @@ export interface Notice {
 /** Location notices concern skyprobe's own coverage: a blind spot, urgent but not an outage. */
 export const LOCATION_SILENT_SEVERITY: Severity = 'high';
 export const PROBE_ERRORS_SEVERITY: Severity = 'medium';
+/** The primary failing over moves every user to the standby: page someone. A dead standby is urgent, not an outage. */
+export const FAILOVER_PRIMARY_SEVERITY: Severity = 'critical';
+export const FAILOVER_SECONDARY_SEVERITY: Severity = 'high';
 
 export interface NoticeInput {
   readonly kind: NoticeKind;
@@ -46,6 +49,8 @@ export interface NoticeInput {
   readonly check?: Pick<Check, 'id' | 'name' | 'severity'> | null;
   readonly checkId?: string | null;
   readonly location?: string | null;
+  /** The failover service and the health check a `failover-health` notice is about. */
+  readonly failover?: { readonly service: string; readonly role: 'primary' | 'secondary' } | null;
   readonly dashboardUrl: string | null;
 }
 
@@ -107,5 +112,44 @@ export function noticeFor(input: NoticeInput): Notice {
             ]
           : reason,
       };
+    case 'probe-throttles':
+      return {
+        ...base,
+        severity: PROBE_ERRORS_SEVERITY,
+        headline: alarm ? `probe function in ${location} is throttled` : `probe function in ${location} is no longer throttled`,
+        details: alarm
+          ? [
+              `Lambda throttles skyprobe's probe function in ${location}: some invocations do not run, so checks are not measured from there on time.`,
+              'This is about skyprobe itself, not about the monitored targets: raise the account\'s Lambda concurrency in that region, or look for another function using it up.',
+              ...reason,
+            ]
+          : reason,
+      };
+    case 'failover-health': {
+      const service = input.failover?.service ?? 'unknown';
+      if (input.failover?.role === 'secondary') {
+        return {
+          ...base,
+          severity: FAILOVER_SECONDARY_SEVERITY,
+          headline: alarm ? `standby of ${service} is unhealthy: a failover would have nowhere to go` : `standby of ${service} is healthy again`,
+          details: alarm
+            ? [`Route 53's health check of the secondary (standby) endpoint of ${service} reports it unhealthy. Users are not affected while the primary is healthy, but a failover now would not help.`, ...description, ...reason]
+            : [...description, ...reason],
+        };
+      }
+      return {
+        ...base,
+        severity: FAILOVER_PRIMARY_SEVERITY,
+        headline: alarm ? `FAILOVER ${service}: primary unhealthy, DNS answers with the secondary` : `${service} primary healthy again: DNS answers with the primary`,
+        details: alarm
+          ? [
+              `Route 53 reports the primary of ${service} unhealthy and answers its record with the secondary (resolvers follow within the record's TTL).`,
+              'A failover drill (skyprobe drill) raises this too while it runs.',
+              ...description,
+              ...reason,
+            ]
+          : [...description, ...reason],
+      };
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetItemCommand,
@@ -27,19 +28,22 @@ import { isDegradedRun, isFailedRun, locationPeriodsFromResults, periodStartOf }
 import type { LocationPeriod } from '../core/alert-policy.ts';
 import { ERROR_KINDS } from '../core/errors.ts';
 import type { ErrorKind, ProbeError } from '../core/errors.ts';
-import { bucketIndex } from '../core/histogram.ts';
+import { bucketIndex, HISTOGRAM_LAST_BUCKET } from '../core/histogram.ts';
 import type { Histogram } from '../core/histogram.ts';
 import type { Clock } from '../core/ports.ts';
+import type { CheckReport, MonthlyReport } from '../core/report.ts';
 import type { ProbeResult, RunStatus } from '../core/result.ts';
 import { utcHourOf } from '../core/store.ts';
 import type {
   HourlyRollup,
   Incident,
+  IncidentNote,
   IncidentsQuery,
   OpenIncidentInput,
   OpenIncidentResult,
   PhaseSumsMs,
   RecentResultsQuery,
+  ReportStore,
   ResultsStore,
   RollupsQuery,
   WriteReport,
@@ -57,6 +61,10 @@ import type {
  * | open incident     | CHECK#<check>             | OPEN                      | home region    | deleted on close     |
  * | incident          | INC#<check>               | <openedAt ISO>#<id>       | home region    | forever              |
  * | incident index    | INCIDENTS                 | <openedAt ISO>#<check>#<id> | home region  | forever              |
+ * | incident by id    | INCID#<id>                | INCIDENT                  | home region    | forever              |
+ * | report summary    | REPORT                    | <yyyy-mm>                 | home region    | forever              |
+ * | report of a check | REPORT                    | <yyyy-mm>#CHECK#<check>   | home region    | forever              |
+ * | report published  | REPORT                    | <yyyy-mm>#PUBLISHED       | home region    | forever              |
  *
  * `expiresAt` (epoch seconds) is the TTL attribute. dynalite never expires
  * items: the local runner calls `pruneExpired()` instead.
@@ -80,6 +88,14 @@ import type {
  * startedAt was 24, which keeps a 10 s check's rollup near 2 KB instead of 9.
  * (Rollups written before this encoding keep a `runIds` string set, no longer
  * read or written: adding numbers to it would be a type error.)
+ *
+ * Incident notes (root cause, corrective action) are set with UpdateItem on
+ * the incident item (and on the open-incident pointer while it is open);
+ * closing an incident updates only its own fields, so a note is never lost to
+ * a close. A monthly report is a summary item plus one item per check, each a
+ * gzipped JSON body (a month of a flapping check can hold hundreds of
+ * incidents; an item holds at most 400 KB); the summary lists the checks and
+ * is written last, so a reader never sees half a report.
  */
 
 export interface DynamoResultsStoreProps {
@@ -98,6 +114,9 @@ export interface DynamoResultsStoreProps {
 }
 
 const LOCATIONS_PK = 'LOCATIONS';
+const REPORT_PK = 'REPORT';
+/** Attributes only `skyprobe incident note` writes: closing an incident leaves them alone. */
+const NOTE_ATTRIBUTES: ReadonlySet<string> = new Set(['rootCause', 'correctiveAction', 'notedAt']);
 
 /** Key builders: the single-table layout above, in one place. Ids must not contain `#`. */
 export const storeKeys = {
@@ -107,6 +126,10 @@ export const storeKeys = {
   openIncident: (checkId: string) => ({ pk: `CHECK#${checkId}`, sk: 'OPEN' }),
   incident: (checkId: string, openedAtIso: string, id: string) => ({ pk: `INC#${checkId}`, sk: `${openedAtIso}#${id}` }),
   incidentIndex: (checkId: string, openedAtIso: string, id: string) => ({ pk: 'INCIDENTS', sk: `${openedAtIso}#${checkId}#${id}` }),
+  incidentById: (id: string) => ({ pk: `INCID#${id}`, sk: 'INCIDENT' }),
+  reportSummary: (month: string) => ({ pk: REPORT_PK, sk: month }),
+  reportCheck: (month: string, checkId: string) => ({ pk: REPORT_PK, sk: `${month}#CHECK#${checkId}` }),
+  reportPublished: (month: string) => ({ pk: REPORT_PK, sk: `${month}#PUBLISHED` }),
 } as const;
 
 const BATCH_WRITE_MAX = 25;
@@ -124,6 +147,25 @@ const ERROR_PREFIX = 'err_';
 const PHASES = { dns: 'dnsMs', connect: 'connectMs', tls: 'tlsMs', ttfb: 'ttfbMs', download: 'downloadMs' } as const;
 
 type Item = Record<string, AttributeValue>;
+
+/**
+ * What `rollups()` reads of an item: the counts, every histogram bucket, phase and error attribute, but not
+ * the run-offset set, which is most of a rollup's bytes (60 numbers an hour for a 1-minute check). The
+ * read capacity is the same (DynamoDB bills the whole item); the transfer and parsing are a third.
+ */
+const ROLLUP_PROJECTION = (() => {
+  const attributes = [
+    'sk',
+    'runs',
+    'failedRuns',
+    'degradedRuns',
+    ...Array.from({ length: HISTOGRAM_LAST_BUCKET + 1 }, (_, i) => `${HISTOGRAM_PREFIX}${i}`),
+    ...Object.keys(PHASES).map((phase) => `${PHASE_PREFIX}${phase}`),
+    ...ERROR_KINDS.map((kind) => `${ERROR_PREFIX}${kind}`),
+  ];
+  const names = Object.fromEntries(attributes.map((name, i) => [`#p${i}`, name]));
+  return { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } as const;
+})();
 
 interface PutWrite {
   readonly kind: 'raw';
@@ -157,7 +199,7 @@ interface CallStats {
   lastError: string | null;
 }
 
-export class DynamoResultsStore implements ResultsStore {
+export class DynamoResultsStore implements ResultsStore, ReportStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #clock: Clock;
@@ -498,8 +540,8 @@ export class DynamoResultsStore implements ResultsStore {
 
   async rollups(checkId: string, query: RollupsQuery): Promise<readonly HourlyRollup[]> {
     const locations = query.location === undefined ? await this.#locationsOf(checkId) : [query.location];
-    const out: HourlyRollup[] = [];
-    for (const location of locations) {
+    // One Query per location, a few at once (a month of a 5-location check is five ~720-item partitions).
+    const perLocation = await mapConcurrent(locations, READ_CONCURRENCY, async (location) => {
       const items = await this.#queryAll({
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: {
@@ -507,9 +549,11 @@ export class DynamoResultsStore implements ResultsStore {
           ':from': { S: `H#${query.fromHour}` },
           ':to': { S: `H#${query.toHour}` },
         },
+        ...ROLLUP_PROJECTION,
       });
-      out.push(...items.map((item) => parseRollup(item, checkId, location)));
-    }
+      return items.map((item) => parseRollup(item, checkId, location));
+    });
+    const out = perLocation.flat();
     return out.sort((a, b) => compareStrings(a.location, b.location) || compareStrings(a.hour, b.hour));
   }
 
@@ -614,7 +658,24 @@ export class DynamoResultsStore implements ResultsStore {
       durationSeconds: Math.max(0, Math.round((Date.parse(closedIso) - Date.parse(open.openedAt)) / 1000)),
     };
     const key = storeKeys.incident(checkId, open.openedAt, open.id);
-    await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...incidentItem(closed), ...keyOf(key) } }));
+    // An update of the incident's own fields, not a put: a note written meanwhile stays.
+    const fields = Object.entries(incidentItem(closed)).filter(([name]) => !NOTE_ATTRIBUTES.has(name));
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const sets = fields.map(([name, value], i) => {
+      names[`#f${i}`] = name;
+      values[`:f${i}`] = value;
+      return `#f${i} = :f${i}`;
+    });
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keyOf(key),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
     await this.#putIndex(open);
     try {
       await this.#client.send(
@@ -678,12 +739,160 @@ export class DynamoResultsStore implements ResultsStore {
   async #putIndex(incident: Incident): Promise<void> {
     const key = storeKeys.incident(incident.checkId, incident.openedAt, incident.id);
     const index = storeKeys.incidentIndex(incident.checkId, incident.openedAt, incident.id);
+    const ref = { checkId: { S: incident.checkId }, incidentPk: { S: key.pk }, incidentSk: { S: key.sk } };
+    await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...keyOf(index), ...ref } }));
+    await this.#client.send(new PutItemCommand({ TableName: this.#table, Item: { ...keyOf(storeKeys.incidentById(incident.id)), ...ref } }));
+  }
+
+  async incidentById(id: string): Promise<Incident | null> {
+    const key = await this.#locateIncident(id);
+    if (key === null) return null;
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: keyOf(key) }));
+    return out.Item === undefined ? null : parseIncident(out.Item);
+  }
+
+  async noteIncident(id: string, note: IncidentNote): Promise<Incident | null> {
+    const key = await this.#locateIncident(id);
+    if (key === null) return null;
+    const notedAt = normalizeIso(note.notedAt, 'notedAt');
+    const sets = ['rootCause = :rootCause', 'notedAt = :notedAt'];
+    const values: Item = { ':rootCause': { S: note.rootCause }, ':notedAt': { S: notedAt } };
+    if (note.correctiveAction !== undefined) {
+      sets.push('correctiveAction = :action');
+      values[':action'] = { S: note.correctiveAction };
+    }
+    let updated: Incident;
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: keyOf(key),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      updated = parseIncident(out.Attributes ?? {});
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return null;
+      throw error;
+    }
+    if (updated.closedAt === null) {
+      // The open-incident pointer holds a copy that the dashboard and alerts read.
+      try {
+        await this.#client.send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: keyOf(storeKeys.openIncident(updated.checkId)),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#id = :id',
+            ExpressionAttributeNames: { '#id': 'id' },
+            ExpressionAttributeValues: { ...values, ':id': { S: id } },
+          }),
+        );
+      } catch (error) {
+        // Closed meanwhile: the incident item has the note, which is what counts.
+        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return updated;
+  }
+
+  /**
+   * The incident item's key: from its id pointer (one GetItem). Incidents stored before pointers existed
+   * are found with a Query of the incident index (filtered on the id, never a Scan), and get a pointer.
+   */
+  async #locateIncident(id: string): Promise<{ pk: string; sk: string } | null> {
+    if (id.length === 0 || id.includes('#')) return null;
+    const pointer = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: keyOf(storeKeys.incidentById(id)) }));
+    if (pointer.Item !== undefined) return { pk: str(pointer.Item, 'incidentPk'), sk: str(pointer.Item, 'incidentSk') };
+    const refs = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      // The index's incidentSk (`<openedAt>#<id>`) ends with the id; a filter may not name the key itself.
+      FilterExpression: 'contains(incidentSk, :suffix)',
+      ExpressionAttributeValues: { ':pk': { S: 'INCIDENTS' }, ':suffix': { S: `#${id}` } },
+    });
+    const ref = refs.find((r) => str(r, 'incidentSk').endsWith(`#${id}`));
+    if (ref === undefined) return null;
+    const key = { pk: str(ref, 'incidentPk'), sk: str(ref, 'incidentSk') };
     await this.#client.send(
       new PutItemCommand({
         TableName: this.#table,
-        Item: { ...keyOf(index), checkId: { S: incident.checkId }, incidentPk: { S: key.pk }, incidentSk: { S: key.sk } },
+        Item: { ...keyOf(storeKeys.incidentById(id)), checkId: { S: str(ref, 'checkId') }, incidentPk: { S: key.pk }, incidentSk: { S: key.sk } },
       }),
     );
+    return key;
+  }
+
+  // ---- monthly reports (written in the home region only) ----
+
+  async putReport(report: MonthlyReport): Promise<number> {
+    const { checks, ...summary } = report;
+    const parts: Item[] = checks.map((check) => ({
+      ...keyOf(storeKeys.reportCheck(report.month, check.checkId)),
+      checkId: { S: check.checkId },
+      body: { B: gzipSync(JSON.stringify(check)) },
+    }));
+    await this.#batchWriteAll(
+      parts.map((item) => ({ PutRequest: { Item: item } })),
+      'report items left unwritten',
+    );
+    // Last: a reader finds the summary only once every part it lists is there.
+    await this.#client.send(
+      new PutItemCommand({
+        TableName: this.#table,
+        Item: {
+          ...keyOf(storeKeys.reportSummary(report.month)),
+          generatedAt: { S: report.generatedAt },
+          complete: { BOOL: report.complete },
+          body: { B: gzipSync(JSON.stringify({ ...summary, checkIds: checks.map((c) => c.checkId) })) },
+        },
+      }),
+    );
+    return parts.length + 1;
+  }
+
+  async getReport(month: string): Promise<MonthlyReport | null> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :month)',
+      ExpressionAttributeValues: { ':pk': { S: REPORT_PK }, ':month': { S: month } },
+    });
+    const summaryItem = items.find((item) => item['sk']?.S === month);
+    if (summaryItem === undefined) return null;
+    const { checkIds, ...summary } = gunzipJson(summaryItem) as Omit<MonthlyReport, 'checks'> & { checkIds: string[] };
+    const parts = new Map(items.filter((item) => item['checkId']?.S !== undefined).map((item) => [str(item, 'checkId'), item]));
+    const checks = checkIds.map((checkId) => {
+      const part = parts.get(checkId);
+      if (part === undefined) throw new Error(`stored report ${month} lists check ${checkId} but has no item for it`);
+      return gunzipJson(part) as CheckReport;
+    });
+    return { ...summary, checks };
+  }
+
+  async markReportPublished(month: string, atIso: string): Promise<void> {
+    await this.#client.send(
+      new PutItemCommand({ TableName: this.#table, Item: { ...keyOf(storeKeys.reportPublished(month)), publishedAt: { S: normalizeIso(atIso, 'atIso') } } }),
+    );
+  }
+
+  async reportPublishedAt(month: string): Promise<string | null> {
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: keyOf(storeKeys.reportPublished(month)), ConsistentRead: true }));
+    return out.Item?.['publishedAt']?.S ?? null;
+  }
+
+  /** BatchWriteItem in chunks, resending unprocessed requests with backoff; throws after maxBatchAttempts. */
+  async #batchWriteAll(all: readonly WriteRequest[], what: string): Promise<void> {
+    for (let i = 0; i < all.length; i += BATCH_WRITE_MAX) {
+      let requests: WriteRequest[] = all.slice(i, i + BATCH_WRITE_MAX);
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        const out = await this.#client.send(new BatchWriteItemCommand({ RequestItems: { [this.#table]: requests } }));
+        requests = out.UnprocessedItems?.[this.#table] ?? [];
+        if (requests.length === 0) break;
+        if (attempt >= this.#maxBatchAttempts) throw new Error(`${requests.length} ${what} after ${attempt} BatchWriteItem attempts`);
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
+      }
+    }
   }
 
   async #getIncidents(keys: readonly { pk: string; sk: string }[]): Promise<Incident[]> {
@@ -716,16 +925,10 @@ export class DynamoResultsStore implements ResultsStore {
       ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
       ProjectionExpression: 'pk, sk',
     });
-    for (let i = 0; i < expired.length; i += BATCH_WRITE_MAX) {
-      let requests: WriteRequest[] = expired.slice(i, i + BATCH_WRITE_MAX).map((item) => ({ DeleteRequest: { Key: item } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        const out = await this.#client.send(new BatchWriteItemCommand({ RequestItems: { [this.#table]: requests } }));
-        requests = out.UnprocessedItems?.[this.#table] ?? [];
-        if (requests.length === 0) break;
-        if (attempt >= this.#maxBatchAttempts) throw new Error(`pruning left ${requests.length} expired items after ${attempt} attempts`);
-        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt));
-      }
-    }
+    await this.#batchWriteAll(
+      expired.map((item) => ({ DeleteRequest: { Key: item } })),
+      'expired items left after pruning',
+    );
     return expired.length;
   }
 
@@ -870,6 +1073,34 @@ function parseRollup(item: Item, checkId: string, location: string): HourlyRollu
   };
 }
 
+/**
+ * The item a whole hourly rollup is stored as, the inverse of what `rollups()` reads: for seeding history
+ * in bulk (benchmarks, imports) with BatchWriteItem, where `recordResults` would take one update per run.
+ * `runOffsetsMs` are the run start offsets within the hour (the idempotency set; one per run).
+ */
+export function rollupItem(r: HourlyRollup, runOffsetsMs: readonly number[], expiresAtSeconds: number): Item {
+  const item: Item = {
+    ...keyOf(storeKeys.rollup(r.checkId, r.location, r.hour)),
+    checkId: { S: r.checkId },
+    location: { S: r.location },
+    hour: { S: r.hour },
+    expiresAt: { N: String(expiresAtSeconds) },
+    runs: { N: String(r.runs) },
+    failedRuns: { N: String(r.failedRuns) },
+    degradedRuns: { N: String(r.degradedRuns) },
+  };
+  if (runOffsetsMs.length > 0) item[RUN_OFFSETS_ATTRIBUTE] = { NS: runOffsetsMs.map(String) };
+  for (const [bucket, count] of Object.entries(r.latency)) if (count > 0) item[`${HISTOGRAM_PREFIX}${bucket}`] = { N: String(count) };
+  for (const [phase, ms] of Object.entries(r.phaseSumMs)) if (ms > 0) item[`${PHASE_PREFIX}${phase}`] = { N: String(ms) };
+  for (const [kind, count] of Object.entries(r.errorsByKind)) if (count > 0) item[`${ERROR_PREFIX}${kind}`] = { N: String(count) };
+  return item;
+}
+
+/** The location marker item of a check's location (see `rollupItem`). */
+export function locationMarkerItem(checkId: string, location: string, firstSeenAtIso: string): Item {
+  return { ...keyOf(storeKeys.location(checkId, location)), checkId: { S: checkId }, location: { S: location }, firstSeenAt: { S: firstSeenAtIso } };
+}
+
 function incidentItem(incident: Incident): Item {
   return marshall(
     {
@@ -883,6 +1114,8 @@ function incidentItem(incident: Incident): Item {
       failingLocations: [...incident.failingLocations],
       firstError: incident.firstError === null ? null : { kind: incident.firstError.kind, message: incident.firstError.message },
       rootCause: incident.rootCause,
+      correctiveAction: incident.correctiveAction,
+      notedAt: incident.notedAt,
     },
     { removeUndefinedValues: true },
   );
@@ -900,6 +1133,8 @@ function parseIncident(item: Item): Incident {
     failingLocations?: string[];
     firstError?: ProbeError | null;
     rootCause?: string;
+    correctiveAction?: string;
+    notedAt?: string;
   };
   return {
     id: raw.id,
@@ -912,7 +1147,15 @@ function parseIncident(item: Item): Incident {
     failingLocations: raw.failingLocations ?? [],
     firstError: raw.firstError ?? null,
     ...(raw.rootCause === undefined ? {} : { rootCause: raw.rootCause }),
+    ...(raw.correctiveAction === undefined ? {} : { correctiveAction: raw.correctiveAction }),
+    ...(raw.notedAt === undefined ? {} : { notedAt: raw.notedAt }),
   };
+}
+
+function gunzipJson(item: Item): unknown {
+  const body = item['body']?.B;
+  if (body === undefined) throw new Error(`stored item ${itemKey(item)} has no binary attribute body`);
+  return JSON.parse(gunzipSync(body).toString('utf8'));
 }
 
 /** Raw results keep one per key, the last recorded, in its later position so the order stays oldest first. */

@@ -71,7 +71,7 @@ describe('skyprobe check', () => {
     [['check', 'http://x/', '--timeout', 'soon'], 'skyprobe check: --timeout must be a whole number of milliseconds from 1 to 60000, got "soon"'],
     [['check', 'ftp://x'], 'skyprobe check: cannot tell what to probe in "ftp://x": give a URL (https://...), host:port, or --type'],
     [['check', 'x:1', '--type', 'smtp'], 'skyprobe check: --type must be one of http, tcp, dns, tls, got "smtp"'],
-    [['frobnicate'], 'skyprobe: unknown command "frobnicate" (commands: run, check, test, validate, cost)'],
+    [['frobnicate'], 'skyprobe: unknown command "frobnicate" (commands: run, check, test, validate, heartbeat, cost, report, incidents, incident, failover, drill)'],
   ] as const) {
     it(`rejects ${args.join(' ')} with one line and exit 2`, async () => {
       const run = await runSkyprobe(args);
@@ -177,7 +177,7 @@ describe('skyprobe validate', () => {
     const run = await runSkyprobe(['validate', '--config', file]);
     assert.equal(run.code, 2);
     assert.deepEqual(run.stderr.trim().split('\n'), [
-      'check "home": checks[0].type: must be one of http, tcp, dns, tls, got "htp" (did you mean "http"?)',
+      'check "home": checks[0].type: must be one of http, tcp, dns, tls, heartbeat, got "htp" (did you mean "http"?)',
       'check "api": checks[1].timout: unknown field "timout" (did you mean "timeout"?)',
       'check "api": checks[1].url: must be an absolute http:// or https:// URL, got "ftp://x"',
     ]);

@@ -12,6 +12,7 @@ describe('alarm names', () => {
     [alarmNames.tlsExpiry('shop', 'api'), { kind: 'tls-expiry', checkId: 'api' }],
     [alarmNames.locationSilent('shop', 'eu-west-1'), { kind: 'location-silent', location: 'eu-west-1' }],
     [alarmNames.probeErrors('shop', 'ap-southeast-2'), { kind: 'probe-errors', location: 'ap-southeast-2' }],
+    [alarmNames.probeThrottles('shop', 'eu-west-1'), { kind: 'probe-throttles', location: 'eu-west-1' }],
     // Check ids with dashes and kind words in them still parse one way.
     [alarmNames.tlsExpiry('shop', 'api-tls'), { kind: 'tls-expiry', checkId: 'api-tls' }],
     [alarmNames.quorum('shop', 'api-tls'), { kind: 'quorum', checkId: 'api-tls' }],

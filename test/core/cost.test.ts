@@ -315,7 +315,7 @@ describe('Route 53 health checks from failover entries', () => {
 
   it("reads the config's own failover field, keyed by name", () => {
     const base = config({ checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] });
-    const withFailover = { ...base, failover: { shop: { host: 'shop.example.com', port: 443 } } } as Config;
+    const withFailover = { ...base, failover: { shop: { host: 'shop.example.com', port: 443 } } } as unknown as Config;
     const e = estimateMonthlyCost(withFailover);
     assert.deepEqual(e.deployment.route53HealthChecks, [{ name: 'shop', awsEndpoint: false, features: [] }]);
     close(item(e, 'route53.healthChecks'), P.route53.healthCheckNonAwsEndpoint.usd, 'one non-AWS endpoint');

@@ -296,6 +296,18 @@ describe('notifier handler: notices', () => {
     assert.equal((await inbox()).length, 0);
   });
 
+  it('tells probe errors and probe throttles apart, both as skyprobe\'s own trouble', async () => {
+    const { handler } = notifier();
+    await handler(alarmEvent(alarmNames.probeErrors(PROJECT, 'eu-west-1'), 'ALARM', T0, 'OK'));
+    await handler(alarmEvent(alarmNames.probeThrottles(PROJECT, 'eu-west-1'), 'ALARM', T0, 'OK'));
+    const messages = await inbox();
+    assert.deepEqual(messages.map((m) => m.subject).sort(), ['[shop] probe function in eu-west-1 is failing', '[shop] probe function in eu-west-1 is throttled']);
+    const throttled = messages.find((m) => m.attributes['kind'] === 'probe-throttles');
+    assert.match(throttled?.message ?? '', /concurrency/);
+    for (const m of messages) assert.doesNotMatch(`${m.subject}\n${m.message}`, /\bdown\b/i);
+    assert.equal((await store.incidents()).length, 0);
+  });
+
   it('announces the end of a notice alarm only when it was in ALARM before', async () => {
     const { handler } = notifier();
     const latency = alarmNames.latency(PROJECT, 'web');

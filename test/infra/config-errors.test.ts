@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../../lambdas/core/errors.ts';
-import { intervalProblem } from '../../infra/deployment-rules.ts';
+import { intervalProblem, MAX_CHECKS_PER_PROJECT } from '../../infra/deployment-rules.ts';
 import { addSkyprobeStacks, parseAccount, parseRetainTable } from '../../infra/skyprobe-app.ts';
 import { configOf, offlineEnv, REPO, run } from './support.ts';
 
@@ -31,6 +31,13 @@ describe('deployment rules', () => {
     assert.deepEqual(deployErrors({ checks: [check('wide', { regions: ELEVEN_REGIONS })] }), [
       `check "wide": checks[0].regions: a check can run in at most 10 regions because one cloudwatch alarm reads at most 10 metrics (one per region), got 11 regions (${ELEVEN_REGIONS.join(', ')})`,
     ]);
+  });
+
+  it('rejects more checks than one project can deploy, naming the count and the limits', () => {
+    const checks = Array.from({ length: MAX_CHECKS_PER_PROJECT + 1 }, (_, i) => check(`c${i}`));
+    const [line, ...rest] = deployErrors({ checks });
+    assert.deepEqual(rest, []);
+    assert.match(line ?? '', /^checks: one project deploys at most 150 checks to aws .*500 resources.*1 MB template.*500 widgets\), got 151: split them into several projects/);
   });
 
   it('rejects intervals the once-a-minute scheduler cannot keep, and accepts those it can', () => {

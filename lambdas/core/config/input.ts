@@ -138,7 +138,39 @@ export interface TlsCheckInput extends CommonCheckInput {
   readonly requireHostnameMatch?: boolean;
 }
 
-export type CheckInput = HttpCheckInput | TcpCheckInput | DnsCheckInput | TlsCheckInput;
+/** AWS Backup jobs that count as pings. Give vaults, plans or both. */
+export interface BackupSelectorInput {
+  /** Backup vault names or ARNs, in the home region. @default [] */
+  readonly vaults?: readonly string[];
+  /** Backup plan ids or ARNs (events carry ids, not plan names). @default [] */
+  readonly plans?: readonly string[];
+}
+
+/**
+ * A job that must report in (`POST /ping/<id>`, `/ping/<id>/start`, `/ping/<id>/fail`). Write it with
+ * `heartbeat({ ... })` inside `checks`, or as `{ type: 'heartbeat', ... }`.
+ */
+export interface HeartbeatInput {
+  readonly type: 'heartbeat';
+  /** Stable and unique among checks and heartbeats. */
+  readonly id: string;
+  /** @default the id */
+  readonly name?: string;
+  /** How often the job runs: 10s to 35d. */
+  readonly every: DurationString;
+  /** How late a ping may be: 0s to 7d. @default 10% of `every`, at least 1m and at most 1h */
+  readonly grace?: DurationString;
+  /** @default [] */
+  readonly tags?: readonly string[];
+  /** @default defaults.severity, else "high" */
+  readonly severity?: Severity;
+  /** @default defaults.slo, else 99.9 */
+  readonly slo?: number;
+  /** AWS Backup jobs of these vaults or plans count as this heartbeat's pings. @default none */
+  readonly backup?: BackupSelectorInput;
+}
+
+export type CheckInput = HttpCheckInput | TcpCheckInput | DnsCheckInput | TlsCheckInput | HeartbeatInput;
 
 export interface DefaultsInput {
   readonly interval?: DurationString;
@@ -221,6 +253,66 @@ export interface RecurringMaintenanceInput extends MaintenanceScopeInput {
 
 export type MaintenanceWindowInput = OneOffMaintenanceInput | RecurringMaintenanceInput;
 
+/** A Route 53 health check of one endpoint (see the README's `failover` reference). */
+export interface FailoverHealthCheckInput {
+  readonly protocol: 'http' | 'https' | 'tcp';
+  /** Host name checked, and sent as Host header and SNI. @default the alias's DNS name, a CNAME's value, else none */
+  readonly host?: string;
+  /** Address checked. @default the single A/AAAA value of the target, else Route 53 resolves `host` */
+  readonly ipAddress?: string;
+  /** @default 80 for http, 443 for https; required for tcp */
+  readonly port?: number;
+  /** Starts with "/". @default "/" (http and https only) */
+  readonly path?: string;
+  /** The body's first 5,120 bytes must contain this, at most 255 characters (http and https only). @default any 2xx or 3xx */
+  readonly searchString?: string;
+  /** @default "30s" */
+  readonly interval?: '10s' | '30s';
+  /** Consecutive failures (1-10) before a checker counts the endpoint unhealthy. @default 3 */
+  readonly failureThreshold?: number;
+  /** Route 53 checker regions, at least 3. @default all 8 */
+  readonly regions?: readonly string[];
+}
+
+/** What a failover record answers: plain `values`, or an `alias` to a load balancer or distribution. Give one. */
+export interface FailoverTargetInput {
+  /** IPv4 addresses (A), IPv6 addresses (AAAA), or one host name (CNAME). */
+  readonly values?: readonly string[];
+  readonly alias?: {
+    /** The target's own hosted zone id (the load balancer's or CloudFront's "Z..." id). */
+    readonly hostedZoneId: string;
+    readonly dnsName: string;
+    /** @default true */
+    readonly evaluateTargetHealth?: boolean;
+  };
+  /** A Route 53 health check of this endpoint: required on the secondary, and on the primary unless `health` is "alarm". */
+  readonly healthCheck?: FailoverHealthCheckInput;
+}
+
+/** DNS failover of one service between a primary and a secondary (AWS deployment; needs homeRegion us-east-1). */
+export interface FailoverInput {
+  /** Unique among failover entries, same shape as a check id. */
+  readonly id: string;
+  /** The hosted zone of the record ("Z..."). */
+  readonly hostedZoneId: string;
+  /** The zone's name; when given, the record name must be inside it. @default not checked */
+  readonly zoneName?: string;
+  /** The record users resolve, e.g. "www.example.com". */
+  readonly recordName: string;
+  /** @default "A" */
+  readonly recordType?: 'A' | 'AAAA' | 'CNAME';
+  /** TTL of records with plain values, at most 60s. @default "60s" */
+  readonly ttl?: DurationString;
+  readonly primary: FailoverTargetInput;
+  readonly secondary: FailoverTargetInput;
+  /** Where the primary's health comes from. @default "calculated" with both a health check and `check`, else whichever is given */
+  readonly health?: 'endpoint' | 'alarm' | 'calculated';
+  /** Id of the skyprobe check whose quorum alarm is the primary's health ("alarm", "calculated"), and that drills run. @default none */
+  readonly check?: string;
+  /** Recovery time objective: drills pass when failover and fail-back each complete within it. @default "5m" */
+  readonly rto?: DurationString;
+}
+
 export interface ConfigInput {
   /** Prefix for stack and resource names. @default "skyprobe" */
   readonly project?: string;
@@ -232,6 +324,13 @@ export interface ConfigInput {
   readonly alerts?: AlertsInput;
   /** Times when checks keep running but alerts are muted and downtime counts as planned. @default [] */
   readonly maintenance?: readonly MaintenanceWindowInput[];
+  /** Route 53 DNS failover of mission-critical services. @default [] */
+  readonly failover?: readonly FailoverInput[];
+}
+
+/** A heartbeat entry for `checks`: `heartbeat({ id: 'nightly-backup', every: '1d', grace: '2h' })`. */
+export function heartbeat<const T extends Omit<HeartbeatInput, 'type'>>(input: T): T & { readonly type: 'heartbeat' } {
+  return { ...input, type: 'heartbeat' };
 }
 
 /** Identity function that gives `monitors.config.ts` its types. */

@@ -1,4 +1,4 @@
-import { CHECK_TYPES, SEVERITIES, type AlertPolicy, type Check, type CheckType, type Config } from '../check.ts';
+import { CHECK_TYPES, SEVERITIES, type AlertPolicy, type Check, type CheckType, type Config, type HeartbeatCheck } from '../check.ts';
 import { formatDuration } from '../duration.ts';
 import { ConfigError, type ConfigIssue } from '../errors.ts';
 import { AWS_REGIONS, isAwsRegion } from '../regions.ts';
@@ -23,6 +23,8 @@ import {
   type Scope,
 } from './validate-fields.ts';
 import { readTags, validateAlerts, validateMaintenance } from './validate-alerts.ts';
+import { validateFailover } from './validate-failover.ts';
+import { validateHeartbeat } from './validate-heartbeat.ts';
 import { HTTP_CHECK_FIELDS, validateHttpFields } from './validate-http.ts';
 import { DNS_FIELDS, TCP_FIELDS, TLS_FIELDS, validateDnsFields, validateTcpFields, validateTlsFields } from './validate-targets.ts';
 
@@ -32,7 +34,7 @@ import { DNS_FIELDS, TCP_FIELDS, TLS_FIELDS, validateDnsFields, validateTcpField
  * Defaults are filled in here and nowhere else.
  */
 
-const TOP_FIELDS = ['project', 'homeRegion', 'defaults', 'checks', 'alerts', 'maintenance'] as const;
+const TOP_FIELDS = ['project', 'homeRegion', 'defaults', 'checks', 'alerts', 'maintenance', 'failover'] as const;
 const DEFAULTS_FIELDS = ['interval', 'timeout', 'retries', 'regions', 'severity', 'alertPolicy', 'slo'] as const;
 const ALERT_POLICY_FIELDS = ['failingLocations', 'failingPeriods', 'evaluationPeriods'] as const;
 const COMMON_FIELDS = [
@@ -119,6 +121,7 @@ export function validateConfig(input: unknown): Config {
   const defaults = readDefaults(scope, field(root, 'defaults'));
 
   const checks: Check[] = [];
+  const heartbeats: HeartbeatCheck[] = [];
   const firstIndexOfId = new Map<string, number>();
   const rawChecks = field(root, 'checks');
   if (rawChecks === undefined) {
@@ -127,19 +130,23 @@ export function validateConfig(input: unknown): Config {
     const list = readArray(scope, rawChecks, 'checks');
     if (list !== undefined && list.length === 0) report(scope, 'checks', 'must have at least one check, got []');
     list?.forEach((raw, index) => {
-      const check = validateCheck(scope, raw, index, defaults, firstIndexOfId);
-      if (check !== undefined) checks.push(check);
+      const check = validateCheck(scope, raw, index, defaults, firstIndexOfId, homeRegion);
+      if (check?.type === 'heartbeat') heartbeats.push(check);
+      else if (check !== undefined) checks.push(check);
     });
   }
 
   // Alerts and maintenance windows refer to checks by id and tag; any id that was read counts, so a check
   // with an unrelated problem does not also make every reference to it an error.
-  const refs = { ids: [...firstIndexOfId.keys()], tags: [...new Set(checks.flatMap((c) => c.tags))] };
+  const refs = { ids: [...firstIndexOfId.keys()], tags: [...new Set([...checks, ...heartbeats].flatMap((c) => c.tags))] };
   const alerts = validateAlerts(scope, field(root, 'alerts'), refs);
   const maintenance = validateMaintenance(scope, field(root, 'maintenance'), refs);
+  // Failover health follows a check's quorum alarm: heartbeats have none.
+  const probedRefs = { ...refs, ids: refs.ids.filter((id) => !heartbeats.some((h) => h.id === id)) };
+  const failover = validateFailover(scope, field(root, 'failover'), probedRefs, homeRegion);
 
   if (issues.length > 0) throw new ConfigError(issues);
-  return { project, homeRegion, checks, alerts, maintenance };
+  return { project, homeRegion, checks, heartbeats, alerts, maintenance, failover };
 }
 
 function readProject(scope: Scope, value: unknown, path: string): string | undefined {
@@ -277,10 +284,16 @@ function readCheckId(scope: Scope, obj: Obj, path: string): string | undefined {
   return undefined;
 }
 
+/** What `type` may be in `checks`: a probed check type, or a heartbeat (routed to validate-heartbeat.ts). */
+const ENTRY_TYPES = [...CHECK_TYPES, 'heartbeat'] as const;
+
 function readCheckType(scope: Scope, obj: Obj, path: string): CheckType | undefined {
   const raw = field(obj, 'type');
-  if (raw !== undefined) return readEnum(scope, raw, at(path, 'type'), CHECK_TYPES);
-  report(scope, at(path, 'type'), `is required: one of ${CHECK_TYPES.join(', ')}`);
+  if (raw !== undefined) {
+    const type = readEnum(scope, raw, at(path, 'type'), ENTRY_TYPES);
+    return type === 'heartbeat' ? undefined : type;
+  }
+  report(scope, at(path, 'type'), `is required: one of ${ENTRY_TYPES.join(', ')}`);
   return undefined;
 }
 
@@ -291,7 +304,8 @@ function validateCheck(
   index: number,
   defaults: Defaults,
   firstIndexOfId: Map<string, number>,
-): Check | undefined {
+  homeRegion: string,
+): Check | HeartbeatCheck | undefined {
   const path = at('checks', index);
   const obj = readObject(outer, value, path);
   if (obj === undefined) return undefined;
@@ -301,6 +315,15 @@ function validateCheck(
     const first = firstIndexOfId.get(id);
     if (first === undefined) firstIndexOfId.set(id, index);
     else report(scope, at(path, 'id'), `duplicate id "${id}": checks[${first}] already uses it`);
+  }
+  if (field(obj, 'type') === 'heartbeat') {
+    return validateHeartbeat(scope, obj, path, id, {
+      severity: defaults.severity.value ?? DEFAULT_SEVERITY,
+      sloPercent: defaults.slo.value ?? DEFAULT_SLO_PERCENT,
+      severities: SEVERITIES,
+      readSlo,
+      homeRegion,
+    });
   }
   const type = readCheckType(scope, obj, path);
   checkCheckKeys(scope, obj, path, type);

@@ -17,7 +17,8 @@ export type { CheckRuntimeState, DashboardSource } from './source.ts';
  * The pages use hash routes: `#/` overview, `#/check/<id>` one check; they
  * poll the API every 5 s.
  *
- * Only GET is served (405 otherwise). Every response carries a strict
+ * Heartbeat pings (`POST /ping/<id>`, see lambdas/monitor/heartbeat-endpoint.ts) go to `opts.ping`.
+ * Otherwise only GET is served (405 otherwise). Every response carries a strict
  * Content-Security-Policy (scripts, styles and data from this origin only).
  * Bound to a loopback address, the server also refuses requests whose Host
  * header names another host, so a web page cannot reach it through DNS
@@ -31,6 +32,8 @@ export interface DashboardServerOptions {
   readonly port?: number;
   /** How old the overview's uptime numbers may get before a background refresh (see overview-cache.ts). @default 30000 */
   readonly overviewCacheMillis?: number;
+  /** Serves heartbeat pings (`/ping/...`, any method: the handler answers 405 itself). @default none: /ping is 404 */
+  readonly ping?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface DashboardServer {
@@ -72,8 +75,12 @@ export function createDashboardServer(source: DashboardSource, opts: DashboardSe
         sendJson(res, 403, { error: `host ${JSON.stringify(req.headers.host ?? '')} is not this dashboard (it answers to 127.0.0.1:${boundPort} and localhost:${boundPort})` });
         return;
       }
-      if (req.method !== 'GET') throw new DashboardRequestError(405, `method ${req.method ?? ''} is not allowed: the dashboard is read-only (GET)`);
       const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+      if (opts.ping !== undefined && (url.pathname === '/ping' || url.pathname.startsWith('/ping/'))) {
+        await opts.ping(req, res);
+        return;
+      }
+      if (req.method !== 'GET') throw new DashboardRequestError(405, `method ${req.method ?? ''} is not allowed: the dashboard is read-only (GET)`);
       if (url.pathname === '/api' || url.pathname.startsWith('/api/')) {
         const segments = url.pathname.slice('/api/'.length).split('/').map(decodeSegment);
         const { status, body } = await api.handle(url.pathname === '/api' ? [] : segments, url.searchParams);

@@ -84,8 +84,10 @@ describe('validateConfig', () => {
           insecure: false,
         },
       ],
+      heartbeats: [],
       alerts: { webhooks: [], email: [], sms: [], https: [], dashboardUrl: null },
       maintenance: [],
+      failover: [],
     };
     assert.deepEqual(validateConfig(JSON.parse('{"checks":[{"id":"home","type":"http","url":"https://example.com/"}]}')), expected);
   });
@@ -336,8 +338,8 @@ describe('validateConfig', () => {
       ['rejects an id that is not a string', one({ id: 7 }), 'checks[0].id', /, got 7$/, undefined],
       ['rejects an id longer than 63 characters', one({ id: 'a'.repeat(64) }), 'checks[0].id', /, got "a{64}"$/, undefined],
       ['rejects an empty name', one({ name: ' ' }), 'checks[0].name', 'must not be empty, got " "', 'home'],
-      ['rejects a check without a type', one({ type: undefined }), 'checks[0].type', 'is required: one of http, tcp, dns, tls', 'home'],
-      ['rejects an unknown type, suggesting the closest', one({ type: 'htp' }), 'checks[0].type', 'must be one of http, tcp, dns, tls, got "htp" (did you mean "http"?)', 'home'],
+      ['rejects a check without a type', one({ type: undefined }), 'checks[0].type', 'is required: one of http, tcp, dns, tls, heartbeat', 'home'],
+      ['rejects an unknown type, suggesting the closest', one({ type: 'htp' }), 'checks[0].type', 'must be one of http, tcp, dns, tls, heartbeat, got "htp" (did you mean "http"?)', 'home'],
       ['rejects an unknown check field, suggesting the closest', one({ timout: '5s' }), 'checks[0].timout', 'unknown field "timout" (did you mean "timeout"?)', 'home'],
       ['rejects a field of another check type', one({ port: 80 }), 'checks[0].port', 'unknown field "port" for a http check (it belongs to tcp and tls checks)', 'home'],
       // schedule
