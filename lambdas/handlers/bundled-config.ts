@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { CHECK_TYPES, type Config } from '../core/check.ts';
+import type { Clock } from '../core/ports.ts';
 import { BUNDLED_CONFIG_FILE, HANDLER_ENV } from '../core/deployment.ts';
 import { optionalEnv, requireEnv, type Env } from './env.ts';
 
@@ -81,6 +84,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** What every home-region function (notifier, heartbeats, monthly report) is built from. */
+export interface HomeFunctionDeps {
+  readonly config: Config;
+  readonly project: string;
+  readonly tableName: string;
+  readonly topicArn: string;
+  /** DynamoDB in the home region: incidents, heartbeat states and reports are written only there. */
+  readonly dynamo: DynamoDBClient;
+  /** SNS in the topic's (home) region. */
+  readonly sns: SNSClient;
+  /** Link put in messages; the config's `alerts.dashboardUrl` wins. @default none */
+  readonly dashboardUrl?: string | null;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default console.log */
+  readonly log?: (line: string) => void;
 }
 
 /** What every home-region function reads at cold start: its names, and the bundled config (checked against the project). */

@@ -6,7 +6,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { Config } from '../core/check.ts';
 import type { AlertEvent } from '../core/notification.ts';
 import type { Clock } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
@@ -19,24 +18,12 @@ import { systemClock } from '../engine/context.ts';
 import { HeartbeatMonitor } from '../monitor/heartbeat-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { DynamoHeartbeatStore } from '../store/heartbeat-store.ts';
-import { readHomeHandlerEnv } from './bundled-config.ts';
+import { readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
 import type { Env } from './env.ts';
 
-export interface HeartbeatRuntimeDeps {
-  readonly config: Config;
-  readonly project: string;
-  readonly tableName: string;
-  readonly topicArn: string;
-  /** Clients in the home region: heartbeat states and incidents are written only there. */
-  readonly dynamo: DynamoDBClient;
-  readonly sns: SNSClient;
+export interface HeartbeatRuntimeDeps extends HomeFunctionDeps {
+  /** SSM in the home region: heartbeat tokens and webhook secrets. */
   readonly ssm: SSMClient;
-  /** Link put in alerts; the config's `alerts.dashboardUrl` wins. @default none */
-  readonly dashboardUrl?: string | null;
-  /** @default the system clock */
-  readonly clock?: Clock;
-  /** @default console.log */
-  readonly log?: (line: string) => void;
 }
 
 export interface HeartbeatRuntime {

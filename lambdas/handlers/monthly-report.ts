@@ -11,8 +11,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { Config } from '../core/check.ts';
-import type { Clock } from '../core/ports.ts';
 import { readMonthlyReport, reportSubjectsOf } from '../core/report-data.ts';
 import { reportSummary } from '../core/report-format.ts';
 import { lastFullMonth, parseMonth } from '../core/report-month.ts';
@@ -21,24 +19,10 @@ import { SnsNotifier, snsSubject, type SnsMessage } from '../aws/sns-notifier.ts
 import type { MonthlyReport } from '../core/report.ts';
 import { systemClock } from '../engine/context.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
-import { bundleDirectory, readHomeHandlerEnv } from './bundled-config.ts';
+import { bundleDirectory, readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
 import { lazyHandler, type Env } from './env.ts';
 
-export interface MonthlyReportHandlerDeps {
-  readonly config: Config;
-  readonly project: string;
-  readonly tableName: string;
-  readonly topicArn: string;
-  /** DynamoDB in the home region: reports are written only there. */
-  readonly dynamo: DynamoDBClient;
-  /** SNS in the topic's (home) region. */
-  readonly sns: SNSClient;
-  /** Put in the summary. @default none */
-  readonly dashboardUrl?: string | null;
-  /** @default the system clock */
-  readonly clock?: Clock;
-  /** @default console.log */
-  readonly log?: (line: string) => void;
+export interface MonthlyReportHandlerDeps extends HomeFunctionDeps {
 }
 
 export interface MonthlyReportOutcome {

@@ -16,40 +16,25 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { webhookTargets, type WebhookTargetsProps } from '../alerts/webhook-sender.ts';
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
-import type { Config } from '../core/check.ts';
 import { checkDashboardUrl } from '../core/dashboard-links.ts';
 import { MAINTENANCE_SWEEP_EVENT } from '../core/deployment.ts';
-import type { Clock, SecretSource } from '../core/ports.ts';
+import type { SecretSource } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
 import { SnsNotifier } from '../aws/sns-notifier.ts';
 import { systemClock } from '../engine/context.ts';
 import { handleAlarmTransition, sweepEndedMaintenance, type AlarmOutcome, type SweepOutcome } from '../monitor/alarm-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { parseAlarmStateChange } from './alarm-event.ts';
-import { bundleDirectory, readHomeHandlerEnv } from './bundled-config.ts';
+import { bundleDirectory, readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
 import { lazyHandler, type Env } from './env.ts';
 
-export interface NotifierHandlerDeps {
-  readonly config: Config;
-  readonly project: string;
-  readonly tableName: string;
-  readonly topicArn: string;
-  /** DynamoDB in the home region: incidents are written only there. */
-  readonly dynamo: DynamoDBClient;
-  /** SNS in the topic's (home) region. */
-  readonly sns: SNSClient;
-  /** Link put in messages about no one check (a probe location); the config's `alerts.dashboardUrl` wins. @default none */
-  readonly dashboardUrl?: string | null;
+export interface NotifierHandlerDeps extends HomeFunctionDeps {
   /**
    * The home region, where the dashboards are: messages about a check link to the check dashboard with the
    * check picked (`checkDashboardUrl`), unless the config has its own `alerts.dashboardUrl`.
    * @default none: every message carries `dashboardUrl`
    */
   readonly homeRegion?: string;
-  /** @default the system clock */
-  readonly clock?: Clock;
-  /** @default console.log */
-  readonly log?: (line: string) => void;
   /** A delivery claim older than this is taken over; must exceed the function's timeout. @default the ledger's */
   readonly leaseMs?: number;
   /**

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AlertEvent } from '../../lambdas/core/notification.ts';
 import { MAX_SUBJECT_CHARS, SnsNotifier, snsAlertMessage, snsNoticeMessage, snsSubject } from '../../lambdas/aws/sns-notifier.ts';
 import { noticeFor } from '../../lambdas/monitor/notice.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const REGION = 'us-east-1';
 
@@ -85,10 +85,7 @@ describe('SnsNotifier against moto', () => {
     moto = await startMoto();
     sns = motoClients.sns(moto.endpoint, REGION);
     sqs = motoClients.sqs(moto.endpoint, REGION);
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: 'shop-alerts' }))).TopicArn!;
-    queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, 'shop-alerts', 'alerts-inbox'));
   });
   after(async () => {
     sns?.destroy();

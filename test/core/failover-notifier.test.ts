@@ -1,14 +1,13 @@
 /** A failover alarm's state change through the real notifier handler: moto's SNS topic, read from an SQS queue. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import { createNotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 let moto: Moto;
 
@@ -24,10 +23,7 @@ describe('failover alarms reach the alert topic as notices', () => {
     const sns = motoClients.sns(moto.endpoint, region);
     const sqs = motoClients.sqs(moto.endpoint, region);
     await ensureTable(dynamo, 'shop-results');
-    const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'shop-alerts' }))).TopicArn!;
-    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-    await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+    const { topicArn, queueUrl } = await topicWithInbox(sns, sqs, 'shop-alerts', 'inbox');
     const config = validateConfig({
       project: 'shop',
       checks: [{ id: 'web', type: 'http', url: 'https://www.example.com/' }],

@@ -6,8 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import type { Clock } from '../../lambdas/core/ports.ts';
@@ -17,7 +17,7 @@ import type { HeartbeatRuntimeDeps } from '../../lambdas/handlers/heartbeat-runt
 import { createHeartbeatSweepHandler } from '../../lambdas/handlers/heartbeat-sweep.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { heartbeatLeadingKeys } from '../../infra/constructs/heartbeats.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -84,10 +84,7 @@ beforeEach(async () => {
   nowMs = T0;
   lines.length = 0;
   await ensureTable(dynamo, TABLE);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, `${PROJECT}-alerts`, 'inbox'));
   await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/heartbeat-tokens/nightly-dump`, Type: 'SecureString', Value: TOKEN }));
 });
 

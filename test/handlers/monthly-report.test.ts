@@ -2,14 +2,14 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import { createMonthlyReportHandler, InvalidReportEventError, monthlyReportDepsFromEnv, type MonthlyReportHandler } from '../../lambdas/handlers/monthly-report.ts';
 import { MissingEnvError } from '../../lambdas/handlers/env.ts';
 import { DynamoResultsStore } from '../../lambdas/store/dynamo-store.ts';
 import { FIXTURE_CONFIG, seedHistory } from '../cli/report-fixture.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const REGION = 'us-east-1';
 const TABLE = 'demo-results';
@@ -54,10 +54,7 @@ before(async () => {
   sns = motoClients.sns(moto.endpoint, REGION);
   sqs = motoClients.sqs(moto.endpoint, REGION);
   incidentId = await seedHistory(dynamo, TABLE);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: 'demo-alerts' }))).TopicArn ?? '';
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'report-inbox' }))).QueueUrl ?? '';
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes?.['QueueArn'];
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, 'demo-alerts', 'report-inbox'));
   handle = createMonthlyReportHandler({
     config: validateConfig(FIXTURE_CONFIG),
     project: 'demo',

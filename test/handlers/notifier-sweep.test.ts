@@ -6,15 +6,15 @@ import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -97,10 +97,7 @@ after(async () => {
 beforeEach(async () => {
   await moto.reset();
   await ensureTable(dynamo, TABLE);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, `${PROJECT}-alerts`, 'inbox'));
   // Down since 14:00, inside the window: the alarm's ALARM opened a planned incident and sent nothing.
   nowMs = WINDOW_START + 60 * MIN;
   await store.recordResults([failing(nowMs - 30_000, 'us-east-1'), failing(nowMs - 20_000, 'eu-west-1')]);

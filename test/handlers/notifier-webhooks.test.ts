@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
@@ -18,7 +18,7 @@ import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handl
 import { WebhookDeliveryError } from '../../lambdas/alerts/webhook-sender.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -149,10 +149,7 @@ beforeEach(async () => {
   receiver.hits.length = 0;
   receiver.script = [];
   await ensureTable(dynamo, TABLE);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, `${PROJECT}-alerts`, 'inbox'));
   await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/HOOK_TOKEN`, Type: 'SecureString', Value: TOKEN }));
   await store.recordResults([failing('api'), failing('batch')]);
 });
@@ -235,7 +232,7 @@ describe('notifier handler: webhooks', () => {
   it('refuses to send a webhook whose secret is not in SSM, and says which one', async () => {
     await moto.reset();
     await ensureTable(dynamo, TABLE);
-    topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
+    ({ topicArn } = await topicWithInbox(sns, sqs, `${PROJECT}-alerts`, 'inbox'));
     await store.recordResults([failing('api')]);
     const { handler, lines } = notifier();
     await handler(apiDown);

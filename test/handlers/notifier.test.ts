@@ -7,11 +7,9 @@ import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import {
-  CreateQueueCommand,
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -25,7 +23,7 @@ import { checkDashboardUrl } from '../../lambdas/core/dashboard-links.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -71,10 +69,7 @@ after(async () => {
 beforeEach(async () => {
   await moto.reset();
   await ensureTable(dynamo, TABLE);
-  topicArn = (await sns.send(new CreateTopicCommand({ Name: `${PROJECT}-alerts` }))).TopicArn!;
-  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }))).QueueUrl!;
-  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  ({ topicArn, queueUrl } = await topicWithInbox(sns, sqs, `${PROJECT}-alerts`, 'inbox'));
 });
 
 const OVERVIEW_URL = 'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/shop-overview';

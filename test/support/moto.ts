@@ -8,8 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface Moto {
@@ -128,3 +128,12 @@ export const motoClients = {
   sqs: (endpoint: string, region: string) => new SQSClient(motoClientConfig(endpoint, region)),
   ssm: (endpoint: string, region: string) => new SSMClient(motoClientConfig(endpoint, region)),
 } as const;
+
+/** An SNS topic with an SQS queue subscribed to it: the queue stands in for the people who get the alerts (moto delivers during Publish). */
+export async function topicWithInbox(sns: SNSClient, sqs: SQSClient, topicName: string, queueName: string): Promise<{ topicArn: string; queueUrl: string }> {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: topicName }))).TopicArn!;
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: queueName }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
+  return { topicArn, queueUrl };
+}
