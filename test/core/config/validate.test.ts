@@ -839,7 +839,10 @@ describe('validateConfig', () => {
       const copy: unknown = structuredClone(root);
       if (path.length === 0) return asNewKey === undefined ? value : copy;
       // An earlier mutation may have replaced a branch of this path: then there is nothing left to mutate.
-      const isBranch = (v: unknown): v is Record<string | number, unknown> => typeof v === 'object' && v !== null;
+      // Only plain objects and arrays are walked into: writing into a typed array or a Map set earlier would
+      // convert the value (and may throw in this helper, not in the validator).
+      const isBranch = (v: unknown): v is Record<string | number, unknown> =>
+        Array.isArray(v) || (typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null));
       let node: unknown = copy;
       for (const key of path.slice(0, -1)) node = isBranch(node) ? node[key] : undefined;
       if (!isBranch(node)) return copy;
