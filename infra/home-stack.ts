@@ -14,6 +14,7 @@ import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constr
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { Heartbeats } from './constructs/heartbeats.ts';
 import { MonthlyReport } from './constructs/monthly-report.ts';
+import { RollupCompaction } from './constructs/rollup-compaction.ts';
 import { ResultsTable } from './constructs/results-table.ts';
 import { locationAliveMetric } from './metrics.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
@@ -156,6 +157,13 @@ export class HomeStack extends Stack {
       config,
       topic,
       functionName: functionNames.monthlyReport(project),
+      environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
+    });
+
+    // Day packs of the hourly rollups, once a day: what keeps month reports fast.
+    new RollupCompaction(this, 'RollupCompaction', {
+      config,
+      functionName: functionNames.rollupCompaction(project),
       environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
     });
 

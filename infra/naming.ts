@@ -12,6 +12,13 @@ export const functionNames = {
   heartbeatSweep: (project: string) => `${project}-heartbeat-sweep`,
   backupEvents: (project: string) => `${project}-backup-events`,
   monthlyReport: (project: string) => `${project}-monthly-report`,
+  rollupCompaction: (project: string) => `${project}-rollup-compaction`,
+} as const;
+
+/** Fixed queue names (per region, like the functions). */
+export const queueNames = {
+  /** The probe's continuation messages: later parts of a minute of sub-minute checks (lambdas/monitor/continuations.ts). */
+  probeContinuations: (project: string) => `${project}-probe-continuations`,
 } as const;
 
 /** The two dashboards (defined in core, where the notifier's links are built too). */

@@ -12,6 +12,7 @@ export const HANDLER_ENTRIES = {
   heartbeatSweep: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-sweep.ts'),
   backupEvent: join(REPO_ROOT, 'lambdas', 'handlers', 'backup-event.ts'),
   monthlyReport: join(REPO_ROOT, 'lambdas', 'handlers', 'monthly-report.ts'),
+  rollupCompaction: join(REPO_ROOT, 'lambdas', 'handlers', 'rollup-compaction.ts'),
 } as const;
 
 export const LOCK_FILE = join(REPO_ROOT, 'package-lock.json');

@@ -87,14 +87,18 @@ export function histogramOf(latenciesMs: readonly number[]): Histogram {
 
 /** Sum of histograms: the histogram of all their latencies together. */
 export function mergeHistograms(...histograms: readonly Histogram[]): Histogram {
-  const counts: Record<number, number> = {};
+  // A dense accumulator and for-in: reports merge hundreds of thousands of hourly histograms, and the
+  // arrays Object.entries would allocate for each are most of that time.
+  const dense = new Float64Array(HISTOGRAM_LAST_BUCKET + 1);
   for (const h of histograms) {
-    for (const [key, count] of Object.entries(h)) {
-      if (count === 0) continue;
+    for (const key in h) {
+      const count = h[key as unknown as number] as number;
       const i = Number(key);
-      counts[i] = (counts[i] ?? 0) + count;
+      if (count !== 0 && i >= 0 && i < dense.length) dense[i] = (dense[i] as number) + count;
     }
   }
+  const counts: Record<number, number> = {};
+  for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) counts[i] = dense[i] as number;
   return counts;
 }
 

@@ -158,6 +158,44 @@ export interface ResultsStore {
   noteIncident(id: string, note: IncidentNote): Promise<Incident | null>;
 }
 
+/** A check and a location it ever reported from. */
+export interface ReportingPair {
+  readonly checkId: string;
+  readonly location: string;
+  /** ISO time of its first result there. */
+  readonly firstSeenAt: string;
+}
+
+/** The state of a day's pack (see lambdas/store/rollup-packs.ts). */
+export interface DayPackState {
+  /** `yyyy-mm-dd` (UTC) */
+  readonly day: string;
+  /** Readers use it: no rollup increment came in after it was made. */
+  readonly valid: boolean;
+  /** Made long enough after the day's end (SETTLE_MS) that it is not made again. */
+  readonly final: boolean;
+}
+
+export interface DayPackOutcome {
+  /** conflict: a late increment came in while packing; the day stays unpacked until the next try. */
+  readonly status: 'packed' | 'conflict';
+  readonly hours: number;
+  readonly runs: number;
+}
+
+/**
+ * Day packs of hourly rollups: what compaction writes so a month reads 30 items per check and location
+ * instead of 720. `rollups()` reads them transparently.
+ */
+export interface RollupPackStore {
+  /** Every check/location pair that ever reported, sorted by check, then location. */
+  reportingPairs(): Promise<readonly ReportingPair[]>;
+  /** Days in [fromDay, toDay] that have a pack item (valid or not), oldest first. */
+  dayPackStates(checkId: string, location: string, fromDay: string, toDay: string): Promise<readonly DayPackState[]>;
+  /** Packs one closed day of one pair from its hourly rollups (an empty pack when it has none). */
+  packDay(checkId: string, location: string, day: string): Promise<DayPackOutcome>;
+}
+
 /**
  * Monthly reports kept in the table (written in the home region only). Apart from `ResultsStore` because
  * only the report writers and readers need it.

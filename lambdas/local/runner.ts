@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../core/check.ts';
+import { monitorCounts } from '../core/config-summary.ts';
 import { ConfigError, formatConfigIssue } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import { secretNamesOfCheck } from '../core/templates.ts';
@@ -15,6 +16,7 @@ import { DynamoHeartbeatStore } from '../store/heartbeat-store.ts';
 import { LocalHeartbeats } from './heartbeat-service.ts';
 import { CheckMonitor } from './check-monitor.ts';
 import { createDashboardServer } from './dashboard/server.ts';
+import { compactRollups } from '../monitor/rollup-compaction.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './embedded-dynamo.ts';
 import { envSecretSource, resolveSecrets, SECRET_ENV_PREFIX } from './env-secrets.ts';
@@ -23,6 +25,8 @@ import { Scheduler, type Job } from './scheduler.ts';
 
 export const LOCAL_TABLE_NAME = 'skyprobe';
 const PRUNE_EVERY_MS = 3_600_000;
+const COMPACT_FIRST_AFTER_MS = 60_000;
+const COMPACT_EVERY_MS = 3_600_000;
 
 export interface RunnerOptions {
   readonly configFile: string;
@@ -44,7 +48,10 @@ export interface RunnerOptions {
 }
 
 export interface RunnerStats {
+  /** Checks on the schedule. */
   readonly scheduled: number;
+  /** Heartbeats listened for (never scheduled: their jobs ping). */
+  readonly heartbeats: number;
   readonly started: number;
   readonly missed: number;
   readonly resultsWritten: number;
@@ -90,6 +97,9 @@ export class LocalRunner {
   private lock: { release(): void } | null = null;
   private watcher: FSWatcher | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private compactTimer: NodeJS.Timeout | null = null;
+  private compacting: Promise<void> | null = null;
+  private readonly stopCompaction = new AbortController();
   private reloadTimer: NodeJS.Timeout | null = null;
   private startedAt = '';
   private dashboardUrl = '';
@@ -142,6 +152,7 @@ export class LocalRunner {
         {
           config: () => this.config,
           states: () => this.monitor.states(),
+          heartbeatStates: () => heartbeats.states(),
           store: this.store,
           location: this.options.location,
           startedAt: this.startedAt,
@@ -155,6 +166,9 @@ export class LocalRunner {
       await heartbeats.start(this.dashboardUrl);
       this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
       this.pruneTimer.unref();
+      // Day packs for month reports: soon after start (days closed while stopped), then every hour.
+      this.compactTimer = setTimeout(() => void this.compact(), COMPACT_FIRST_AFTER_MS);
+      this.compactTimer.unref();
       if (this.options.watchConfig ?? true) this.watchConfig();
       return { dashboardUrl: this.dashboardUrl };
     } catch (err) {
@@ -166,7 +180,7 @@ export class LocalRunner {
   stats(): RunnerStats {
     const s = this.scheduler.stats();
     const w = this.writer.stats();
-    return { scheduled: this.config.checks.length, started: s.started, missed: s.missed, resultsWritten: w.resultsWritten, pendingWrites: w.pending };
+    return { scheduled: this.config.checks.length, heartbeats: this.config.heartbeats.length, started: s.started, missed: s.missed, resultsWritten: w.resultsWritten, pendingWrites: w.pending };
   }
 
   /** Finishes runs in flight, flushes writes, delivers alerts (bounded), closes everything. Safe to call twice. */
@@ -175,6 +189,9 @@ export class LocalRunner {
     this.watcher = null;
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    this.stopCompaction.abort();
+    await this.compacting;
     await this.scheduler?.stop();
     await this.heartbeats?.stop();
     await this.writer?.flush();
@@ -228,13 +245,34 @@ export class LocalRunner {
       const config = await this.options.loadConfig(this.options.configFile);
       const secrets = await secretsFor(config, this.options.env);
       await this.apply(config, secrets);
-      this.options.log(`config reloaded: ${config.checks.length} check${config.checks.length === 1 ? '' : 's'}`);
+      this.options.log(`config reloaded: ${monitorCounts(config.checks.length, config.heartbeats.length)}`);
       return true;
     } catch (err) {
       const lines = err instanceof ConfigError ? err.issues.map(formatConfigIssue) : [(err as Error).message];
       this.options.log(`config change refused, still running the previous config:\n${lines.map((l) => `  ${l}`).join('\n')}`);
       return false;
     }
+  }
+
+  /** Packs the closed days (never two at once); then again in an hour. */
+  compact(): Promise<void> {
+    this.compacting ??= (async () => {
+      try {
+        const checkIds = new Set([...this.config.checks, ...(this.config.heartbeats ?? [])].map((c) => c.id));
+        const summary = await compactRollups(this.store, this.clock, { signal: this.stopCompaction.signal, concurrency: 2, checkIds });
+        if (summary.failedPairs > 0) this.options.log(`compacting rollups: ${summary.failedPairs} check location(s) failed, retried in an hour: ${summary.lastError}`);
+      } catch (err) {
+        this.options.log(`compacting rollups failed: ${(err as Error).message}`);
+      } finally {
+        this.compacting = null;
+        if (this.compactTimer) clearTimeout(this.compactTimer);
+        if (!this.stopCompaction.signal.aborted) {
+          this.compactTimer = setTimeout(() => void this.compact(), COMPACT_EVERY_MS);
+          this.compactTimer.unref();
+        }
+      }
+    })();
+    return this.compacting;
   }
 
   private async prune(): Promise<void> {

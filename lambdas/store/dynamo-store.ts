@@ -34,6 +34,7 @@ import type { Clock } from '../core/ports.ts';
 import type { CheckReport, MonthlyReport } from '../core/report.ts';
 import type { ProbeResult, RunStatus } from '../core/result.ts';
 import { utcHourOf } from '../core/store.ts';
+import { dayEndMs, decodeDayPack, encodeDayPack, LATE_WRITE_MS, lastPackableDay, PACK_AFTER_MS, SETTLE_MS, unpackedHourRanges } from './rollup-packs.ts';
 import type {
   HourlyRollup,
   Incident,
@@ -44,8 +45,12 @@ import type {
   PhaseSumsMs,
   RecentResultsQuery,
   ReportStore,
+  ReportingPair,
   ResultsStore,
+  RollupPackStore,
   RollupsQuery,
+  DayPackOutcome,
+  DayPackState,
   WriteReport,
 } from '../core/store.ts';
 
@@ -58,6 +63,7 @@ import type {
  * | raw result        | RES#<check>#<location>    | <startedAt ISO>           | probe location | TTL, 14 d            |
  * | location marker   | LOCATIONS                 | <check>#<location>        | probe location | forever, written once |
  * | hourly rollup     | ROLL#<check>#<location>   | H#<yyyy-mm-ddThh>         | probe location | TTL, 400 d           |
+ * | day pack          | ROLL#<check>#<location>   | D#<yyyy-mm-dd>            | compaction     | TTL, 400 d           |
  * | open incident     | CHECK#<check>             | OPEN                      | home region    | deleted on close     |
  * | incident          | INC#<check>               | <openedAt ISO>#<id>       | home region    | forever              |
  * | incident index    | INCIDENTS                 | <openedAt ISO>#<check>#<id> | home region  | forever              |
@@ -123,6 +129,7 @@ export const storeKeys = {
   result: (checkId: string, location: string, startedAtIso: string) => ({ pk: `RES#${checkId}#${location}`, sk: startedAtIso }),
   location: (checkId: string, location: string) => ({ pk: LOCATIONS_PK, sk: `${checkId}#${location}` }),
   rollup: (checkId: string, location: string, hour: string) => ({ pk: `ROLL#${checkId}#${location}`, sk: `H#${hour}` }),
+  dayPack: (checkId: string, location: string, day: string) => ({ pk: `ROLL#${checkId}#${location}`, sk: `D#${day}` }),
   openIncident: (checkId: string) => ({ pk: `CHECK#${checkId}`, sk: 'OPEN' }),
   incident: (checkId: string, openedAtIso: string, id: string) => ({ pk: `INC#${checkId}`, sk: `${openedAtIso}#${id}` }),
   incidentIndex: (checkId: string, openedAtIso: string, id: string) => ({ pk: 'INCIDENTS', sk: `${openedAtIso}#${checkId}#${id}` }),
@@ -135,6 +142,8 @@ export const storeKeys = {
 const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
 const ROLLUP_CONCURRENCY = 8;
+/** More runs of unpacked days than this in a rollup read, and it reads every hourly item of the range instead. */
+const MAX_UNPACKED_RANGES = 4;
 const READ_CONCURRENCY = 8;
 const BACKOFF_BASE_MS = 25;
 const BACKOFF_CAP_MS = 1000;
@@ -187,6 +196,8 @@ interface RollupWrite {
   /** pk + sk + run id */
   readonly key: string;
   readonly update: UpdateItemCommandInput;
+  /** The day pack an increment this late must mark dirty, and the end of its day (epoch ms). */
+  readonly pack: { readonly pk: string; readonly sk: string; readonly dayEndMs: number };
   failedBefore: boolean;
 }
 
@@ -199,7 +210,7 @@ interface CallStats {
   lastError: string | null;
 }
 
-export class DynamoResultsStore implements ResultsStore, ReportStore {
+export class DynamoResultsStore implements ResultsStore, ReportStore, RollupPackStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #clock: Clock;
@@ -288,6 +299,7 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
         kind: 'rollup',
         key: `${rollup.pk}\u0000${rollup.sk}\u0000${runOffsetMs}`,
         update: this.#rollupUpdate(r, rollup, hour, hourStartMs, runOffsetMs),
+        pack: { ...storeKeys.dayPack(r.checkId, r.location, hour.slice(0, 10)), dayEndMs: dayEndMs(hour.slice(0, 10)) },
         failedBefore: false,
       },
     ];
@@ -358,6 +370,26 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
     };
   }
 
+  /** The rollup increment (once per run id), then, for a closed day, the mark that its pack is stale. */
+  async #applyRollup(w: RollupWrite): Promise<void> {
+    try {
+      await this.#client.send(new UpdateItemCommand(w.update));
+    } catch (error) {
+      // Already counted: a retry after the mark below failed still needs the mark.
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+    }
+    if (this.#clock.now() - w.pack.dayEndMs < LATE_WRITE_MS) return;
+    await this.#client.send(
+      new UpdateItemCommand({
+        TableName: this.#table,
+        Key: keyOf(w.pack),
+        UpdateExpression: 'SET #expiresAt = if_not_exists(#expiresAt, :expiresAt) ADD #dirty :one',
+        ExpressionAttributeNames: { '#expiresAt': 'expiresAt', '#dirty': 'dirty' },
+        ExpressionAttributeValues: { ':expiresAt': { N: String(w.pack.dayEndMs / 1000 + this.#rollupRetentionSeconds) }, ':one': { N: '1' } },
+      }),
+    );
+  }
+
   async #process(fresh: readonly PendingWrite[]): Promise<WriteReport> {
     const fromOutbox = this.#outbox;
     this.#outbox = [];
@@ -396,7 +428,7 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
           continue;
         }
         try {
-          if (w.kind === 'rollup') await this.#client.send(new UpdateItemCommand(w.update));
+          if (w.kind === 'rollup') await this.#applyRollup(w);
           else await this.#putLocationMarker(w.item);
           stats.written += 1;
         } catch (error) {
@@ -540,21 +572,135 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
 
   async rollups(checkId: string, query: RollupsQuery): Promise<readonly HourlyRollup[]> {
     const locations = query.location === undefined ? await this.#locationsOf(checkId) : [query.location];
-    // One Query per location, a few at once (a month of a 5-location check is five ~720-item partitions).
+    // Per location: the day packs of the range (one Query), then the hourly items of the days without a
+    // valid pack (one Query per run of consecutive such days). A few locations at once.
     const perLocation = await mapConcurrent(locations, READ_CONCURRENCY, async (location) => {
-      const items = await this.#queryAll({
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': { S: storeKeys.rollup(checkId, location, '').pk },
-          ':from': { S: `H#${query.fromHour}` },
-          ':to': { S: `H#${query.toHour}` },
-        },
-        ...ROLLUP_PROJECTION,
-      });
-      return items.map((item) => parseRollup(item, checkId, location));
+      // No day of the range can have a pack yet (the usual dashboard read of recent hours): no pack Query.
+      const packs =
+        query.fromHour.slice(0, 10) <= lastPackableDay(this.#clock.now()) ? await this.#validPacks(checkId, location, query) : new Map<string, HourlyRollup[]>();
+      let ranges = unpackedHourRanges(query.fromHour, query.toHour, new Set(packs.keys()));
+      // Many gaps between packs (days compaction has not reached): one Query over all, packed days dropped.
+      if (ranges.length > MAX_UNPACKED_RANGES) ranges = [{ fromHour: query.fromHour, toHour: query.toHour }];
+      const out: HourlyRollup[] = [];
+      for (const range of ranges) {
+        const items = await this.#queryAll({
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': { S: storeKeys.rollup(checkId, location, '').pk },
+            ':from': { S: `H#${range.fromHour}` },
+            ':to': { S: `H#${range.toHour}` },
+          },
+          ...ROLLUP_PROJECTION,
+        });
+        for (const item of items) {
+          const rollup = parseRollup(item, checkId, location);
+          if (!packs.has(rollup.hour.slice(0, 10))) out.push(rollup);
+        }
+      }
+      for (const hours of packs.values()) out.push(...hours.filter((h) => h.hour >= query.fromHour && h.hour <= query.toHour));
+      return out;
     });
     const out = perLocation.flat();
     return out.sort((a, b) => compareStrings(a.location, b.location) || compareStrings(a.hour, b.hour));
+  }
+
+  /** The valid day packs of one location over the query's days, by day. */
+  async #validPacks(checkId: string, location: string, query: RollupsQuery): Promise<Map<string, HourlyRollup[]>> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#hours': 'hours', '#dirty': 'dirty', '#packedVersion': 'packedVersion' },
+      ExpressionAttributeValues: {
+        ':pk': { S: storeKeys.dayPack(checkId, location, '').pk },
+        ':from': { S: storeKeys.dayPack(checkId, location, query.fromHour.slice(0, 10)).sk },
+        ':to': { S: storeKeys.dayPack(checkId, location, query.toHour.slice(0, 10)).sk },
+      },
+      ProjectionExpression: 'sk, #hours, #dirty, #packedVersion',
+    });
+    const out = new Map<string, HourlyRollup[]>();
+    for (const item of items) {
+      const body = item['hours']?.S;
+      if (body === undefined || num(item, 'dirty') !== num(item, 'packedVersion')) continue;
+      const day = str(item, 'sk').slice(2);
+      out.set(day, decodeDayPack(body, checkId, location, day));
+    }
+    return out;
+  }
+
+  // ---- day packs (compaction) ----
+
+  reportingPairs(): Promise<readonly ReportingPair[]> {
+    return this.#markedPairs();
+  }
+
+  async dayPackStates(checkId: string, location: string, fromDay: string, toDay: string): Promise<readonly DayPackState[]> {
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#dirty': 'dirty', '#packedVersion': 'packedVersion', '#packedAt': 'packedAt' },
+      ExpressionAttributeValues: {
+        ':pk': { S: storeKeys.dayPack(checkId, location, '').pk },
+        ':from': { S: storeKeys.dayPack(checkId, location, fromDay).sk },
+        ':to': { S: storeKeys.dayPack(checkId, location, toDay).sk },
+      },
+      // Not the body: a pack has packedAt, a stub that a late increment created has only dirty.
+      ProjectionExpression: 'sk, #dirty, #packedVersion, #packedAt',
+    });
+    return items.map((item) => {
+      const day = str(item, 'sk').slice(2);
+      const packedAt = item['packedAt']?.S;
+      const valid = packedAt !== undefined && num(item, 'dirty') === num(item, 'packedVersion');
+      return { day, valid, final: valid && Date.parse(packedAt) >= dayEndMs(day) + SETTLE_MS };
+    });
+  }
+
+  async packDay(checkId: string, location: string, day: string): Promise<DayPackOutcome> {
+    assertKeyPart('checkId', checkId);
+    assertKeyPart('location', location);
+    const endMs = dayEndMs(day);
+    if (Number.isNaN(endMs)) throw new RangeError(`day must be yyyy-mm-dd, got ${JSON.stringify(day)}`);
+    const nowMs = this.#clock.now();
+    if (nowMs - endMs < PACK_AFTER_MS) throw new RangeError(`day ${day} cannot be packed before ${new Date(endMs + PACK_AFTER_MS).toISOString()}`);
+    const key = storeKeys.dayPack(checkId, location, day);
+    // The dirty count first, then the hours: a late increment after this read fails the put below.
+    const current = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: keyOf(key), ConsistentRead: true, ProjectionExpression: 'dirty' }),
+    );
+    const dirty = current.Item === undefined ? 0 : num(current.Item, 'dirty');
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: key.pk },
+        ':from': { S: storeKeys.rollup(checkId, location, `${day}T00`).sk },
+        ':to': { S: storeKeys.rollup(checkId, location, `${day}T23`).sk },
+      },
+      ConsistentRead: true,
+      ...ROLLUP_PROJECTION,
+    });
+    const hours = items.map((item) => parseRollup(item, checkId, location));
+    const runs = hours.reduce((total, h) => total + h.runs, 0);
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: {
+            ...keyOf(key),
+            hours: { S: encodeDayPack(hours) },
+            hourCount: { N: String(hours.length) },
+            runs: { N: String(runs) },
+            dirty: { N: String(dirty) },
+            packedVersion: { N: String(dirty) },
+            packedAt: { S: new Date(nowMs).toISOString() },
+            expiresAt: { N: String(endMs / 1000 + this.#rollupRetentionSeconds) },
+          },
+          ConditionExpression: 'attribute_not_exists(#dirty) OR #dirty = :dirty',
+          ExpressionAttributeNames: { '#dirty': 'dirty' },
+          ExpressionAttributeValues: { ':dirty': { N: String(dirty) } },
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      return { status: 'conflict', hours: hours.length, runs };
+    }
+    return { status: 'packed', hours: hours.length, runs };
   }
 
   async locationPeriods(checkId: string, sinceMs: number, periodMs: number): Promise<readonly LocationPeriod[]> {
@@ -580,7 +726,7 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
   }
 
   /** Check/location pairs that ever reported (of one check, or of all), sorted by check, then location. */
-  async #markedPairs(checkId?: string): Promise<{ checkId: string; location: string }[]> {
+  async #markedPairs(checkId?: string): Promise<ReportingPair[]> {
     const values: Item = { ':pk': { S: LOCATIONS_PK } };
     let condition = 'pk = :pk';
     if (checkId !== undefined) {
@@ -592,10 +738,11 @@ export class DynamoResultsStore implements ResultsStore, ReportStore {
       KeyConditionExpression: condition,
       ExpressionAttributeNames: { '#location': 'location' },
       ExpressionAttributeValues: values,
-      ProjectionExpression: 'checkId, #location',
+      ProjectionExpression: 'checkId, #location, firstSeenAt',
     });
     return items
-      .map((item) => ({ checkId: str(item, 'checkId'), location: str(item, 'location') }))
+      // Markers of older versions may lack firstSeenAt: they count as first seen at the epoch.
+      .map((item) => ({ checkId: str(item, 'checkId'), location: str(item, 'location'), firstSeenAt: item['firstSeenAt']?.S ?? new Date(0).toISOString() }))
       .sort((a, b) => compareStrings(a.checkId, b.checkId) || compareStrings(a.location, b.location));
   }
 

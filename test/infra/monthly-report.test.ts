@@ -6,26 +6,13 @@ import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { REPORT_READ_LEADING_KEYS, REPORT_WRITE_LEADING_KEYS } from '../../infra/constructs/monthly-report.ts';
 import { functionNames } from '../../infra/naming.ts';
-import { loadExample, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
-
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+import { actionsOf, functionRoleStatements, loadExample, synthesize, templateOf, type PolicyStatementJson as Statement, type Synthesized } from './support.ts';
 
 let config: Config;
 let s: Synthesized;
 let home: string;
 
-/** The role of the monthly-report function: its logical id, from the function's Role reference. */
-function reportRoleStatements(): Statement[] {
-  const template = templateOf(s, home);
-  const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([, r]) => r.Properties['FunctionName'] === functionNames.monthlyReport(config.project)) ?? [];
-  assert.ok(fn, 'the monthly-report function');
-  const roleId = (fn.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  return resourcesOf(template, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties['Roles'] as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap(([, p]) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement);
-}
-
-const actionsOf = (st: Statement): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+const reportRoleStatements = (): Statement[] => functionRoleStatements(templateOf(s, home), functionNames.monthlyReport(config.project));
 
 before(async () => {
   config = (await loadExample()).config;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,3 +117,18 @@ export function offlineEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
   }
   return env;
 }
+
+/** A statement of an IAM policy document, as synthesized. */
+export type PolicyStatementJson = { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+
+/** Every statement of the policies attached to the role of the function named `functionName`. */
+export function functionRoleStatements(template: Template, functionName: string): PolicyStatementJson[] {
+  const [, fn] = resourcesOf(template, 'AWS::Lambda::Function').find(([, r]) => r.Properties['FunctionName'] === functionName) ?? [];
+  assert.ok(fn, `function ${functionName}`);
+  const roleId = (fn.Properties['Role'] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return resourcesOf(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties['Roles'] as { Ref: string }[]).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => (p.Properties['PolicyDocument'] as { Statement: PolicyStatementJson[] }).Statement);
+}
+
+export const actionsOf = (st: PolicyStatementJson): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);

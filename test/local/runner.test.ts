@@ -4,7 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../lambdas/cli/load-config.ts';
-import { LocalRunner } from '../../lambdas/local/runner.ts';
+import type { ProbeResult } from '../../lambdas/core/result.ts';
+import { startEmbeddedDynamo } from '../../lambdas/local/embedded-dynamo.ts';
+import { LOCAL_TABLE_NAME, LocalRunner } from '../../lambdas/local/runner.ts';
+import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { runSkyprobe } from '../support/cli.ts';
 
@@ -13,6 +16,24 @@ before(async () => {
   target = await startHttpServer();
 });
 after(() => target.close());
+
+function localResult(checkId: string): ProbeResult {
+  return {
+    checkId,
+    type: 'http',
+    location: 'local',
+    startedAt: new Date().toISOString(),
+    ok: true,
+    status: 'up',
+    error: null,
+    timings: { dnsMs: 1, connectMs: 1, tlsMs: null, ttfbMs: 5, downloadMs: 1, totalMs: 8 },
+    httpStatus: 200,
+    address: '127.0.0.1:80',
+    target: 'http://127.0.0.1/ok',
+    assertions: [],
+    attempts: 1,
+  };
+}
 
 const check = (id: string) => ({ id, type: 'http', url: `${target.url}/ok`, interval: '10s', timeout: '2s' });
 
@@ -55,6 +76,47 @@ describe('LocalRunner', () => {
       assert.equal(runner.stats().scheduled, 3);
     } finally {
       await runner.stop();
+    }
+  });
+});
+
+describe('LocalRunner compaction', () => {
+  it('packs the closed days of the configured checks, and only those', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skyprobe-compact-'));
+    const file = join(dir, 'monitors.json');
+    writeFileSync(file, JSON.stringify({ checks: [check('one')] }));
+    const dataDir = join(dir, 'data');
+    // Three days ago: history of "one" and of "gone", a check since removed from the config.
+    const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+    const seedDb = await startEmbeddedDynamo({ path: join(dataDir, 'db') });
+    try {
+      await ensureTable(seedDb.client, LOCAL_TABLE_NAME);
+      const store = new DynamoResultsStore({ client: seedDb.client, tableName: LOCAL_TABLE_NAME, clock: { now: () => dayStart + 3_600_000, monotonic: () => 0 } });
+      const results = ['one', 'gone'].map((checkId) => ({ ...localResult(checkId), startedAt: new Date(dayStart + 600_000).toISOString() }));
+      assert.equal((await store.recordResults(results)).pending, 0);
+    } finally {
+      await seedDb.close();
+    }
+    const runner = new LocalRunner({ configFile: file, loadConfig, dataDir, port: 0, host: '127.0.0.1', location: 'local', env: {}, log: () => undefined, watchConfig: false });
+    await runner.start();
+    try {
+      await runner.compact();
+    } finally {
+      await runner.stop();
+    }
+    const db = await startEmbeddedDynamo({ path: join(dataDir, 'db') });
+    try {
+      const store = new DynamoResultsStore({ client: db.client, tableName: LOCAL_TABLE_NAME, clock: { now: () => Date.now(), monotonic: () => 0 } });
+      const day = new Date(dayStart).toISOString().slice(0, 10);
+      const today = new Date().toISOString().slice(0, 10);
+      const one = await store.dayPackStates('one', 'local', day, today);
+      assert.equal(one[0]?.day, day);
+      assert.ok(one.length >= 2 && one.every((s) => s.valid), JSON.stringify(one));
+      assert.deepEqual(await store.dayPackStates('gone', 'local', day, today), []);
+      const rollups = await store.rollups('one', { fromHour: `${day}T00`, toHour: `${day}T23`, location: 'local' });
+      assert.equal(rollups[0]?.runs, 1);
+    } finally {
+      await db.close();
     }
   });
 });
