@@ -29,6 +29,11 @@ export function tableDataStatement(scope: Construct, project: string, region: st
   });
 }
 
+/** Sending continuation messages to the one queue of the probe's region (consuming is granted by the event source mapping). */
+export function sendContinuationsStatement(queueArn: string): PolicyStatement {
+  return new PolicyStatement({ sid: 'SendProbeContinuations', actions: ['sqs:SendMessage'], resources: [queueArn] });
+}
+
 /** PutMetricData has no resource-level permissions; the namespace condition keeps it to skyprobe's metrics. */
 export function putMetricDataStatement(): PolicyStatement {
   return new PolicyStatement({

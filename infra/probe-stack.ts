@@ -4,19 +4,20 @@ import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
-import { resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
+import { HANDLER_ENV, resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { lambdaMetric } from './metrics.ts';
-import { functionNames, handlerEnvironment } from './naming.ts';
+import { functionNames, handlerEnvironment, queueNames } from './naming.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
-import { grantSecretRead, putMetricDataStatement, tableDataStatement } from './permissions.ts';
+import { grantSecretRead, putMetricDataStatement, sendContinuationsStatement, tableDataStatement } from './permissions.ts';
 
 export interface ProbeStackProps extends StackProps {
   readonly config: Config;
@@ -28,6 +29,10 @@ export const PROBE_MEMORY_MB = 512;
 /** A schedule fire older than this is dropped: the next minute's fire is already due. */
 export const SCHEDULE_MAX_EVENT_AGE = Duration.seconds(60);
 export const SCHEDULE_RETRY_ATTEMPTS = 1;
+/** A continuation message is useless once its minute is over; a few minutes cover the delays and one redelivery. */
+export const CONTINUATION_RETENTION = Duration.minutes(5);
+/** Longer than the probe's timeout, so a message is not delivered again while its invocation still runs. */
+export const CONTINUATION_VISIBILITY_TIMEOUT = Duration.seconds(60);
 const ERROR_WINDOW_MINUTES = 5;
 const ERROR_MINUTES = 3;
 
@@ -49,6 +54,8 @@ export class ProbeStack extends Stack {
   readonly checks: readonly Check[];
   readonly shards: number;
   readonly probe: HandlerFunction;
+  /** The continuation queue; only in a region with sub-minute checks. */
+  readonly continuations: Queue | null;
 
   constructor(scope: Construct, id: string, props: ProbeStackProps) {
     super(scope, id, props);
@@ -75,6 +82,29 @@ export class ProbeStack extends Stack {
     grantSecretRead(role, project, region);
     // A failed minute is not retried by Lambda either: the next minute's run is the retry.
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
+
+    // Sub-minute checks: the scheduled invocation hands later parts of its minute to continuation
+    // invocations through this queue (delayed messages), instead of being billed while it waits.
+    this.continuations = null;
+    if (this.checks.some((c) => c.intervalMs < 60_000)) {
+      const queue = new Queue(this, 'Continuations', {
+        queueName: queueNames.probeContinuations(project),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: CONTINUATION_VISIBILITY_TIMEOUT,
+        retentionPeriod: CONTINUATION_RETENTION,
+      });
+      role.addToPolicy(sendContinuationsStatement(queue.queueArn));
+      // One message per invocation, at once: a continuation is a part of a minute that must start on time.
+      fn.addEventSource(new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: false }));
+      fn.addEnvironment(HANDLER_ENV.continuationQueueUrl, queue.queueUrl);
+      acknowledgeNag(
+        queue,
+        'SQS3',
+        'No dead-letter queue on purpose: a continuation is a part of one minute, useless once that minute is over. A failed one is counted (function errors alarm, SkippedRuns), a repeated delivery runs nothing (its claim in the table), and the messages expire after 5 minutes.',
+      );
+      this.continuations = queue;
+    }
 
     const deadLetters = new Queue(this, 'ScheduleDeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -1,5 +1,6 @@
 import type { Check, Config } from './check.ts';
-import { INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
+import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
+import { dueTimesInMinute, planMinute } from './minute-plan.ts';
 import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
 import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './failover.ts';
 
@@ -11,8 +12,10 @@ import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './fa
  * assumptions below. The deployment it prices: in every probe region,
  * `shardsNeeded` schedules fire once a minute (EventBridge Scheduler) and each
  * invokes the probe function (arm64, 512 MB), which runs its shard's due checks
- * INVOCATION_CONCURRENCY at a time and loops inside the minute for sub-minute
- * intervals; each result writes a raw item and an hourly rollup update to a
+ * INVOCATION_CONCURRENCY at a time; a shard with sub-minute intervals runs the
+ * part of the minute due now and hands the later parts to continuation
+ * invocations through an SQS queue (`planMinute`, the handler's own plan), each
+ * of which claims its window with a conditional write; each result writes a raw item and an hourly rollup update to a
  * DynamoDB global table (replicas in every probe region and the home region) and
  * one result line to the probe's log group; metrics go to the home region with
  * PutMetricData: `Failed` per check and region, `DurationMs` per check (all
@@ -20,7 +23,10 @@ import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './fa
  * `Failed` metric per region), a latency alarm on the check's one `DurationMs`
  * p95, TLS and self-monitoring alarms; two dashboards (an overview and one check
  * dashboard with a check variable) whatever the number of checks, latency by
- * region read from the result lines with Logs Insights.
+ * region read from the result lines with Logs Insights. The home region also
+ * runs the notifier (alarm events; a sweep every minute with maintenance
+ * windows), the heartbeat functions (a ping function, a sweep every minute, a
+ * backup-event handler), the monthly report and a daily rollup compaction.
  */
 
 export const MONTH_HOURS = 730;
@@ -77,12 +83,50 @@ export const COST_ASSUMPTIONS = {
   selfMonitoringAlarmMetricsPerRegion: 3,
   /** The goal from the issue: at most 1/50 of the canary price per check and region. */
   goalRatio: 1 / 50,
+  /** Idle SQS event source mapping: Lambda long-polls with 5 pollers at low traffic (AWS: "can optimize to as few as 2"), 20 s per ReceiveMessage. */
+  continuationPollers: 5,
+  longPollSeconds: 20,
+  /** Per continuation delivered: the ReceiveMessage that returns it (besides the idle polls) and its DeleteMessage. */
+  sqsRequestsPerContinuation: 2,
+  /** The claim of a continuation: one conditional PutItem under 1 KB, expired by TTL an hour later. */
+  claimWriteUnits: 1,
+  /** Home-region functions (256 MB unless said): billed duration of one invocation. */
+  home: {
+    memoryMb: 256,
+    /** One notifier invocation per alarm state change: as many as notifications. */
+    notifierMs: 300,
+    /** The every-minute maintenance sweep (configs with maintenance windows) and the heartbeat sweep (configs with heartbeats). */
+    sweepMs: 200,
+    /** A heartbeat ping (function URL) or an AWS Backup job event: a state write, a raw result and a rollup update. */
+    pingMs: 150,
+    pingWriteUnits: 3,
+    /** Monthly report: one invocation at 1,024 MB reading the month's day packs and incidents. */
+    monthlyReportMemoryMb: 1024,
+    monthlyReportMs: 10_000,
+    /** Report items written (a summary, one per check, the published marker), ~4 KB each. */
+    monthlyReportItemBytes: 4_096,
+    /** Daily rollup compaction at 512 MB: a fixed part and a share per check-location. */
+    compactionMemoryMb: 512,
+    compactionBaseMs: 500,
+    compactionPerPairMs: 20,
+    /** Per check-location and day: 24 hourly rollups read (~1 KB each, one eventually consistent Query) and one day pack written. */
+    compactionReadBytes: 24 * 1_024,
+    dayPackBytes: 3_072,
+    /** Kept like the hourly rollups. */
+    dayPackRetentionDays: 400,
+    /** Strongly consistent reads of heartbeat states by the sweep, each under 4 KB: one RRU per heartbeat a minute. */
+    sweepReadUnitsPerHeartbeat: 1,
+  },
+  /** The failover dashboard reads each health check's status and share of healthy checkers; each service has 2 HealthCheckStatus alarms. */
+  failoverDashboardMetricsPerHealthCheck: 2,
+  failoverAlarmsPerService: 2,
 } as const;
 
 export type CostService =
   | 'Lambda'
   | 'EventBridge Scheduler'
   | 'DynamoDB'
+  | 'SQS'
   | 'Data transfer'
   | 'CloudWatch'
   | 'CloudWatch Logs'
@@ -93,6 +137,7 @@ export const COST_SERVICES: readonly CostService[] = [
   'Lambda',
   'EventBridge Scheduler',
   'DynamoDB',
+  'SQS',
   'Data transfer',
   'CloudWatch',
   'CloudWatch Logs',
@@ -151,8 +196,10 @@ export interface ProbeRegionProfile {
   readonly region: string;
   readonly checks: number;
   readonly shards: number;
+  /** Scheduled and continuation invocations. */
   readonly invocationsPerMonth: number;
-  /** Billed duration of an average invocation (runs, sub-minute loops, overhead). */
+  readonly continuationsPerMonth: number;
+  /** Billed duration of an average invocation (runs, short in-process waits, overhead). */
   readonly averageInvocationMs: number;
 }
 
@@ -251,24 +298,76 @@ function rollupWriteUnitsPerRun(runsPerHour: number): number {
 }
 
 interface ShardProfile {
-  readonly averageInvocationMs: number;
-  readonly averagePutMetricDataRequests: number;
+  /** Per minute, on average: invocations (the scheduled one and its continuations) and their billed time. */
+  readonly invocationsPerMinute: number;
+  readonly continuationsPerMinute: number;
+  readonly sendBatchesPerMinute: number;
+  readonly invocationMsPerMinute: number;
+  readonly putMetricDataRequestsPerMinute: number;
 }
 
 /**
- * The average invocation of one shard. Each minute: the runs due at its start
- * share INVOCATION_CONCURRENCY slots (longest first; the invocation lasts as
- * long as its longest chain), the later runs of a sub-minute loop start on time
- * at k × interval, and the overhead comes on top. Minutes are enumerated over
- * the cycle after which the pattern of due checks repeats (at most a month).
+ * A shard with sub-minute checks, minute by minute, as the handler plans it (`planMinute`, scheduled
+ * invocation at the minute's start): the scheduled invocation runs its part (the longest chain of the
+ * runs due at once, later runs at their due time), each continuation arrives `delaySeconds` after it and
+ * lasts until its last run ends, waiting in-process for its first; each invocation adds the overhead and
+ * flushes its own metrics.
  */
-function shardProfile(checks: readonly Check[]): ShardProfile {
+function continuationShardProfile(checks: readonly Check[]): ShardProfile {
+  const cycle = cycleMinutes(checks);
+  const overhead = COST_ASSUMPTIONS.invocationOverheadMs;
+  let invocations = 0;
+  let continuations = 0;
+  let batches = 0;
+  let ms = 0;
+  let puts = 0;
+  for (let m = 0; m < cycle; m++) {
+    const now = m * MINUTE_MS;
+    const plan = planMinute(checks, { nowMs: now, shard: 0, shards: 1 });
+    const runs = checks.flatMap((c) => dueTimesInMinute(c, now).map((dueAt) => ({ dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })));
+    const invocation = (from: number, to: number, arrivalMs: number): void => {
+      const mine = runs.filter((r) => r.dueAt >= from && r.dueAt < to);
+      const atOnce = mine.filter((r) => r.dueAt <= arrivalMs).map((r) => r.runMs);
+      const laterEnd = Math.max(0, ...mine.filter((r) => r.dueAt > arrivalMs).map((r) => r.dueAt - arrivalMs + r.runMs));
+      ms += Math.max(longestChainMs(atOnce, INVOCATION_CONCURRENCY), laterEnd) + overhead;
+      puts += Math.ceil((COST_ASSUMPTIONS.metricsPerRegion + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
+      invocations += 1;
+    };
+    invocation(plan.owned.startMs, plan.owned.endMs, now);
+    for (const c of plan.continuations) invocation(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1000);
+    continuations += plan.continuations.length;
+    batches += Math.ceil(plan.continuations.length / 10);
+  }
+  return {
+    invocationsPerMinute: invocations / cycle,
+    continuationsPerMinute: continuations / cycle,
+    sendBatchesPerMinute: batches / cycle,
+    invocationMsPerMinute: ms / cycle,
+    putMetricDataRequestsPerMinute: puts / cycle,
+  };
+}
+
+/** Minutes after which the pattern of due checks repeats (at most a month). */
+function cycleMinutes(checks: readonly Check[]): number {
   let cycle = 1;
   for (const c of checks) {
     if (c.intervalMs <= MINUTE_MS) continue;
     const interval = Math.round(c.intervalMs);
     cycle = Math.min(MONTH_MINUTES, lcm(cycle, interval / gcd(interval, MINUTE_MS)));
   }
+  return cycle;
+}
+
+/**
+ * The invocations of one shard. Without sub-minute checks, one a minute: the
+ * runs due at its start share INVOCATION_CONCURRENCY slots (longest first; the
+ * invocation lasts as long as its longest chain), and the overhead comes on
+ * top. Minutes are enumerated over the cycle after which the pattern of due
+ * checks repeats (at most a month). With sub-minute checks, continuations.
+ */
+function shardProfile(checks: readonly Check[]): ShardProfile {
+  if (checks.some((c) => c.intervalMs < MINUTE_MS)) return continuationShardProfile(checks);
+  const cycle = cycleMinutes(checks);
   let durationSum = 0;
   let putSum = 0;
   for (let m = 0; m < cycle; m++) {
@@ -290,7 +389,13 @@ function shardProfile(checks: readonly Check[]): ShardProfile {
     durationSum += Math.max(longestChainMs(startingNow, INVOCATION_CONCURRENCY), laterEndMs) + COST_ASSUMPTIONS.invocationOverheadMs;
     putSum += Math.ceil(datums / 1000);
   }
-  return { averageInvocationMs: durationSum / cycle, averagePutMetricDataRequests: putSum / cycle };
+  return {
+    invocationsPerMinute: 1,
+    continuationsPerMinute: 0,
+    sendBatchesPerMinute: 0,
+    invocationMsPerMinute: durationSum / cycle,
+    putMetricDataRequestsPerMinute: putSum / cycle,
+  };
 }
 
 /** A run falls due in minute m when some k × interval lies inside it. */
@@ -319,6 +424,26 @@ function gcd(a: number, b: number): number {
 
 function lcm(a: number, b: number): number {
   return (a / gcd(a, b)) * b;
+}
+
+/**
+ * What one continuation invocation costs beyond its runs (Lambda request and overhead, its share of a
+ * SendMessageBatch, its receive and delete, its claim in every replica and the TTL delete, its own
+ * PutMetricData and log lines), and how long an invocation could wait in-process for the same money:
+ * the price behind HANDOFF_MS.
+ */
+export function continuationCost(prices: PriceTable = PRICES, replicas = 1): { readonly usd: number; readonly waitEquivalentMs: number } {
+  const a = COST_ASSUMPTIONS;
+  const memoryGb = a.lambdaMemoryMb / 1024;
+  const writePrice = replicas > 1 ? prices.dynamodb.replicatedWriteRequestUnits : prices.dynamodb.writeRequestUnits;
+  const usd =
+    costOf(1, prices.lambda.requests) +
+    costOf((a.invocationOverheadMs / 1000) * memoryGb, prices.lambda.arm64Duration) +
+    costOf(a.sqsRequestsPerContinuation + 1 / 10, prices.sqs.requests) +
+    costOf(a.claimWriteUnits * (2 * replicas - 1), writePrice) +
+    costOf(1, prices.cloudwatch.putMetricDataRequests) +
+    costOf(a.logBytesPerInvocation / GB, prices.cloudwatch.logsIngestion);
+  return { usd, waitEquivalentMs: (usd / costOf(memoryGb, prices.lambda.arm64Duration)) * 1000 };
 }
 
 // ---- Route 53 ----
@@ -489,53 +614,82 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   let initGbSeconds = 0;
   let putRequests = 0;
   const regionProfiles: ProbeRegionProfile[] = [];
-  const shardCosts: { over: PairAccount[]; invocations: number; invokeGbS: number; initGbS: number; puts: number }[] = [];
+  const writePrice = globalTable ? prices.dynamodb.replicatedWriteRequestUnits : prices.dynamodb.writeRequestUnits;
+  let scheduledInvocations = 0;
+  let continuations = 0;
+  let sqsRequests = 0;
+  let claimUnits = 0;
+  let queues = 0;
+  const shardCosts: { over: PairAccount[]; scheduled: number; invocations: number; invokeGbS: number; initGbS: number; puts: number; sqs: number; claims: number }[] = [];
   for (const region of probeRegions) {
     const checks = config.checks.filter((c) => c.regions.includes(region));
     const shards = shardsNeeded(checks);
-    let durationSum = 0;
+    const regionPairs = pairsInRegion(region);
+    let regionInvocations = 0;
+    let regionContinuations = 0;
+    let regionMs = 0;
     for (let shard = 0; shard < shards; shard++) {
       const inShard = checks.filter((c) => shardOf(c.id, shards) === shard);
       const profile = shardProfile(inShard);
-      durationSum += profile.averageInvocationMs;
+      regionInvocations += MONTH_MINUTES * profile.invocationsPerMinute;
+      regionContinuations += MONTH_MINUTES * profile.continuationsPerMinute;
+      regionMs += MONTH_MINUTES * profile.invocationMsPerMinute;
       const shardChecks = new Set<Check>(inShard);
-      const over = pairsInRegion(region).filter((p) => shardChecks.has(p.check));
+      const over = regionPairs.filter((p) => shardChecks.has(p.check));
+      const shardContinuations = MONTH_MINUTES * profile.continuationsPerMinute;
       shardCosts.push({
-        over: over.length > 0 ? over : pairsInRegion(region),
-        invocations: MONTH_MINUTES,
-        invokeGbS: MONTH_MINUTES * (profile.averageInvocationMs / 1000) * memoryGb,
+        over: over.length > 0 ? over : regionPairs,
+        scheduled: MONTH_MINUTES,
+        invocations: MONTH_MINUTES * profile.invocationsPerMinute,
+        invokeGbS: MONTH_MINUTES * (profile.invocationMsPerMinute / 1000) * memoryGb,
         initGbS: MONTH_HOURS * a.coldStartsPerShardHour * (a.initMs / 1000) * memoryGb,
-        puts: MONTH_MINUTES * profile.averagePutMetricDataRequests,
+        puts: MONTH_MINUTES * profile.putMetricDataRequestsPerMinute,
+        sqs: MONTH_MINUTES * profile.sendBatchesPerMinute + shardContinuations * a.sqsRequestsPerContinuation,
+        // The claim in each replica, and its TTL delete replicated to the others.
+        claims: shardContinuations * a.claimWriteUnits * (2 * replicas - 1),
       });
+    }
+    // A region with sub-minute checks has the queue, whose event source mapping long-polls it even when idle.
+    if (checks.some((c) => c.intervalMs < MINUTE_MS)) {
+      queues += 1;
+      const idlePolls = MONTH_MINUTES * a.continuationPollers * (60 / a.longPollSeconds);
+      sqsRequests += idlePolls;
+      spread(regionPairs, costOf(idlePolls, prices.sqs.requests), 'shared');
     }
     regionProfiles.push({
       region,
       checks: checks.length,
       shards,
-      invocationsPerMonth: shards * MONTH_MINUTES,
-      averageInvocationMs: durationSum / shards,
+      invocationsPerMonth: regionInvocations,
+      continuationsPerMonth: regionContinuations,
+      averageInvocationMs: regionInvocations > 0 ? regionMs / regionInvocations : 0,
     });
   }
   for (const s of shardCosts) {
+    scheduledInvocations += s.scheduled;
     invocations += s.invocations;
+    continuations += s.invocations - s.scheduled;
     invokeGbSeconds += s.invokeGbS;
     initGbSeconds += s.initGbS;
     putRequests += s.puts;
+    sqsRequests += s.sqs;
+    claimUnits += s.claims;
     const logGb = (s.invocations * a.logBytesPerInvocation) / GB;
     spread(
       s.over,
       costOf(s.invocations, prices.lambda.requests) +
         costOf(s.invokeGbS + s.initGbS, prices.lambda.arm64Duration) +
-        costOf(s.invocations, prices.scheduler.invocations) +
+        costOf(s.scheduled, prices.scheduler.invocations) +
         costOf(s.puts, prices.cloudwatch.putMetricDataRequests) +
-        costOf(logGb, prices.cloudwatch.logsIngestion),
+        costOf(logGb, prices.cloudwatch.logsIngestion) +
+        costOf(s.sqs, prices.sqs.requests) +
+        costOf(s.claims, writePrice),
       'shared',
     );
   }
   const invocationLogGb = (invocations * a.logBytesPerInvocation) / GB;
 
   // ---- DynamoDB and replication transfer: per check-region ----
-  const writePrice = globalTable ? prices.dynamodb.replicatedWriteRequestUnits : prices.dynamodb.writeRequestUnits;
   let resultWriteUnits = 0;
   let ttlDeleteUnits = 0;
   let storageBytes = 0;
@@ -562,6 +716,52 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       costOf(writes + deletes, writePrice) + costOf(stored / GB, prices.dynamodb.storage) + costOf(replicated / GB, prices.dataTransfer.interRegion);
   }
 
+  // ---- home region: notifier, heartbeat functions, monthly report, daily rollup compaction ----
+  const h = a.home;
+  const gbS = (count: number, ms: number, memoryMb: number) => count * (ms / 1000) * (memoryMb / 1024);
+  const notifierInvocations = config.checks.length * a.notificationsPerCheckMonth;
+  const maintenanceSweeps = config.maintenance.length > 0 ? MONTH_MINUTES : 0;
+  const heartbeatSweeps = config.heartbeats.length > 0 ? MONTH_MINUTES : 0;
+  const pings = config.heartbeats.reduce((sum, hb) => sum + MONTH_MS / hb.everyMs, 0);
+  const days = MONTH_HOURS / DAY_HOURS;
+  const homeInvocations = notifierInvocations + maintenanceSweeps + heartbeatSweeps + pings + 1 + days;
+  const homeGbSeconds =
+    gbS(notifierInvocations, h.notifierMs, h.memoryMb) +
+    gbS(maintenanceSweeps + heartbeatSweeps, h.sweepMs, h.memoryMb) +
+    gbS(pings, h.pingMs, h.memoryMb) +
+    gbS(1, h.monthlyReportMs, h.monthlyReportMemoryMb) +
+    gbS(days, h.compactionBaseMs + h.compactionPerPairMs * pairs.length, h.compactionMemoryMb);
+  const notifierUsd = (check: Check) =>
+    costOf(a.notificationsPerCheckMonth, prices.lambda.requests) + costOf(gbS(a.notificationsPerCheckMonth, h.notifierMs, h.memoryMb), prices.lambda.arm64Duration);
+  for (const check of config.checks) spread(pairsByCheck.get(check) ?? [], notifierUsd(check), 'direct');
+  const reportItemUnits = (config.checks.length + 2) * writeUnits(h.monthlyReportItemBytes);
+  // Heartbeat pings and report items are written in the home region and replicated to every replica.
+  const homeWriteUnitsShared = (pings * h.pingWriteUnits + reportItemUnits) * replicas;
+  // Eventually consistent reads: half an RRU per 4 KB (a Query rounds its whole result up to 4 KB).
+  const eventualReadUnits = (bytes: number) => Math.ceil(bytes / (4 * KB)) / 2;
+  const compactionReadUnitsPerPair = days * eventualReadUnits(h.compactionReadBytes);
+  const reportReadUnitsPerPair = eventualReadUnits(Math.ceil(days) * h.dayPackBytes);
+  const sweepReadUnits = heartbeatSweeps * config.heartbeats.length * h.sweepReadUnitsPerHeartbeat;
+  // Day packs: written once a day per check-location in every replica, expired (replicated deletes) after their retention.
+  const dayPackWriteUnitsPerPair = days * writeUnits(h.dayPackBytes) * (2 * replicas - 1);
+  const dayPackStoredBytesPerPair = replicas * h.dayPackRetentionDays * (h.dayPackBytes + overheadBytes);
+  const readPrice = prices.dynamodb.readRequestUnits;
+  for (const p of pairs) {
+    storageBytes += dayPackStoredBytesPerPair;
+    p.direct +=
+      costOf(dayPackWriteUnitsPerPair, writePrice) +
+      costOf(compactionReadUnitsPerPair + reportReadUnitsPerPair, readPrice) +
+      costOf(dayPackStoredBytesPerPair / GB, prices.dynamodb.storage);
+  }
+  const homeWriteUnits = homeWriteUnitsShared + pairs.length * dayPackWriteUnitsPerPair;
+  const readUnits = sweepReadUnits + pairs.length * (compactionReadUnitsPerPair + reportReadUnitsPerPair);
+  const homeLambdaUsd = costOf(homeInvocations, prices.lambda.requests) + costOf(homeGbSeconds, prices.lambda.arm64Duration);
+  spread(
+    pairs,
+    homeLambdaUsd - config.checks.reduce((sum, c) => sum + notifierUsd(c), 0) + costOf(homeWriteUnitsShared, writePrice) + costOf(sweepReadUnits, readPrice),
+    'shared',
+  );
+
   // ---- CloudWatch metrics and alarms ----
   // Per check and region: Failed (the quorum reads it per region), TlsDaysRemaining for TLS checks.
   const pairMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
@@ -574,7 +774,10 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   const pairAlarmMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
   const checkAlarmMetrics = 1;
   const selfAlarmMetrics = probeRegions.length * a.selfMonitoringAlarmMetricsPerRegion;
-  const alarmMetricCount = pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + config.checks.length * checkAlarmMetrics + selfAlarmMetrics;
+  const failoverServices: readonly FailoverService[] = Array.isArray(config.failover) ? config.failover.filter(isFailoverService) : [];
+  const failoverAlarmMetrics = failoverServices.length * a.failoverAlarmsPerService;
+  const alarmMetricCount =
+    pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + config.checks.length * checkAlarmMetrics + selfAlarmMetrics + failoverAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
   for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairAlarmMetrics(p), alarmPrice);
   for (const check of config.checks) {
@@ -582,6 +785,11 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   }
   for (const region of probeRegions) {
     spread(pairsInRegion(region), a.metricsPerRegion * blendedMetricUsd + costOf(a.selfMonitoringAlarmMetricsPerRegion, alarmPrice), 'shared');
+  }
+  // The HealthCheckStatus alarms of a failover service follow the check whose quorum alarm it uses.
+  for (const service of failoverServices) {
+    const followed = config.checks.find((c) => c.id === service.checkId);
+    spread((followed === undefined ? pairs : pairsByCheck.get(followed)) ?? pairs, costOf(a.failoverAlarmsPerService, alarmPrice), 'direct');
   }
   const dashboardPrice = prices.cloudwatch.dashboards;
   // The two dashboards and the metrics each reads; a dashboard is free when among the free ones and within their metric limit.
@@ -653,7 +861,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       'probe invocations',
       invocations,
       prices.lambda.requests,
-      `one invocation a minute per shard: ${shardCount} shard${shardCount === 1 ? '' : 's'} in ${probeRegions.length} region${probeRegions.length === 1 ? '' : 's'}`,
+      `one scheduled invocation a minute per shard (${shardCount} shard${shardCount === 1 ? '' : 's'} in ${probeRegions.length} region${probeRegions.length === 1 ? '' : 's'})` +
+        (continuations > 0 ? `, plus ${n(continuations / MONTH_MINUTES)} continuations a minute for the later runs of sub-minute checks` : ''),
     ),
     line(
       'lambda.duration',
@@ -662,7 +871,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       invokeGbSeconds,
       lambdaDuration,
       `average invocation ${n(averageInvocationMs)} ms: runs of ~${a.runMs.httpStep} ms per HTTP step, ${a.runMs.tcp} ms TCP/DNS, ${a.runMs.tls} ms TLS, ` +
-        `${INVOCATION_CONCURRENCY} at once (the longest chain counts), sub-minute loops waiting inside the minute, +${a.invocationOverheadMs} ms overhead`,
+        `${INVOCATION_CONCURRENCY} at once (the longest chain counts), waits under ${HANDOFF_MS / 1000} s between runs and a continuation's wait for its first run ` +
+        `(it arrives ${CONTINUATION_LEAD_MS / 1000}-${CONTINUATION_LEAD_MS / 1000 + 1} s early), +${a.invocationOverheadMs} ms overhead per invocation`,
     ),
     line(
       'lambda.init',
@@ -672,7 +882,41 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       lambdaDuration,
       `${a.coldStartsPerShardHour} cold start per shard an hour, ${a.initMs} ms each`,
     ),
-    line('scheduler.invocations', 'EventBridge Scheduler', 'schedule invocations', invocations, prices.scheduler.invocations, 'one per shard a minute; free tier ignored'),
+    line(
+      'lambda.homeRequests',
+      'Lambda',
+      'home-region function invocations',
+      homeInvocations,
+      prices.lambda.requests,
+      `notifier: ${n(notifierInvocations)} alarm events` +
+        (maintenanceSweeps > 0 ? ` and a maintenance sweep a minute` : '') +
+        (heartbeatSweeps > 0 ? `; heartbeat sweep a minute, ${n(pings)} pings (ping URL or AWS Backup events)` : '') +
+        `; monthly report once; rollup compaction once a day`,
+    ),
+    line(
+      'lambda.homeDuration',
+      'Lambda',
+      'home-region function duration (arm64)',
+      homeGbSeconds,
+      lambdaDuration,
+      `${h.memoryMb} MB: notifier ${h.notifierMs} ms per event, sweeps ${h.sweepMs} ms, pings ${h.pingMs} ms; monthly report ${h.monthlyReportMs / 1000} s at ${h.monthlyReportMemoryMb} MB; ` +
+        `compaction ${h.compactionBaseMs} ms + ${h.compactionPerPairMs} ms per check-location at ${h.compactionMemoryMb} MB`,
+    ),
+    line('scheduler.invocations', 'EventBridge Scheduler', 'schedule invocations', scheduledInvocations, prices.scheduler.invocations, 'one per shard a minute (continuations come from SQS); free tier ignored'),
+    {
+      id: 'sqs.requests',
+      service: 'SQS',
+      item: 'continuation queue requests',
+      quantity: sqsRequests / prices.sqs.requests.per,
+      unit: unitLabel(prices.sqs.requests),
+      unitPrice: prices.sqs.requests.usd,
+      monthlyUsd: costOf(sqsRequests, prices.sqs.requests),
+      assumption:
+        queues === 0
+          ? 'no sub-minute checks: no continuation queue'
+          : `${queues} queue${queues === 1 ? '' : 's'} (regions with sub-minute checks): the idle long polls of the event source mapping, ${a.continuationPollers} pollers × ` +
+            `${60 / a.longPollSeconds} a minute each; per continuation its receive and delete; one SendMessageBatch per 10 continuations`,
+    },
     line(
       'dynamodb.writes',
       'DynamoDB',
@@ -683,6 +927,35 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
         `TCP ${a.rawItemBytes.tcp}, DNS ${a.rawItemBytes.dns}, TLS ${a.rawItemBytes.tls}), 1 WRU per KB, and a rollup update billed on its size, ` +
         `${a.rollupBaseBytes} B + ${a.rollupBytesPerRun} B per run so far in the hour (under 1 KB, 1 WRU, at one run a minute); no latest-state item` +
         (globalTable ? `; every write billed in each of ${replicas} replicas (${replicaRegions.join(', ')})` : ''),
+    ),
+    line(
+      'dynamodb.claims',
+      'DynamoDB',
+      'continuation claims',
+      claimUnits,
+      writePrice,
+      continuations === 0
+        ? 'no continuations'
+        : `one conditional put per continuation (so a repeated SQS delivery runs nothing)${globalTable ? `, billed in each of ${replicas} replicas, its TTL delete in the ${replicas - 1} others` : ''}`,
+    ),
+    line(
+      'dynamodb.homeWrites',
+      'DynamoDB',
+      'home-region writes and day packs',
+      homeWriteUnits,
+      writePrice,
+      `heartbeat pings ${h.pingWriteUnits} WRU each, monthly report items ~${n(h.monthlyReportItemBytes)} B per check; a daily ~${n(h.dayPackBytes)} B day pack per check-location ` +
+        `(rollup compaction, billed by size)${globalTable ? `, all replicated to ${replicas} replicas, day packs expired after ${h.dayPackRetentionDays} d` : ''}`,
+    ),
+    line(
+      'dynamodb.reads',
+      'DynamoDB',
+      'reads by home-region functions',
+      readUnits,
+      readPrice,
+      `compaction: 24 hourly rollups per check-location a day (one eventually consistent Query, ${eventualReadUnits(h.compactionReadBytes)} RRU); ` +
+        `monthly report: the month's day packs` +
+        (heartbeatSweeps > 0 ? `; heartbeat sweep: ${h.sweepReadUnitsPerHeartbeat} strongly consistent RRU per heartbeat a minute` : ''),
     ),
     line(
       'dynamodb.ttlDeletes',
@@ -700,7 +973,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       globalTable ? `storage × ${replicas} replicas` : 'storage',
       storageBytes / GB,
       prices.dynamodb.storage,
-      `raw results kept ${a.rawRetentionDays} d, hourly rollups ${a.rollupRetentionDays} d, one ${a.locationItemBytes} B location item per check-region (written once); ` +
+      `raw results kept ${a.rawRetentionDays} d, hourly rollups ${a.rollupRetentionDays} d, day packs ${h.dayPackRetentionDays} d, one ${a.locationItemBytes} B location item per check-region (written once); ` +
         `+${overheadBytes} B overhead per item; GB = 2^30 bytes`,
     ),
     line(
@@ -740,6 +1013,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       alarmPrice,
       `per check: quorum (metric math over Failed, one metric per region), latency (the check's one DurationMs, p95), ` +
         `TLS expiry (TlsDaysRemaining per region); ` +
+        (failoverServices.length > 0 ? `${a.failoverAlarmsPerService} HealthCheckStatus alarms per failover service; ` : '') +
         `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles)`,
     ),
     line(
@@ -827,15 +1101,16 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   const assumptions = [
     `A ${MONTH_HOURS}-hour month; ${prices.region} list prices in ${prices.currency} taken ${prices.takenOn}, applied to every region; free tiers, taxes and discounts left out.`,
     `Normal operation: targets pass, no retries; failing targets take longer (up to timeout × attempts) and cost more.`,
-    `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region from shardsNeeded (worst case); a sub-minute interval loops inside the minute, ` +
-      `running ceil(60 s / interval) times, and the invocation is billed while it waits.`,
+    `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region from shardsNeeded (worst case); the scheduled invocation of a shard with sub-minute ` +
+      `intervals runs what is due within ${HANDOFF_MS / 1000} s of the previous run and hands each later part of the minute (at least ${CONTINUATION_WINDOW_MS / 1000} s of it) ` +
+      `to a continuation invocation through SQS, as the probe handler plans it; it is invoked at the start of the minute.`,
     `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
       `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
     `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, PutMetricData, logs, per-region metrics and ` +
       `self-monitoring alarms per shard or region; dashboards and Route 53 overall) spread evenly; per-check metrics and alarms (DurationMs, latency) ` +
       `spread over the check's regions.`,
-    `Not counted: reads (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, reports), incident and report items, the home-region alert handler, ` +
-      `SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
+    `Not counted: reads by people (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, \`skyprobe report\`), incident items, ` +
+      `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
   ];
 
   return {

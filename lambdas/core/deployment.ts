@@ -19,6 +19,8 @@ export const HANDLER_ENV = {
   topicArn: 'SKYPROBE_TOPIC_ARN',
   /** Link put in alerts, e.g. the CloudWatch dashboard. */
   dashboardUrl: 'SKYPROBE_DASHBOARD_URL',
+  /** SQS queue of the probe's continuation invocations (set only in regions with sub-minute checks). */
+  continuationQueueUrl: 'SKYPROBE_CONTINUATION_QUEUE_URL',
 } as const;
 
 /** The normalized config, bundled next to the probe handler's index.js (secrets stay `{{secret:NAME}}` placeholders). */
@@ -55,6 +57,20 @@ export function shardOf(checkId: string, shards: number): number {
 export const INVOCATION_BUDGET_MS = 50_000;
 /** Checks one invocation runs at once. */
 export const INVOCATION_CONCURRENCY = 32;
+
+/**
+ * Sub-minute checks without paying Lambda to wait (lambdas/monitor/continuations.ts). An invocation waits
+ * in-process for a run due less than HANDOFF_MS after the previous one; a later run goes to a continuation
+ * invocation through SQS. Waiting 1 s at 512 MB costs $6.7e-6; a continuation (Lambda request, the SQS
+ * send share, receive and delete, the claim write in each replica, its own PutMetricData and ~100 ms of
+ * overhead) costs $1.3e-5 to $1.5e-5 with 1 to 3 replicas, what 1.9 to 2.3 s of waiting costs
+ * (`continuationCost` in core/cost.ts): 2 s is the break-even.
+ */
+export const HANDOFF_MS = 2_000;
+/** A continuation covers at least this much of the minute, so a minute has at most 60 s / 5 s = 12 of them, whatever the checks. */
+export const CONTINUATION_WINDOW_MS = 5_000;
+/** A continuation is asked to arrive this much before its first run (SQS delays are whole seconds; the poller adds latency). */
+export const CONTINUATION_LEAD_MS = 1_000;
 
 /**
  * Shards needed for a region's checks so one invocation finishes inside its budget even when every check

@@ -49,7 +49,13 @@ export interface PriceTable {
     readonly writeRequestUnits: PriceEntry;
     /** On-demand global table: every write is billed in every replica, including the one written to. */
     readonly replicatedWriteRequestUnits: PriceEntry;
+    /** On-demand reads: 1 RRU per strongly consistent 4 KB, half for eventually consistent. */
+    readonly readRequestUnits: PriceEntry;
     readonly storage: PriceEntry;
+  };
+  readonly sqs: {
+    /** Standard queue: every API call, empty long-poll receives included, per 64 KB chunk of payload. */
+    readonly requests: PriceEntry;
   };
   readonly cloudwatch: {
     readonly customMetrics: {
@@ -92,12 +98,14 @@ const CLOUDWATCH = 'Amazon CloudWatch pricing (aws.amazon.com/cloudwatch/pricing
 const SNS = 'Amazon SNS pricing (aws.amazon.com/sns/pricing)';
 const ROUTE53 = 'Amazon Route 53 pricing, health checks (aws.amazon.com/route53/pricing)';
 const DATA_TRANSFER = 'Amazon EC2 on-demand pricing, data transfer (aws.amazon.com/ec2/pricing/on-demand)';
+const SQS = 'Amazon SQS pricing (aws.amazon.com/sqs/pricing)';
+const LAMBDA_SQS = 'AWS Lambda Developer Guide: Configuring scaling behavior for SQS event source mappings';
 
 export const PRICES = {
   takenOn: '2026-11-01',
   region: 'us-east-1',
   currency: 'USD',
-  sources: [LAMBDA, SCHEDULER, DYNAMODB, DYNAMODB_GLOBAL, CLOUDWATCH, SNS, ROUTE53, DATA_TRANSFER],
+  sources: [LAMBDA, SCHEDULER, DYNAMODB, DYNAMODB_GLOBAL, SQS, LAMBDA_SQS, CLOUDWATCH, SNS, ROUTE53, DATA_TRANSFER],
   lambda: {
     arm64Duration: {
       usd: 0.0000133334,
@@ -136,6 +144,14 @@ export const PRICES = {
       verifiedBy: 'search',
       note: 'priced like WRUs since 2024-11-01; charged in every replica; replicas get TTL deletes as replicated writes',
     },
+    readRequestUnits: {
+      usd: 0.125,
+      per: 1_000_000,
+      unit: 'read request units',
+      source: DYNAMODB,
+      verifiedBy: 'public price list as known',
+      note: 'halved with the write price on 2024-11-01; an eventually consistent read of up to 4 KB is half a unit',
+    },
     storage: {
       usd: 0.25,
       per: 1,
@@ -143,6 +159,18 @@ export const PRICES = {
       source: DYNAMODB,
       verifiedBy: 'search',
       note: 'Standard table class; each replica stores a full copy; first 25 GB free (ignored here)',
+    },
+  },
+  sqs: {
+    requests: {
+      usd: 0.4,
+      per: 1_000_000,
+      unit: 'requests',
+      source: SQS,
+      verifiedBy: 'search',
+      note:
+        'standard queues, first 100 billion a month; first 1 million free (ignored here). An event source mapping long-polls with ' +
+        'five pollers at low traffic, down to two ("' + LAMBDA_SQS + '"), whether or not messages arrive',
     },
   },
   cloudwatch: {

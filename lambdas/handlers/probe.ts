@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Check, Config } from '../core/check.ts';
 import { HANDLER_ENV, shardOf, type ProbeInvocation } from '../core/deployment.ts';
@@ -7,9 +8,12 @@ import type { ProbeError } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import { secretNamesOfCheck } from '../core/templates.ts';
 import { CloudWatchMetricsSink } from '../aws/cloudwatch-metrics.ts';
+import { SqsContinuationQueue } from '../aws/sqs-continuations.ts';
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import { createProbeContext, systemClock } from '../engine/context.ts';
-import { ProbeCycleError, runProbeCycle, type ProbeCycleSummary } from '../monitor/probe-cycle.ts';
+import { InvalidContinuationError, parseContinuation, planMinute, windowOf } from '../monitor/continuations.ts';
+import { ProbeCycleError, runProbeCycle, type DueWindow, type ProbeCycleSummary } from '../monitor/probe-cycle.ts';
+import { continuationClaimKey, DynamoClaimStore } from '../store/claim-store.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { BundledConfigError, bundleDirectory, loadBundledConfig } from './bundled-config.ts';
 import { requireEnv, optionalEnv, type Env } from './env.ts';
@@ -19,6 +23,13 @@ import { requireEnv, optionalEnv, type Env } from './env.ts';
  * a `ProbeInvocation`; it runs this region's checks of that shard that are due in the minute
  * (`runProbeCycle`), stores the results in the region's replica of the table and sends the metrics to the
  * home region. Thin: everything it builds, it builds once per container.
+ *
+ * With a continuation queue (regions with sub-minute checks), the scheduled invocation runs only the part
+ * of the minute due now and soon, and sends the later parts as delayed SQS messages
+ * (lambdas/monitor/continuations.ts); the queue's event source mapping invokes the function again with
+ * them (an SQS event), and each continuation claims its window in the table before running it, so a
+ * message delivered twice runs once. When the messages cannot be sent, the scheduled invocation runs
+ * those parts itself, waiting in-process as before.
  */
 
 /** The part of Lambda's context the handler uses. */
@@ -54,6 +65,17 @@ export interface ProbeHandlerDeps {
   readonly marginMs?: number;
   /** Pause between attempts of one run. @default the engine's default */
   readonly retryDelayMs?: number;
+  /**
+   * Where later parts of a minute go as continuation messages (SQS in the probe's region).
+   * @default none: the scheduled invocation runs the whole minute, waiting in-process between runs
+   */
+  readonly continuations?: { readonly sqs: SQSClient; readonly queueUrl: string };
+  /** Gaps between due runs shorter than this are waited in-process. @default HANDOFF_MS */
+  readonly handoffMillis?: number;
+  /** Smallest span of a continuation's window. @default CONTINUATION_WINDOW_MS */
+  readonly windowMillis?: number;
+  /** How long before its first run a continuation is asked to arrive. @default CONTINUATION_LEAD_MS */
+  readonly leadMillis?: number;
 }
 
 export interface ProbeHandlerResult extends ProbeCycleSummary {
@@ -62,9 +84,35 @@ export interface ProbeHandlerResult extends ProbeCycleSummary {
   readonly shards: number;
   /** Checks of this location and shard. */
   readonly checks: number;
+  /** Continuation messages this (scheduled) invocation sent. */
+  readonly continuationsSent: number;
+  /** Continuations that could not be sent, whose windows this invocation ran itself. */
+  readonly continuationsRunHere: number;
 }
 
-export type ProbeHandler = (event: ProbeInvocation, context: LambdaContext) => Promise<ProbeHandlerResult>;
+/** The part of an SQS event the handler reads. */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly body: string;
+}
+export interface SqsEvent {
+  readonly Records: readonly SqsRecord[];
+}
+
+/** What an SQS event (continuation messages) produced. */
+export interface ContinuationBatchResult {
+  /** One per continuation that ran its window. */
+  readonly results: readonly ProbeHandlerResult[];
+  /** Messages delivered again whose window was already claimed: nothing ran. */
+  readonly duplicates: number;
+  /** Messages whose body is not a valid continuation: logged, counted, nothing ran. */
+  readonly rejected: number;
+}
+
+export interface ProbeHandler {
+  (event: ProbeInvocation, context: LambdaContext): Promise<ProbeHandlerResult>;
+  (event: SqsEvent, context: LambdaContext): Promise<ContinuationBatchResult>;
+}
 
 /** The scheduler sent something that is not a `ProbeInvocation`: a stack bug. */
 export class InvalidInvocationError extends Error {
@@ -87,12 +135,21 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   const secrets = new SsmSecretSource({ client: deps.ssm, project: deps.project, clock });
   const baseCtx = createProbeContext({ location: deps.location, clock, ...(deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs }) });
 
-  return async (event, context) => {
+  const claims = new DynamoClaimStore({ client: deps.dynamo, tableName: deps.tableName });
+  const queue = deps.continuations === undefined ? null : new SqsContinuationQueue({ client: deps.continuations.sqs, queueUrl: deps.continuations.queueUrl });
+
+  /** One cycle over the shard's checks, limited to `windows` when given; throws when results were not stored. */
+  const cycle = async (
+    context: LambdaContext,
+    invocation: ProbeInvocation,
+    plan: (checks: readonly Check[]) => Promise<{ windows?: readonly DueWindow[]; sent: number; runHere: number }>,
+  ): Promise<ProbeHandlerResult> => {
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - (deps.reserveMs ?? DEFAULT_RESERVE_MS);
-    const { shard, shards } = parseInvocation(event);
+    const { shard, shards } = invocation;
     const checks = deps.config.checks.filter((c) => c.regions.includes(deps.location) && shardOf(c.id, shards) === shard);
     const resolved = await resolveCheckSecrets(checks, secrets);
-    const about = { location: deps.location, shard, shards, checks: checks.length };
+    const { windows, sent, runHere } = await plan(checks);
+    const about = { location: deps.location, shard, shards, checks: checks.length, continuationsSent: sent, continuationsRunHere: runHere };
     let summary: ProbeCycleSummary;
     try {
       summary = await runProbeCycle({
@@ -104,6 +161,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         deadlineMs,
         log,
         unrunnable: resolved.unrunnable,
+        ...(windows === undefined ? {} : { windows }),
         ...(deps.wait === undefined ? {} : { wait: deps.wait }),
         ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
       });
@@ -111,7 +169,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
       if (error instanceof ProbeCycleError) log(JSON.stringify({ level: 'error', message: error.message, ...about, ...error.summary }));
       throw error;
     }
-    log(JSON.stringify({ level: summary.writeError === null ? 'info' : 'error', message: 'probe cycle done', ...about, ...summary }));
+    log(JSON.stringify({ level: summary.writeError === null ? 'info' : 'error', message: 'probe cycle done', ...about, ...(windows === undefined ? {} : { windows }), ...summary }));
     if (summary.writeError !== null) {
       throw new ResultsNotStoredError(
         `results of ${deps.location} not stored: ${summary.writeError}; ${summary.pendingWrites} item(s) wait for the next invocation`,
@@ -119,6 +177,86 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
     }
     return { ...about, ...summary };
   };
+
+  /** The scheduled invocation: hands the later parts of the minute to continuations when it has a queue. */
+  const scheduled = (invocation: ProbeInvocation, context: LambdaContext) =>
+    cycle(context, invocation, async (checks) => {
+      if (queue === null || !checks.some((c) => c.intervalMs < MINUTE_MS)) return { sent: 0, runHere: 0 };
+      const minute = planMinute(checks, {
+        nowMs: clock.now(),
+        ...invocation,
+        ...(deps.handoffMillis === undefined ? {} : { handoffMillis: deps.handoffMillis }),
+        ...(deps.windowMillis === undefined ? {} : { windowMillis: deps.windowMillis }),
+        ...(deps.leadMillis === undefined ? {} : { leadMillis: deps.leadMillis }),
+      });
+      if (minute.continuations.length === 0) return { windows: [minute.owned], sent: 0, runHere: 0 };
+      const report = await queue.send(minute.continuations);
+      if (report.failed.length > 0) {
+        // No run is lost: the parts that could not be handed off run here, waiting in-process as before.
+        log(JSON.stringify({
+          level: 'warn',
+          message: `${report.failed.length} of ${minute.continuations.length} continuation(s) not sent to SQS; running their part of the minute in this invocation`,
+          location: deps.location,
+          error: report.error,
+        }));
+      }
+      return { windows: [minute.owned, ...report.failed.map((c) => windowOf(c.event))], sent: report.sent.length, runHere: report.failed.length };
+    });
+
+  /** Continuation messages: each claims its window, then runs it; a bad body is logged and counted, never retried. */
+  const continuations = async (event: SqsEvent, context: LambdaContext): Promise<ContinuationBatchResult> => {
+    const results: ProbeHandlerResult[] = [];
+    let duplicates = 0;
+    let rejected = 0;
+    const errors: unknown[] = [];
+    for (const record of event.Records) {
+      let continuation;
+      try {
+        continuation = parseContinuation(record.body);
+      } catch (error) {
+        if (!(error instanceof InvalidContinuationError)) throw error;
+        rejected += 1;
+        log(JSON.stringify({ level: 'error', message: `rejected SQS message ${record.messageId}: ${error.message}`, location: deps.location, rejected: 1 }));
+        continue;
+      }
+      const key = continuationClaimKey(deps.location, continuation.shard, continuation.shards, continuation.wakeAtMs);
+      let claimed = true;
+      try {
+        claimed = await claims.claim(key, clock.now());
+      } catch (error) {
+        // Better a run twice than not at all: the claim only guards against SQS delivering again.
+        log(JSON.stringify({ level: 'warn', message: `continuation claim ${key.pk} not written (${describeError(error)}); running it anyway`, location: deps.location }));
+      }
+      if (!claimed) {
+        duplicates += 1;
+        log(JSON.stringify({ level: 'info', message: `continuation ${key.pk} already claimed: a repeated delivery, nothing run`, location: deps.location }));
+        continue;
+      }
+      try {
+        results.push(await cycle(context, continuation, async () => ({ windows: [windowOf(continuation)], sent: 0, runHere: 0 })));
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    // A failed cycle fails the invocation, so the function's error alarm sees it; a redelivery finds the claim and runs nothing.
+    if (errors.length > 0) throw errors[0];
+    return { results, duplicates, rejected };
+  };
+
+  const handle = async (event: unknown, context: LambdaContext): Promise<ProbeHandlerResult | ContinuationBatchResult> =>
+    isSqsEvent(event) ? continuations(event, context) : scheduled(parseInvocation(event), context);
+  return handle as ProbeHandler;
+}
+
+const MINUTE_MS = 60_000;
+
+function isSqsEvent(event: unknown): event is SqsEvent {
+  if (typeof event !== 'object' || event === null || !('Records' in event) || !Array.isArray(event.Records)) return false;
+  return event.Records.every((r: unknown) => typeof r === 'object' && r !== null && typeof (r as SqsRecord).messageId === 'string');
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 export function parseInvocation(event: unknown): ProbeInvocation {
@@ -176,6 +314,7 @@ export async function probeDepsFromEnv(env: Env, handlerDir: string): Promise<Pr
   const location = requireEnv(env, HANDLER_ENV.location);
   const project = requireEnv(env, HANDLER_ENV.project);
   const region = requireEnv(env, 'AWS_REGION');
+  const queueUrl = optionalEnv(env, HANDLER_ENV.continuationQueueUrl);
   const config = await loadBundledConfig(optionalEnv(env, 'LAMBDA_TASK_ROOT') ?? handlerDir);
   if (config.project !== project) {
     throw new BundledConfigError(`the bundled config is for project ${config.project}, but ${HANDLER_ENV.project} is ${project}`);
@@ -188,17 +327,18 @@ export async function probeDepsFromEnv(env: Env, handlerDir: string): Promise<Pr
     dynamo: new DynamoDBClient({ region }),
     cloudwatch: new CloudWatchClient({ region: homeRegion }),
     ssm: new SSMClient({ region }),
+    ...(queueUrl === null ? {} : { continuations: { sqs: new SQSClient({ region }), queueUrl } }),
   };
 }
 
 let built: Promise<ProbeHandler> | undefined;
 
 /** The Lambda entry point: builds everything on the first (cold) invocation. */
-export const handler = async (event: ProbeInvocation, context: LambdaContext): Promise<ProbeHandlerResult> => {
+export const handler = async (event: ProbeInvocation | SqsEvent, context: LambdaContext): Promise<ProbeHandlerResult | ContinuationBatchResult> => {
   built ??= probeDepsFromEnv(process.env, bundleDirectory()).then(createProbeHandler);
   const probe = await built.catch((error: unknown) => {
     built = undefined; // a later invocation tries again (and fails the same way until the stack is fixed)
     throw error;
   });
-  return probe(event, context);
+  return (probe as (event: unknown, context: LambdaContext) => Promise<ProbeHandlerResult | ContinuationBatchResult>)(event, context);
 };

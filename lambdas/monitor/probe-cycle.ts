@@ -7,7 +7,7 @@ import type { ResultsStore, WriteReport } from '../core/store.ts';
 import type { ProbeContext } from '../engine/context.ts';
 import { runCheck } from '../engine/run-check.ts';
 import { displayTarget } from '../local/check-monitor.ts';
-import { nextDueAt, spreadOffsetMs } from '../core/schedule.ts';
+import { dueTimesInMinute, type DueWindow } from '../core/minute-plan.ts';
 import { resultLogLine } from '../core/result-log.ts';
 
 /**
@@ -60,6 +60,11 @@ export interface ProbeCycleInput {
   readonly marginMs?: number;
   /** Waits before a run is due. @default a timer */
   readonly wait?: (ms: number) => Promise<void>;
+  /**
+   * The parts of the minute this invocation owns: only due times inside one of them run here (the others
+   * belong to continuation invocations). @default the whole minute holding the clock's now
+   */
+  readonly windows?: readonly DueWindow[];
 }
 
 export interface ProbeCycleSummary {
@@ -82,6 +87,8 @@ export const DEFAULT_MARGIN_MS = 2_000;
 export const MOVED_START_SLACK_MS = 500;
 const MINUTE_MS = 60_000;
 
+export { dueTimesInMinute, type DueWindow };
+
 export interface PlannedRun {
   readonly check: Check;
   /** Epoch ms the grid puts the run at. */
@@ -93,8 +100,11 @@ export interface PlannedRun {
 export interface SkippedRun {
   readonly checkId: string;
   readonly dueAt: number;
-  /** missed: an earlier due time this invocation started too late for; deadline: no time left to finish. */
-  readonly reason: 'missed' | 'deadline';
+  /**
+   * missed: an earlier due time this invocation started too late for; deadline: no time left to finish;
+   * stale: due in a minute that is already over (a continuation delivered that late runs nothing).
+   */
+  readonly reason: 'missed' | 'deadline' | 'stale';
 }
 
 export interface PlanOptions {
@@ -104,6 +114,8 @@ export interface PlanOptions {
   /** The context's pause between attempts. */
   readonly retryDelayMs: number;
   readonly unrunnable?: ReadonlyMap<string, unknown>;
+  /** Only due times inside these windows are planned. @default the whole minute holding nowMs */
+  readonly windows?: readonly DueWindow[];
 }
 
 /** Worst-case time of one run: every attempt times out. Unrunnable checks take no time. */
@@ -111,23 +123,18 @@ export function worstCaseRunMs(check: Pick<Check, 'timeoutMs' | 'retries'>, retr
   return check.timeoutMs * (1 + check.retries) + retryDelayMs * check.retries;
 }
 
-/** The due times of a check inside the minute holding `nowMs`, on its epoch-aligned grid. */
-export function dueTimesInMinute(check: Pick<Check, 'id' | 'intervalMs'>, nowMs: number): number[] {
-  const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-  const offset = spreadOffsetMs(check.id, check.intervalMs);
-  const out: number[] = [];
-  for (let t = nextDueAt(minuteStart - 1, check.intervalMs, offset); t < minuteStart + MINUTE_MS; t += check.intervalMs) out.push(t);
-  // A check of a minute or more runs as soon as the invocation of its minute starts: waiting for its offset
-  // inside the minute would keep the invocation alive, and billed, for nothing (EventBridge Scheduler already
-  // fires at an arbitrary moment of the minute, and concurrency is bounded). Its grid still picks the minute.
-  if (check.intervalMs >= MINUTE_MS) return out.length > 0 ? [minuteStart] : [];
-  return out;
+/** The due times of a check inside `windows` (each inside one minute), sorted. */
+export function dueTimesInWindows(check: Pick<Check, 'id' | 'intervalMs'>, windows: readonly DueWindow[]): number[] {
+  const out = new Set<number>();
+  for (const w of windows) for (const t of dueTimesInMinute(check, w.startMs)) if (t >= w.startMs && t < w.endMs) out.add(t);
+  return [...out].sort((a, b) => a - b);
 }
 
 /**
- * The runs of this minute, sorted by start time. Due times already past collapse into one run now (a late
- * invocation does not fire a burst); a run due too late to finish starts at the last moment that fits;
- * at most one run per check is moved that way, the others are skipped.
+ * The runs of this minute (or of the owned windows), sorted by start time. Due times already past collapse
+ * into one run now (a late invocation does not fire a burst); due times of a minute already over are
+ * skipped as stale; a run due too late to finish starts at the last moment that fits; at most one run per
+ * check is moved that way, the others are skipped.
  */
 export function planProbeRuns(checks: readonly Check[], options: PlanOptions): { runs: PlannedRun[]; skipped: SkippedRun[] } {
   const { nowMs, deadlineMs, marginMs } = options;
@@ -136,7 +143,10 @@ export function planProbeRuns(checks: readonly Check[], options: PlanOptions): {
   for (const check of checks) {
     const worst = options.unrunnable?.has(check.id) ? 0 : worstCaseRunMs(check, options.retryDelayMs);
     const latestStart = deadlineMs - worst - marginMs;
-    const dues = dueTimesInMinute(check, nowMs);
+    const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+    const all = options.windows === undefined ? dueTimesInMinute(check, nowMs) : dueTimesInWindows(check, options.windows);
+    for (const t of all) if (t < minuteStart) skipped.push({ checkId: check.id, dueAt: t, reason: 'stale' });
+    const dues = all.filter((t) => t >= minuteStart);
     const past = dues.filter((t) => t <= nowMs);
     for (const t of past.slice(0, -1)) skipped.push({ checkId: check.id, dueAt: t, reason: 'missed' });
     const candidates = [...past.slice(-1), ...dues.filter((t) => t > nowMs)];
@@ -189,7 +199,14 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
     results.push(result);
     log(resultLogLine(result));
   };
-  const plan = planProbeRuns(input.checks, { nowMs: clock.now(), deadlineMs, marginMs, retryDelayMs: ctx.retryDelayMs, unrunnable });
+  const plan = planProbeRuns(input.checks, {
+    nowMs: clock.now(),
+    deadlineMs,
+    marginMs,
+    retryDelayMs: ctx.retryDelayMs,
+    unrunnable,
+    ...(input.windows === undefined ? {} : { windows: input.windows }),
+  });
   let skipped = plan.skipped.length;
   const errors: unknown[] = [];
 

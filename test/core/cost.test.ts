@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
-import { estimateMonthlyCost, route53HealthChecksFrom, type CostEstimate } from '../../lambdas/core/cost.ts';
+import { continuationCost, estimateMonthlyCost, route53HealthChecksFrom, type CostEstimate } from '../../lambdas/core/cost.ts';
+import { HANDOFF_MS } from '../../lambdas/core/deployment.ts';
+import { planMinute } from '../../lambdas/core/minute-plan.ts';
+import { spreadOffsetMs } from '../../lambdas/core/schedule.ts';
 import { PRICES, type PriceTable } from '../../lambdas/core/pricing.ts';
 
 const P = PRICES;
@@ -39,6 +42,37 @@ const gbSecond = P.lambda.arm64Duration.usd;
 /** One result log line per run, 400 B. */
 const resultLogsUsd = (runs: number) => ((runs * 400) / GB) * P.cloudwatch.logsIngestion.usd;
 const snsPerCheck = (8 * P.sns.publishes.usd) / PER_MILLION + (8 * P.sns.emailDeliveries.usd) / 100_000;
+const rru = P.dynamodb.readRequestUnits.usd / PER_MILLION;
+const DAYS = 730 / 24;
+
+/**
+ * The home region's functions and the day packs, by hand. Lambda: the notifier, 300 ms at 256 MB per alarm
+ * event (8 per check); the monthly report, 10 s at 1 GB; the rollup compaction once a day, 500 ms + 20 ms
+ * per check-location at 512 MB. DynamoDB: a 3 KB day pack (3 WRU) per check-location a day in every
+ * replica and its TTL delete in the others; its 24 hourly rollups read once (24 KB eventually consistent:
+ * 3 RRU); the report reads 31 day packs (93 KB: 12 RRU) and writes (checks + 2) items of 4 KB in every
+ * replica; day packs are stored 400 days. No heartbeats, no maintenance windows.
+ */
+function home(checks: number, pairs: number, replicas: number, overheadBytes: number) {
+  const writePrice = replicas > 1 ? rwru : wru;
+  const lambda = (8 * checks + 1 + DAYS) * (P.lambda.requests.usd / PER_MILLION) + (8 * checks * 0.3 * 0.25 + 10 * 1 + DAYS * (0.5 + 0.02 * pairs) * 0.5) * gbSecond;
+  const dayPackWrites = pairs * DAYS * 3 * (2 * replicas - 1);
+  const reportWrites = (checks + 2) * 4 * replicas;
+  const reads = pairs * (DAYS * 3 + 12);
+  const storedBytes = pairs * replicas * 400 * (3_072 + overheadBytes);
+  return {
+    lambda,
+    writes: (dayPackWrites + reportWrites) * writePrice,
+    reads: reads * rru,
+    storedBytes,
+    total: lambda + (dayPackWrites + reportWrites) * writePrice + reads * rru + (storedBytes / GB) * P.dynamodb.storage.usd,
+    /** What lands on one check-region when `checks` one-region checks share a deployment. */
+    perPair: (n: number) =>
+      (8 * (P.lambda.requests.usd / PER_MILLION) + 8 * 0.3 * 0.25 * gbSecond) +
+      (DAYS * 3 * (2 * replicas - 1)) * writePrice + (DAYS * 3 + 12) * rru + ((replicas * 400 * (3_072 + overheadBytes)) / GB) * P.dynamodb.storage.usd +
+      ((1 + DAYS) * (P.lambda.requests.usd / PER_MILLION) + (10 + DAYS * (0.5 + 0.02 * n) * 0.5) * gbSecond + reportWrites * writePrice) / n,
+  };
+}
 
 describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
   const e = estimateMonthlyCost(config({ checks: [{ id: 'home', type: 'http', url: 'https://example.com/' }] }));
@@ -51,20 +85,27 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
   // rollup update, 60 runs an hour, 250 + 5k bytes (at most 550 B): 1 WRU. No latest item.
   const writes = (MINUTES * 1 + 730 * 60) * wru;
   // 20,160 raw items (14 d) × (850 + 100) B, one location item 60 + 100 B, 9,600 rollups × (250 + 300 + 100) B.
-  const storage = ((20_160 * 950 + 160 + 9_600 * 650) / GB) * P.dynamodb.storage.usd;
+  const homeCosts = home(1, 1, 1, 100);
+  const storage = ((20_160 * 950 + 160 + 9_600 * 650 + homeCosts.storedBytes) / GB) * P.dynamodb.storage.usd;
   const metrics = 4 * 0.3; // Failed (per region), DurationMs (per check); LocationAlive, SkippedRuns
   const puts = (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd;
   // Quorum over 1 region, latency over the one DurationMs; location silent, probe errors (Errors + Throttles).
   const alarms = (2 + 3) * P.cloudwatch.standardAlarmMetrics.usd;
   // 1 KB per invocation and a 400 B result line per run.
   const logs = ((MINUTES * 1_024 + MINUTES * 400) / GB) * P.cloudwatch.logsIngestion.usd;
-  const total = lambdaRequests + lambdaDuration + lambdaInit + scheduler + writes + storage + metrics + puts + alarms + logs + snsPerCheck;
+  const total =
+    lambdaRequests + lambdaDuration + lambdaInit + scheduler + writes + storage + metrics + puts + alarms + logs + snsPerCheck + homeCosts.lambda + homeCosts.writes + homeCosts.reads;
 
   it('prices each line by hand', () => {
     close(item(e, 'lambda.requests'), lambdaRequests, 'lambda requests');
     close(item(e, 'lambda.duration'), lambdaDuration, 'lambda duration');
     close(item(e, 'lambda.init'), lambdaInit, 'lambda init');
     close(item(e, 'scheduler.invocations'), scheduler, 'scheduler');
+    close(item(e, 'lambda.homeRequests') + item(e, 'lambda.homeDuration'), homeCosts.lambda, 'home-region functions');
+    close(item(e, 'dynamodb.homeWrites'), homeCosts.writes, 'day packs and report items');
+    close(item(e, 'dynamodb.reads'), homeCosts.reads, 'compaction and report reads');
+    close(item(e, 'sqs.requests'), 0, 'no sub-minute check: no queue');
+    close(item(e, 'dynamodb.claims'), 0, 'no continuations');
     close(item(e, 'dynamodb.writes'), writes, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 0, 'TTL deletes are free in a single-region table');
     close(item(e, 'dynamodb.storage'), storage, 'storage');
@@ -105,8 +146,26 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
       ],
     }),
   );
-  // Per region, every minute: the 10 s loop starts its 6th run at 50 s and it lasts 300 ms; + 100 ms overhead.
-  const invokeGbS = 3 * MINUTES * 50.4 * MEMORY_GB;
+  // Per region, minute by minute as the handler plans it (the pattern repeats every 5 minutes, for db):
+  // the scheduled invocation at the minute's start runs api (300 ms) and db (100 ms) at once and the fast
+  // runs it owns at their due time; a continuation arrives `delaySeconds` after the minute's start and
+  // lasts until its last fast run (300 ms) ends; each invocation adds 100 ms.
+  const fastCheck = config({ checks: [{ id: 'fast', type: 'http', url: 'https://example.com/', interval: '10s', timeout: '5s' }] }).checks;
+  const fastOffset = spreadOffsetMs('fast', 10_000);
+  let minuteMs = 0;
+  let perMinute = 0;
+  for (let m = 0; m < 5; m++) {
+    const now = m * 60_000;
+    const plan = planMinute(fastCheck, { nowMs: now, shard: 0, shards: 1 });
+    const fastDues = [0, 1, 2, 3, 4, 5].map((k) => now + fastOffset + k * 10_000);
+    const lastEnd = (from: number, to: number, arrival: number) => Math.max(0, ...fastDues.filter((t) => t >= from && t < to).map((t) => t - arrival + 300));
+    minuteMs += Math.max(300, lastEnd(plan.owned.startMs, plan.owned.endMs, now)) + 100;
+    for (const c of plan.continuations) minuteMs += lastEnd(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1_000) + 100;
+    perMinute += plan.continuations.length;
+  }
+  const continuationsPerMinute = perMinute / 5;
+  const invokeGbS = 3 * MINUTES * (minuteMs / 5 / 1_000) * MEMORY_GB;
+  const invocations = 3 * MINUTES * (1 + continuationsPerMinute);
   // Runs a month per region: fast 6 a minute, api 1, db every 5 minutes.
   const runs = { fast: MINUTES * 6, api: MINUTES, db: MINUTES / 5 };
   // WRUs per region before replication: the raw put 1 WRU (850 B; TCP 550 B), rollup updates by hand (250 + 5k B):
@@ -121,17 +180,22 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
   // Replicated bytes per region: to 2 regions, raw + average rollup (250 + 5 × (runs an hour + 1) / 2).
   const replicatedPerRegion = 2 * (runs.fast * (850 + 1_152.5) + runs.api * (850 + 402.5) + runs.db * (550 + 282.5));
 
-  it('bills the sub-minute loop for the whole time it waits inside the minute', () => {
+  it('bills the later runs of the 10 s check as continuations, not the minute spent waiting for them', () => {
+    assert.ok(continuationsPerMinute >= 4 && continuationsPerMinute <= 6, `${continuationsPerMinute} continuations a minute`);
     close(item(e, 'lambda.duration'), invokeGbS * gbSecond, 'lambda duration');
+    assert.ok(invokeGbS < (3 * MINUTES * 50.4 * MEMORY_GB) / 3, `a third of waiting out the minute (50.4 s) or less: ${minuteMs / 5} ms a minute`);
     close(item(e, 'lambda.init'), 3 * INIT_GB_S_PER_SHARD * gbSecond, 'one shard per region');
-    close(item(e, 'lambda.requests'), ((3 * MINUTES) / PER_MILLION) * P.lambda.requests.usd, 'requests');
+    close(item(e, 'lambda.requests'), (invocations / PER_MILLION) * P.lambda.requests.usd, 'requests: scheduled and continuations');
+    close(item(e, 'scheduler.invocations'), ((3 * MINUTES) / PER_MILLION) * P.scheduler.invocations.usd, 'the scheduler fires once a minute per shard');
+    // Per continuation: a PutMetricData of its own, its receive and delete, a claim in 3 replicas and its TTL delete in 2.
+    close(item(e, 'cloudwatch.putMetricData'), (invocations / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request per invocation');
+    close(item(e, 'dynamodb.claims'), 3 * MINUTES * continuationsPerMinute * 5 * rwru, 'claims');
+    // The event source mapping's idle long polls: 5 pollers, one 20 s poll each, 3 a minute, in each of the 3 queues.
+    const sends = 3 * MINUTES * (perMinute === 0 ? 0 : 1);
+    close(item(e, 'sqs.requests'), ((3 * MINUTES * 15 + 3 * MINUTES * continuationsPerMinute * 2 + sends) / PER_MILLION) * P.sqs.requests.usd, 'sqs');
     assert.deepEqual(
-      e.deployment.probeRegions.map((r) => [r.region, r.shards, r.averageInvocationMs]),
-      [
-        ['ap-southeast-2', 1, 50_400],
-        ['eu-west-1', 1, 50_400],
-        ['us-east-1', 1, 50_400],
-      ],
+      e.deployment.probeRegions.map((r) => [r.region, r.shards, r.invocationsPerMonth, r.continuationsPerMonth]),
+      ['ap-southeast-2', 'eu-west-1', 'us-east-1'].map((region) => [region, 1, invocations / 3, MINUTES * continuationsPerMinute]),
     );
   });
 
@@ -139,7 +203,7 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     assert.deepEqual(e.deployment.replicaRegions, ['ap-southeast-2', 'eu-west-1', 'us-east-1']);
     close(item(e, 'dynamodb.writes'), 3 * 3 * writesPerRegion * rwru, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 3 * deletesPerRegion * rwru, 'TTL deletes');
-    close(item(e, 'dynamodb.storage'), ((3 * 3 * storedPerRegion) / GB) * P.dynamodb.storage.usd, 'storage');
+    close(item(e, 'dynamodb.storage'), ((3 * 3 * storedPerRegion + home(3, 9, 3, 148).storedBytes) / GB) * P.dynamodb.storage.usd, 'storage');
     close(item(e, 'dataTransfer.replication'), ((3 * replicatedPerRegion) / GB) * P.dataTransfer.interRegion.usd, 'replication');
   });
 
@@ -150,10 +214,9 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     close(item(e, 'cloudwatch.dashboards'), 0, 'two dashboards, both free');
     close(
       item(e, 'cloudwatchLogs.ingestion'),
-      (((3 * MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
+      (((invocations * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
       'logs: per invocation and per run',
     );
-    close(item(e, 'cloudwatch.putMetricData'), ((3 * MINUTES) / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request per invocation');
     close(item(e, 'sns.publishes') + item(e, 'sns.email'), 3 * snsPerCheck, 'sns');
   });
 
@@ -205,7 +268,7 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
     close(item(e, 'dynamodb.writes'), 2 * 730 * 3 * 2 * rwru, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 2 * 730 * 3 * rwru, 'TTL deletes');
     const stored = 336 * (1_400 + 148) + (60 + 148) + 9_600 * (255 + 148);
-    close(item(e, 'dynamodb.storage'), ((2 * 2 * stored) / GB) * P.dynamodb.storage.usd, 'storage');
+    close(item(e, 'dynamodb.storage'), ((2 * 2 * stored + home(1, 2, 2, 148).storedBytes) / GB) * P.dynamodb.storage.usd, 'storage');
   });
 
   it('costs more than canaries: metrics and alarms are priced by the month, whatever the interval', () => {
@@ -239,7 +302,7 @@ describe('estimateMonthlyCost: the goal', () => {
     const e = estimateMonthlyCost(config({ checks: twenty }));
     // Overview: 20 + 5 + 2 = 27 metrics, check dashboard 4 + 1 = 5: both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'dashboards');
-    const perCheck = direct + shared / 20;
+    const perCheck = direct + shared / 20 + home(20, 20, 1, 100).perPair(20);
     for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck, `${c.checkId}@${c.region}`);
     close(e.canary.ratio, perCheck / canary, 'ratio');
     assert.ok(perCheck / canary <= 1 / 50);
@@ -258,7 +321,7 @@ describe('estimateMonthlyCost: the goal', () => {
   it('would miss it with a dashboard per check: $3 a month each beyond the free 3', () => {
     const e = estimateMonthlyCost(config({ checks: twenty }), PRICES, { dashboards: 21 });
     close(item(e, 'cloudwatch.dashboards'), (21 - 3) * P.cloudwatch.dashboards.usd, 'dashboards');
-    const perCheck = direct + shared / 20 + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20;
+    const perCheck = direct + shared / 20 + home(20, 20, 1, 100).perPair(20) + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20;
     close(e.canary.ratio, perCheck / canary, 'ratio');
     assert.equal(e.canary.goalMet, false);
   });
@@ -270,6 +333,44 @@ describe('estimateMonthlyCost: the goal', () => {
     for (const l of base.lineItems) close(doubled.lineItems.find((d) => d.id === l.id)?.monthlyUsd ?? NaN, 2 * l.monthlyUsd, l.id);
     close(doubled.canary.ratio, base.canary.ratio, 'the ratio does not move');
     close(item(base, 'cloudwatch.dashboards'), 2 * P.cloudwatch.dashboards.usd, 'five dashboards, three free');
+  });
+});
+
+describe('continuationCost: the price behind the 2 s handoff', () => {
+  it('costs what 1.9 to 2.3 s of waiting at 512 MB costs (1 to 3 replicas): the handoff is the break-even', () => {
+    const one = continuationCost(PRICES, 1);
+    // Lambda request + 100 ms at 0.5 GB, 2.1 SQS requests, a claim (1 WRU), one PutMetricData, 1 KB of logs.
+    const byHand = 0.2e-6 + 0.05 * gbSecond + 2.1 * 0.4e-6 + wru + 0.01 / 1_000 + (1_024 / GB) * 0.5;
+    close(one.usd, byHand, 'one continuation');
+    close(one.waitEquivalentMs, (byHand / (0.5 * gbSecond)) * 1_000, 'wait equivalent');
+    // With 3 replicas the claim and its TTL delete cost 5 WRU: a little more to hand off.
+    const three = continuationCost(PRICES, 3);
+    assert.ok(three.waitEquivalentMs > one.waitEquivalentMs);
+    for (const c of [one, three]) assert.ok(Math.abs(c.waitEquivalentMs - HANDOFF_MS) < 0.2 * HANDOFF_MS, `${c.waitEquivalentMs} ms against the ${HANDOFF_MS} ms handoff`);
+    assert.ok(one.waitEquivalentMs < HANDOFF_MS && three.waitEquivalentMs > HANDOFF_MS, 'the handoff lies between the two');
+  });
+});
+
+describe('estimateMonthlyCost: home-region functions', () => {
+  it('bills the every-minute sweeps and the pings when the config has heartbeats and maintenance windows', () => {
+    const web = { id: 'home', type: 'http', url: 'https://example.com/' };
+    const plain = estimateMonthlyCost(config({ checks: [web] }));
+    const busy = estimateMonthlyCost(
+      config({
+        checks: [web, { type: 'heartbeat', id: 'nightly', every: '1d', grace: '1h' }],
+        maintenance: [{ id: 'patch', checks: ['home'], start: '2026-01-01T00:00:00Z', end: '2026-01-01T01:00:00Z' }],
+      }),
+    );
+    assert.equal(busy.perCheckRegion.length, 1, 'a heartbeat is no probe check');
+    // Two sweeps a minute (maintenance, heartbeats) of 200 ms at 256 MB, a ping a day of 150 ms.
+    const pings = (730 * 3_600_000) / 86_400_000;
+    const invocations = 2 * MINUTES + pings;
+    const gbS = 2 * MINUTES * 0.2 * 0.25 + pings * 0.15 * 0.25;
+    close(item(busy, 'lambda.homeRequests') - item(plain, 'lambda.homeRequests'), (invocations / PER_MILLION) * P.lambda.requests.usd, 'requests');
+    close(item(busy, 'lambda.homeDuration') - item(plain, 'lambda.homeDuration'), gbS * gbSecond, 'duration');
+    // Each ping writes 3 WRU; the sweep reads 1 RRU a minute per heartbeat.
+    close(item(busy, 'dynamodb.homeWrites') - item(plain, 'dynamodb.homeWrites'), pings * 3 * wru, 'ping writes');
+    close(item(busy, 'dynamodb.reads') - item(plain, 'dynamodb.reads'), MINUTES * rru, 'sweep reads');
   });
 });
 

@@ -11,6 +11,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { GetMetricDataCommand, ListMetricsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { METRIC_NAMESPACE } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
@@ -19,9 +20,10 @@ import type { Clock } from '../../lambdas/core/ports.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { spreadOffsetMs } from '../../lambdas/core/schedule.ts';
 import { createProbeHandler, InvalidInvocationError, ResultsNotStoredError, type ProbeHandlerDeps } from '../../lambdas/handlers/probe.ts';
+import { planMinute, type ContinuationEvent } from '../../lambdas/monitor/continuations.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
-import { motoClients, startMoto, type Moto } from '../support/moto.ts';
+import { MOTO_ACCOUNT, motoClients, startMoto, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -34,19 +36,21 @@ let target: TestHttpServer;
 let dynamo: DynamoDBClient;
 let cloudwatch: CloudWatchClient;
 let ssm: SSMClient;
+let sqs: SQSClient;
 
 before(async () => {
   [moto, target] = await Promise.all([startMoto(), startHttpServer()]);
   dynamo = motoClients.dynamo(moto.endpoint, LOCATION);
   cloudwatch = motoClients.cloudwatch(moto.endpoint, HOME);
   ssm = motoClients.ssm(moto.endpoint, LOCATION);
+  sqs = motoClients.sqs(moto.endpoint, LOCATION);
   target.route('/needs-auth', (req, res) => {
     res.writeHead(req.headers.authorization === 'Bearer s3cr3t-value' ? 200 : 401).end();
   });
 });
 
 after(async () => {
-  for (const client of [dynamo, cloudwatch, ssm]) client?.destroy();
+  for (const client of [dynamo, cloudwatch, ssm, sqs]) client?.destroy();
   await Promise.all([moto?.close(), target?.close()]);
 });
 
@@ -322,5 +326,129 @@ describe('probe handler', () => {
     });
     assert.equal(await metricSum('Failed', { CheckId: 'unstored', Location: LOCATION }, 'SampleCount', start), 1);
     assert.equal(await metricSum('LocationAlive', { Location: LOCATION }, 'Sum', start), 1);
+  });
+});
+
+describe('probe handler with continuations (SQS)', () => {
+  /** The first id `<prefix>-<n>` whose 10 s spread offset lies in [fromMs, toMs), so a test knows when its runs fall. */
+  function idWithOffset(prefix: string, fromMs: number, toMs: number): string {
+    for (let n = 0; ; n++) {
+      const offset = spreadOffsetMs(`${prefix}-${n}`, 10_000);
+      if (offset >= fromMs && offset < toMs) return `${prefix}-${n}`;
+    }
+  }
+
+  async function continuationQueue(): Promise<{ sqs: SQSClient; queueUrl: string }> {
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'shop-probe-continuations' }))).QueueUrl!;
+    return { sqs, queueUrl };
+  }
+
+  /** What moto holds in its queues: each message's body and the delay it was sent with (read from moto's own state, so delayed ones too). */
+  async function queuedMessages(): Promise<{ body: ContinuationEvent; delaySeconds: number }[]> {
+    const data = (await (await fetch(`${moto.endpoint}/moto-api/data.json`)).json()) as { sqs?: { Message?: { body: string; delayed_until: number; sent_timestamp: number }[] } };
+    return (data.sqs?.Message ?? []).map((m) => ({
+      body: JSON.parse(m.body) as ContinuationEvent,
+      delaySeconds: m.delayed_until === 0 ? 0 : Math.round((m.delayed_until - m.sent_timestamp) / 1000),
+    }));
+  }
+
+  async function receiveAll(queueUrl: string, expected: number): Promise<{ messageId: string; body: string }[]> {
+    const out: { messageId: string; body: string }[] = [];
+    for (let attempt = 0; out.length < expected && attempt < 20; attempt++) {
+      const res = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      for (const m of res.Messages ?? []) out.push({ messageId: m.MessageId!, body: m.Body! });
+    }
+    return out;
+  }
+
+  it('sends the later parts of the minute as delayed messages, ten to a batch, and runs only its own part', async () => {
+    const start = minuteStart();
+    const ids = ['a', 'b', 'c'].map((p) => idWithOffset(p, 0, 10_000));
+    const cfg = config(ids.map((id) => ({ id, url: `${target.url}/ok`, interval: '10s' })));
+    const queue = await continuationQueue();
+    // Small windows so the minute needs more than one SendMessageBatch of ten.
+    const tuning = { handoffMillis: 500, windowMillis: 1_000 };
+    const expected = planMinute(cfg.checks, { nowMs: start, shard: 0, shards: 1, ...tuning });
+    assert.ok(expected.continuations.length > 10, `the fixture needs more than ten continuations, got ${expected.continuations.length}`);
+
+    const summary = await probe(cfg, start, { continuations: queue, ...tuning }).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.equal(summary.continuationsSent, expected.continuations.length);
+    assert.equal(summary.continuationsRunHere, 0);
+    const queued = await queuedMessages();
+    const byWake = (a: { body: ContinuationEvent }, b: { body: ContinuationEvent }) => a.body.wakeAtMs - b.body.wakeAtMs;
+    assert.deepEqual(queued.sort(byWake), expected.continuations.map((c) => ({ body: c.event, delaySeconds: c.delaySeconds })));
+    assert.ok(queued.some((m) => m.delaySeconds >= 30), 'late parts of the minute wait in SQS, not in Lambda');
+
+    // Only the runs before the first continuation's window ran here.
+    const ownedEnd = expected.owned.endMs;
+    const ownRuns = cfg.checks.flatMap((c) => [0, 1, 2, 3, 4, 5].map((k) => start + spreadOffsetMs(c.id, 10_000) + k * 10_000)).filter((t) => t < ownedEnd);
+    assert.equal(summary.ran, ownRuns.length);
+    const stored = (await Promise.all(ids.map(resultsOf))).flat();
+    assert.equal(stored.length, ownRuns.length);
+    assert.ok(stored.every((r) => Date.parse(r.startedAt) < ownedEnd + 500));
+  });
+
+  it('runs each continuation it receives from SQS once, completing the minute, and rejects a bad body with one line', async () => {
+    const start = minuteStart();
+    const id = idWithOffset('fast', 3_000, 4_000);
+    const offset = spreadOffsetMs(id, 10_000);
+    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
+    const queue = await continuationQueue();
+    // A lead of a whole minute makes every delay 0, so this test can receive the messages at once.
+    const scheduled = await probe(cfg, start, { continuations: queue, leadMillis: MINUTE }).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.equal(scheduled.ran, 0, 'the first run is 3-4 s away: a continuation runs it');
+    assert.equal(scheduled.continuationsSent, 6);
+    const messages = await receiveAll(queue.queueUrl, 6);
+    assert.equal(messages.length, 6);
+
+    const lines: string[] = [];
+    for (const message of messages) {
+      const event = JSON.parse(message.body) as ContinuationEvent;
+      const continuation = probe(cfg, event.wakeAtMs - 1_500, { continuations: queue, log: (l) => lines.push(l) });
+      const out = await continuation.handler({ Records: [message] }, lambdaContext(58_000));
+      assert.deepEqual([out.results.length, out.duplicates, out.rejected], [1, 0, 0]);
+      assert.equal(out.results[0]?.ran, 1, `the window at +${event.wakeAtMs - start} ms runs its one due time`);
+    }
+    const starts = (await resultsOf(id)).map((r) => Date.parse(r.startedAt) - start);
+    assert.equal(starts.length, 6, 'every due time of the minute ran, once');
+    starts.forEach((t, k) => assert.ok(Math.abs(t - (offset + k * 10_000)) < 500, `run ${k} at +${t} ms, due at +${offset + k * 10_000}`));
+
+    // SQS delivers the first message again: its claim is there, nothing runs.
+    const again = await probe(cfg, start + offset - 1_000).handler({ Records: [messages[0]!] }, lambdaContext(58_000));
+    assert.deepEqual([again.results.length, again.duplicates, again.rejected], [0, 1, 0]);
+    assert.equal((await resultsOf(id)).length, 6);
+
+    const bad = probe(cfg, start + offset - 1_000);
+    const rejected = await bad.handler({ Records: [{ messageId: 'm-bad', body: '{"kind":"continuation","shard":0}' }] }, lambdaContext(58_000));
+    assert.deepEqual([rejected.results.length, rejected.duplicates, rejected.rejected], [0, 0, 1]);
+    const rejectLines = bad.lines.filter((l) => l.includes('m-bad'));
+    assert.equal(rejectLines.length, 1);
+    const rejectLine = JSON.parse(rejectLines[0]!) as { level: string; message: string; rejected: number };
+    assert.deepEqual(rejectLine, { level: 'error', message: 'rejected SQS message m-bad: continuation message needs "shards", an integer ≥ 1, got undefined', location: LOCATION, rejected: 1 });
+    assert.equal((await resultsOf(id)).length, 6);
+  });
+
+  it('counts the due times of a continuation delivered after its minute as skipped, and runs nothing', async () => {
+    const start = minuteStart();
+    const id = idWithOffset('fast', 3_000, 4_000);
+    const offset = spreadOffsetMs(id, 10_000);
+    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
+    const event: ContinuationEvent = { kind: 'continuation', shard: 0, shards: 1, minuteStartMs: start, wakeAtMs: start + offset + 20_000, windowEndMs: start + offset + 40_000 };
+    const late = probe(cfg, start + MINUTE + 3_000);
+    const out = await late.handler({ Records: [{ messageId: 'm-late', body: JSON.stringify(event) }] }, lambdaContext(58_000));
+    assert.deepEqual([out.results[0]?.ran, out.results[0]?.skipped], [0, 2]);
+    assert.equal((await resultsOf(id)).length, 0);
+    assert.equal(await metricSum('SkippedRuns', { Location: LOCATION }, 'Sum', start), 2);
+  });
+
+  it('runs the whole minute itself, waiting in-process, when SQS cannot take the messages', async () => {
+    const start = minuteStart();
+    const id = idWithOffset('fast', 3_000, 4_000);
+    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
+    const { handler, lines } = probe(cfg, start, { continuations: { sqs, queueUrl: `${moto.endpoint}/${MOTO_ACCOUNT}/no-such-queue` } });
+    const summary = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.deepEqual([summary.ran, summary.skipped, summary.continuationsSent, summary.continuationsRunHere], [6, 0, 0, 6]);
+    assert.equal((await resultsOf(id)).length, 6);
+    assert.ok(lines.some((l) => /"level":"warn".*6 of 6 continuation\(s\) not sent to SQS/.test(l)), lines.join('\n'));
   });
 });

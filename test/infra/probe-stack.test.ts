@@ -108,7 +108,9 @@ describe('probe stacks', () => {
 
   it('drops a late fire instead of piling up: at most one retry within 60 s, then an encrypted DLQ', () => {
     const probe = templateOf(s, 'skyprobe-probe-eu-west-1');
-    const [queueId, queue] = onlyResource(probe, 'AWS::SQS::Queue');
+    const dlqs = resourcesOf(probe, 'AWS::SQS::Queue').filter(([, q]) => q.Properties['QueueName'] === undefined);
+    assert.equal(dlqs.length, 1);
+    const [queueId, queue] = dlqs[0]!;
     assert.equal(queue.Properties['SqsManagedSseEnabled'], true);
     for (const [, schedule] of resourcesOf(probe, 'AWS::Scheduler::Schedule')) {
       const target = schedule.Properties['Target'] as Props;
@@ -119,6 +121,48 @@ describe('probe stacks', () => {
     const [, invoke] = onlyResource(probe, 'AWS::Lambda::EventInvokeConfig');
     assert.equal(invoke.Properties['MaximumRetryAttempts'], 0);
     assert.equal(invoke.Properties['MaximumEventAgeInSeconds'], 60);
+  });
+
+  it('hands later parts of a minute to continuations through an encrypted, short-lived queue the probe alone sends to and consumes', () => {
+    for (const region of probeRegionsOf(config)) {
+      const probe = templateOf(s, `skyprobe-probe-${region}`);
+      const queues = resourcesOf(probe, 'AWS::SQS::Queue').filter(([, q]) => q.Properties['QueueName'] === 'skyprobe-probe-continuations');
+      assert.equal(queues.length, 1, `${region}: the example's 30 s storefront check runs here`);
+      const [queueId, queue] = queues[0]!;
+      assert.equal(queue.Properties['SqsManagedSseEnabled'], true);
+      assert.equal(queue.Properties['MessageRetentionPeriod'], 300);
+      assert.ok((queue.Properties['VisibilityTimeout'] as number) >= 58, 'not visible again while its invocation may still run');
+      assert.equal(queue.Properties['RedrivePolicy'], undefined, 'no DLQ: a stale continuation is useless (acknowledged SQS3)');
+      // enforceSSL: the queue policy denies requests without TLS.
+      const policies = resourcesOf(probe, 'AWS::SQS::QueuePolicy').filter(([, p]) => JSON.stringify(p.Properties['Queues']).includes(queueId));
+      assert.equal(policies.length, 1);
+      assert.match(JSON.stringify(policies[0]![1].Properties['PolicyDocument']), /"aws:SecureTransport":"false"/);
+      const [, mapping] = onlyResource(probe, 'AWS::Lambda::EventSourceMapping');
+      assert.deepEqual(mapping.Properties['EventSourceArn'], { 'Fn::GetAtt': [queueId, 'Arn'] });
+      assert.equal(mapping.Properties['BatchSize'], 1);
+      assert.equal(mapping.Properties['MaximumBatchingWindowInSeconds'], undefined);
+      assert.equal(mapping.Properties['FunctionResponseTypes'], undefined);
+      const [, fn] = onlyResource(probe, 'AWS::Lambda::Function');
+      const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
+      assert.deepEqual(env[HANDLER_ENV.continuationQueueUrl], { Ref: queueId });
+      // Sending: this queue only, SendMessage only. Consuming: what the event source mapping needs, on this queue only.
+      const statements = probeStatements(s, `skyprobe-probe-${region}`).filter((st) => asList(st['Action']).some((x) => String(x).startsWith('sqs:')));
+      const send = statements.filter((st) => asList(st['Action']).includes('sqs:SendMessage'));
+      assert.deepEqual(send.map((st) => [asList(st['Action']), st['Resource']]), [[['sqs:SendMessage'], { 'Fn::GetAtt': [queueId, 'Arn'] }]]);
+      for (const st of statements) assert.deepEqual(st['Resource'], { 'Fn::GetAtt': [queueId, 'Arn'] });
+      assert.ok(statements.some((st) => asList(st['Action']).includes('sqs:ReceiveMessage') && asList(st['Action']).includes('sqs:DeleteMessage')));
+    }
+  });
+
+  it('creates no continuation queue where every check runs once a minute or less often', () => {
+    const slow = synthesize({ config: configOf({ project: 'slow', checks: [{ id: 'home', type: 'http', url: 'https://example.com/', regions: ['eu-west-1'] }] }) });
+    const probe = templateOf(slow, 'slow-probe-eu-west-1');
+    assert.equal(resourcesOf(probe, 'AWS::SQS::Queue').filter(([, q]) => q.Properties['QueueName'] !== undefined).length, 0);
+    assert.equal(resourcesOf(probe, 'AWS::Lambda::EventSourceMapping').length, 0);
+    const [, fn] = onlyResource(probe, 'AWS::Lambda::Function');
+    assert.equal((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables[HANDLER_ENV.continuationQueueUrl], undefined);
+    const probeSqs = probeStatements(slow, 'slow-probe-eu-west-1').filter((st) => asList(st['Action']).some((x) => String(x).startsWith('sqs:')));
+    assert.deepEqual(probeSqs, [], 'the probe itself touches no queue');
   });
 
   it('lets the probe use only its region\'s table replica, only Skyprobe metrics and only its secrets', () => {
