@@ -2,6 +2,7 @@ import { MAX_ALARM_METRICS } from '../lambdas/core/alert-policy.ts';
 import type { Config } from '../lambdas/core/check.ts';
 import { formatDuration } from '../lambdas/core/duration.ts';
 import type { ConfigIssue } from '../lambdas/core/errors.ts';
+import { heartbeatLeadingKeys } from './constructs/heartbeats.ts';
 
 /**
  * Rules a config must meet to be deployed to AWS, on top of `validateConfig` (which already rejects unknown
@@ -19,8 +20,32 @@ export const SUB_MINUTE_INTERVALS_MS = [10_000, 12_000, 15_000, 20_000, 30_000] 
  */
 export const MAX_CHECKS_PER_PROJECT = 150;
 
+/**
+ * Characters of the heartbeat functions' partition-key patterns (JSON, as IAM counts them: 2 × id length + 15
+ * per heartbeat, plus 55). Heartbeats do not count toward MAX_CHECKS_PER_PROJECT: they add no resource per
+ * heartbeat (no alarm, no widget), only 19 in all (150 TLS checks in 2 regions and 150 heartbeats: 490
+ * resources, 844 KB). What grows with them is this one policy statement, in each of the three heartbeat roles,
+ * kept whole because a BatchWriteItem of several heartbeats' results is authorized on all its partition keys
+ * at once (ForAllValues). IAM allows 10,240 characters of
+ * inline policy per role, and CDK moves statements past 10,000 into managed policies of at most 6,144, where
+ * this statement would not fit. Measured: at 8,000 the ping role's statement is 8,300 characters and stays
+ * inline; from about 9,500 CDK moves it into a managed policy and the deploy fails. 8,000 is 150 heartbeats
+ * with ids of 18 characters on average, or 100 with 32 (test/infra/heartbeats.test.ts holds these figures).
+ */
+export const MAX_HEARTBEAT_KEY_CHARS = 8_000;
+
 export function deploymentIssues(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const keyChars = JSON.stringify(heartbeatLeadingKeys(config.heartbeats)).length;
+  if (keyChars > MAX_HEARTBEAT_KEY_CHARS) {
+    issues.push({
+      path: 'checks',
+      message:
+        `the ids of the ${config.heartbeats.length} heartbeats are too long together for the heartbeat functions' iam policy ` +
+        `(each heartbeat takes 2 × its id length + 15 of at most ${MAX_HEARTBEAT_KEY_CHARS} characters), got ${keyChars}: ` +
+        'shorten heartbeat ids, or split them into several projects (configs with their own `project`)',
+    });
+  }
   if (config.checks.length > MAX_CHECKS_PER_PROJECT) {
     issues.push({
       path: 'checks',

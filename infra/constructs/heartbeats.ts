@@ -30,13 +30,22 @@ export interface HeartbeatsProps {
 
 /**
  * Partition keys the heartbeat functions read and write: their heartbeats' results, rollups, incidents and
- * states, the location markers, the incident indexes (by time and by id) and the delivery ledger. A test
- * (test/handlers/heartbeat.test.ts) records every key the functions touch and holds it to this list, so a
- * new entity in the store cannot silently be denied in AWS.
+ * open-incident pointers, every heartbeat state, the location markers, the incident indexes (by time and by
+ * id) and the delivery ledger. A test (test/handlers/heartbeat.test.ts) records every key the functions touch
+ * and holds it to this list, so a new entity in the store cannot silently be denied in AWS.
+ *
+ * Two patterns per heartbeat, so that the policy stays within IAM's size limits at the project's scale
+ * (test/infra/heartbeats.test.ts measures it): `R*#<id>#*` is exactly `RES#<id>#<location>` and
+ * `ROLL#<id>#<location>`, and `*C*#<id>` exactly `CHECK#<id>` and `INC#<id>` (and `INCID#<id>`, granted
+ * anyway), because ids and locations are lower case without `#` and no other upper-case prefix holds a `C`
+ * or starts with `R`. `HB#` items are heartbeat states only, so `HB#*` grants nothing a check owns.
  */
 export function heartbeatLeadingKeys(heartbeats: readonly Pick<HeartbeatCheck, 'id'>[]): string[] {
-  return [...heartbeats.flatMap((hb) => [`RES#${hb.id}#*`, `ROLL#${hb.id}#*`, `CHECK#${hb.id}`, `INC#${hb.id}`, `HB#${hb.id}`]), 'LOCATIONS', 'INCIDENTS', 'INCID#*', 'DELIVERY#*'];
+  return [...heartbeats.flatMap((hb) => [`R*#${hb.id}#*`, `*C*#${hb.id}`]), ...SHARED_LEADING_KEYS];
 }
+
+/** The heartbeat functions' partitions that belong to no one heartbeat. */
+const SHARED_LEADING_KEYS = ['HB#*', 'LOCATIONS', 'INCIDENTS', 'INCID#*', 'DELIVERY#*'] as const;
 
 /** The item actions the heartbeat functions use (no Query, no Scan). */
 const ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Config } from '../core/check.ts';
-import type { HeartbeatStateStore } from '../core/heartbeat.ts';
+import type { HeartbeatState, HeartbeatStateStore } from '../core/heartbeat.ts';
 import type { Notifier } from '../core/notification.ts';
 import type { Clock } from '../core/ports.ts';
 import type { ResultsStore } from '../core/store.ts';
@@ -66,6 +66,14 @@ export class LocalHeartbeats {
     await ensureLocalTokens(this.#deps.dataDir, config.heartbeats.map((hb) => hb.id), this.#deps.env);
     this.#dashboardUrl = dashboardUrl;
     this.#monitor.setConfig(config.heartbeats, config.maintenance);
+  }
+
+  /** The stored state of each heartbeat of the config (what the dashboard shows); none yet for one never watched. */
+  async states(): Promise<ReadonlyMap<string, HeartbeatState>> {
+    const ids = this.#monitor.heartbeats().map((hb) => hb.id);
+    if (ids.length === 0) return new Map();
+    const stored = await this.#deps.states.get(ids);
+    return new Map([...stored].map(([id, { state }]) => [id, state]));
   }
 
   /** Starts the sweep; `pingBaseUrl` is where jobs reach this server (written to the data directory for `skyprobe heartbeat url`). */

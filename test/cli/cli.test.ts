@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.ts';
 import { unusedPort } from '../support/tcp-server.ts';
-import { runSkyprobe } from '../support/cli.ts';
+import { spawn } from 'node:child_process';
+import { BIN, runSkyprobe } from '../support/cli.ts';
 
 let server: TestHttpServer;
 let dir: string;
@@ -158,6 +159,45 @@ describe('skyprobe test', () => {
     assert.ok(!table.stdout.includes(SECRET), 'the secret leaked into the table');
   });
 
+  it('lists the heartbeats once as not tested, without changing the exit status', async () => {
+    const port = await unusedPort();
+    const file = writeConfig('heartbeats.json', {
+      checks: [
+        { id: 'home', type: 'http', url: `${server.url}/ok`, retries: 0, tags: ['web'] },
+        { type: 'heartbeat', id: 'nightly-dump', every: '1d', tags: ['backups'] },
+        { type: 'heartbeat', id: 'vault', every: '1d', grace: '3h', backup: { vaults: ['prod-vault'] } },
+      ],
+    });
+    const run = await runSkyprobe(['test', '--config', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^home +http +up +[\d.]+ ms +200$/m);
+    assert.match(run.stdout, /^1 check: 1 up, 0 degraded, 0 down/m);
+    assert.equal(run.stdout.match(/not tested/g)?.length, 1);
+    assert.match(run.stdout, /^2 heartbeats not tested \(jobs report in; skyprobe heartbeat url <id> prints where\): nightly-dump, vault$/m);
+    assert.doesNotMatch(run.stdout, /^(nightly-dump|vault) /m, 'no table row for a heartbeat');
+
+    // --json: stdout is the array of results only; the note goes to stderr.
+    const json = await runSkyprobe(['test', '--config', file, '--json']);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual((JSON.parse(json.stdout) as ProbeResult[]).map((r) => r.checkId), ['home']);
+    assert.equal(json.stderr, '2 heartbeats not tested (jobs report in; skyprobe heartbeat url <id> prints where): nightly-dump, vault\n');
+
+    // --filter selects heartbeats by id and tag too; a filter that matches only heartbeats runs nothing and passes.
+    const only = await runSkyprobe(['test', '--config', file, '--filter', 'backups', '--json']);
+    assert.equal(only.code, 0, only.stderr);
+    assert.deepEqual(JSON.parse(only.stdout), []);
+    assert.match(only.stderr, /^1 heartbeat not tested .*: nightly-dump$/m);
+
+    // A failing check still fails the run; the heartbeats do not hide it.
+    const failing = writeConfig('heartbeats-failing.json', {
+      checks: [{ id: 'down', type: 'http', url: `http://127.0.0.1:${port}/`, retries: 0 }, { type: 'heartbeat', id: 'nightly-dump', every: '1d' }],
+    });
+    const failed = await runSkyprobe(['test', '--config', failing]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /^1 check: 0 up, 0 degraded, 1 down/m);
+    assert.match(failed.stdout, /^1 heartbeat not tested .*: nightly-dump$/m);
+  });
+
   it('rejects a run whose secret is not set, naming the variable', async () => {
     const file = writeConfig('nosecret.json', { checks: [{ id: 'api', type: 'http', url: `${server.url}/ok`, headers: { 'x-key': '{{secret:MISSING_KEY}}' } }] });
     const run = await runSkyprobe(['test', '--config', file]);
@@ -189,11 +229,65 @@ describe('skyprobe validate', () => {
     assert.match(run.stdout, /^monitors\.config\.ts: valid — \d+ checks/);
   });
 
+  it('counts heartbeats beside checks in its summary', async () => {
+    const file = writeConfig('valid-heartbeats.json', {
+      checks: [
+        { id: 'home', type: 'http', url: 'https://example.com/', regions: ['us-east-1', 'eu-west-1'] },
+        { id: 'db', type: 'tcp', host: 'db.example.com', port: 5432 },
+        { type: 'heartbeat', id: 'nightly-dump', every: '1d' },
+        { type: 'heartbeat', id: 'vault', every: '1d', grace: '3h', backup: { vaults: ['prod-vault'] } },
+      ],
+    });
+    const run = await runSkyprobe(['validate', '--config', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `${file}: valid — 2 checks (1 http, 1 tcp) in 2 regions, 2 heartbeats (1 from AWS Backup)\n`);
+
+    const only = writeConfig('only-heartbeat.json', { checks: [{ type: 'heartbeat', id: 'nightly-dump', every: '1d' }] });
+    const single = await runSkyprobe(['validate', '--config', only]);
+    assert.equal(single.code, 0, single.stderr);
+    assert.equal(single.stdout, `${only}: valid — 0 checks, 1 heartbeat\n`);
+  });
+
   it('reports a config file that does not exist in one line', async () => {
     const run = await runSkyprobe(['validate', '--config', join(dir, 'missing.ts')]);
     assert.equal(run.code, 2);
     assert.equal(run.stderr.trim().split('\n').length, 1);
     assert.match(run.stderr, /missing\.ts: config file not found/);
+  });
+});
+
+describe('skyprobe run', () => {
+  it('counts heartbeats beside checks when it starts and on a reload, and says where jobs ping', { timeout: 60_000 }, async () => {
+    const file = writeConfig('run-heartbeats.json', {
+      checks: [
+        { id: 'home', type: 'http', url: `${server.url}/ok`, interval: '1h' },
+        { type: 'heartbeat', id: 'nightly-dump', every: '1d' },
+      ],
+    });
+    const child = spawn(process.execPath, [BIN, 'run', '--config', file, '--data-dir', join(dir, 'run-data'), '--port', '0'], { env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
+    const waitFor = async (pattern: RegExp): Promise<RegExpExecArray> => {
+      for (let i = 0; i < 400; i++) {
+        const m = pattern.exec(output);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${pattern} in: ${output}`);
+    };
+    try {
+      const dashboard = (await waitFor(/ {2}dashboard {2}(http:\/\/\S+)/))[1];
+      assert.match(output, new RegExp(`^skyprobe run: 1 check, 1 heartbeat from ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, location "local"$`, 'm'));
+      assert.match(output, new RegExp(`^ {2}pings {6}${dashboard}/ping/<id> \\(skyprobe heartbeat url <id> prints the token\\)$`, 'm'));
+
+      writeFileSync(file, JSON.stringify({ checks: [{ type: 'heartbeat', id: 'nightly-dump', every: '1d' }, { type: 'heartbeat', id: 'vault', every: '1d' }] }));
+      await waitFor(/config reloaded: 0 checks, 2 heartbeats$/m);
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, output);
+    }
   });
 });
 

@@ -6,6 +6,8 @@ import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { HEARTBEAT_PING_URL_OUTPUT } from '../../lambdas/core/heartbeat.ts';
 import { backupDetailPattern, heartbeatLeadingKeys } from '../../infra/constructs/heartbeats.ts';
+import { MAX_HEARTBEAT_KEY_CHARS } from '../../infra/deployment-rules.ts';
+import { ConfigError } from '../../lambdas/core/errors.ts';
 import { functionNames } from '../../infra/naming.ts';
 import { configOf, loadExample, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
 
@@ -26,6 +28,43 @@ function roleStatements(functionName: string): Statement[] {
 }
 
 const actionsOf = (st: Statement): string[] => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+
+/** A policy document with CloudFormation intrinsics replaced by values of a real account, to count characters as IAM does. */
+function resolved(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolved);
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::AccountId': '123456789012', 'AWS::Region': 'us-east-1', 'AWS::URLSuffix': 'amazonaws.com' };
+  if ('Ref' in o) return pseudo[o['Ref'] as string] ?? `arn:aws:sns:us-east-1:123456789012:${'x'.repeat(64)}`;
+  if ('Fn::Join' in o) {
+    const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
+    return (resolved(parts) as string[]).join(separator);
+  }
+  // The longest ARN an attribute here resolves to (a KMS key or an SNS topic of a 64-character name).
+  if ('Fn::GetAtt' in o) return `arn:aws:kms:us-east-1:123456789012:key/${'x'.repeat(64)}`;
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolved(v)]));
+}
+
+/** Per role (logical id): characters of its inline policies together, of each managed policy, and whether HeartbeatItems is inline. */
+function policySizesByRole(resources: Record<string, { Type: string; Properties: Record<string, unknown> }>): Map<string, { inline: number; managed: number[]; itemsInline: boolean }> {
+  const out = new Map<string, { inline: number; managed: number[]; itemsInline: boolean }>();
+  for (const r of Object.values(resources)) {
+    if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const document = r.Properties['PolicyDocument'] as { Statement: Statement[] };
+    const size = JSON.stringify(resolved(document)).length;
+    for (const { Ref: role } of (r.Properties['Roles'] as { Ref: string }[] | undefined) ?? []) {
+      const entry = out.get(role) ?? { inline: 0, managed: [], itemsInline: false };
+      if (r.Type === 'AWS::IAM::Policy') {
+        entry.inline += size;
+        entry.itemsInline ||= document.Statement.some((st) => st.Sid === 'HeartbeatItems');
+      } else {
+        entry.managed.push(size);
+      }
+      out.set(role, entry);
+    }
+  }
+  return out;
+}
 
 before(async () => {
   config = (await loadExample()).config;
@@ -74,7 +113,61 @@ describe('heartbeats in the home stack', () => {
       assert.deepEqual(items.Condition?.['ForAllValues:StringLike'], { 'dynamodb:LeadingKeys': heartbeatLeadingKeys(config.heartbeats) });
       assert.ok(!actionsOf(items).some((a) => a === 'dynamodb:Scan' || a === 'dynamodb:Query'), name);
     }
-    assert.ok(heartbeatLeadingKeys([{ id: 'db' }]).includes('HB#db'));
+  });
+
+  it('grants each heartbeat exactly its results, rollups, incidents and open-incident pointer, and no check\'s', () => {
+    // StringLike as IAM evaluates it: "*" is any run of characters, everything else literal and case-sensitive.
+    const allowed = (key: string) => heartbeatLeadingKeys([{ id: 'db' }]).some((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.#$^]/g, '\\$&')).join('.*')}$`).test(key));
+    for (const key of ['RES#db#us-east-1', 'ROLL#db#local', 'CHECK#db', 'INC#db', 'HB#db', 'HB#other', 'LOCATIONS', 'INCIDENTS', 'INCID#x', 'DELIVERY#x:down']) {
+      assert.ok(allowed(key), key);
+    }
+    // Another check's items, ids that start or end like the heartbeat's, a location named like it, other entities.
+    for (const key of ['RES#web#us-east-1', 'RES#db-primary#local', 'RES#mydb#local', 'ROLL#web#db', 'RES#web#db', 'CHECK#db2', 'CHECK#web', 'INC#xdb', 'DRILL#db', 'DRILLS', 'REPORT']) {
+      assert.ok(!allowed(key), key);
+    }
+  });
+
+  it('keeps every heartbeat role within IAM\'s policy limits at the largest heartbeat set the deployment rules allow', () => {
+    // 150 heartbeats with ids of 18 or 19 characters: just under the key budget, with a webhook secret grant as well.
+    const ids = Array.from({ length: 150 }, (_, i) => `job-${String(i).padStart(3, '0')}-${'x'.repeat(i < 147 ? 11 : 10)}`);
+    const big = configOf({
+      checks: [{ id: 'web', type: 'http', url: 'https://example.com/' }, ...ids.map((id, i) => ({ type: 'heartbeat', id, every: '1d', ...(i === 0 ? { backup: { vaults: ['prod-vault'] } } : {}) }))],
+      alerts: { webhooks: [{ url: 'https://hooks.example/{{secret:HOOK_PATH}}' }] },
+    });
+    const keyChars = JSON.stringify(heartbeatLeadingKeys(big.heartbeats)).length;
+    assert.ok(keyChars <= MAX_HEARTBEAT_KEY_CHARS && keyChars > MAX_HEARTBEAT_KEY_CHARS - 20, `${keyChars} characters of keys`);
+    const template = synthesize({ config: big }).json.get(home) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const sizes = policySizesByRole(template.Resources);
+    const roles = [...sizes.keys()].filter((r) => /^Heartbeats(Ping|Sweep|BackupEvents)/.test(r));
+    assert.equal(roles.length, 3, [...sizes.keys()].join(', '));
+    for (const role of roles) {
+      const { inline, managed, itemsInline } = sizes.get(role)!;
+      // IAM: 10,240 characters of inline policy per role, 6,144 per managed policy (whitespace not counted).
+      assert.ok(inline <= 10_240, `${role}: ${inline} characters of inline policy`);
+      assert.ok(managed.every((m) => m <= 6_144), `${role}: managed policies of ${managed.join(', ')}`);
+      assert.ok(itemsInline, `${role}: the HeartbeatItems statement stays in the inline policy`);
+    }
+  });
+
+  it('rejects heartbeat ids too long together for the policy, in one line', () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `job-${String(i).padStart(3, '0')}-${'x'.repeat(11)}`);
+    const config = configOf({ checks: ids.map((id) => ({ type: 'heartbeat', id, every: '1d' })) });
+    const error = (() => {
+      try {
+        synthesize({ config });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.deepEqual(
+      error.issues.map((i) => `${i.path}: ${i.message}`),
+      [
+        'checks: the ids of the 150 heartbeats are too long together for the heartbeat functions\' iam policy (each heartbeat takes 2 × its id length + 15 ' +
+          `of at most ${MAX_HEARTBEAT_KEY_CHARS} characters), got 8005: shorten heartbeat ids, or split them into several projects (configs with their own \`project\`)`,
+      ],
+    );
   });
 
   it('sweeps every minute', () => {

@@ -11,6 +11,7 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type { Check, Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
+import type { HeartbeatState } from '../../lambdas/core/heartbeat.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { createProbeContext } from '../../lambdas/engine/context.ts';
 import type { ProbeContext } from '../../lambdas/engine/context.ts';
@@ -42,6 +43,8 @@ let base: string;
 let browser: Browser;
 let page: Page;
 const states = new Map<string, CheckRuntimeState>();
+const heartbeatStates = new Map<string, HeartbeatState>();
+const XSS_MESSAGE = '<img src=x onerror="window.__xss=4">vault locked';
 const consoleErrors: string[] = [];
 
 function checkOf(id: string): Check {
@@ -128,6 +131,9 @@ before(async () => {
       { id: 'billing', name: XSS_NAME, type: 'http', url: `${target.url}/ok?token={{secret:BILLING_TOKEN}}`, tags: ['payments'], severity: 'high' },
       { id: 'admin', name: 'Legacy admin', type: 'http', url: `${target.url}/ok`, assertions: [{ type: 'body', contains: XSS_BODY }], severity: 'low' },
       { id: 'db', name: 'Orders database', type: 'tcp', host: '127.0.0.1', port: 5432, tags: ['data'] },
+      { type: 'heartbeat', id: 'nightly', name: 'Nightly export', every: '1h', grace: '30m', tags: ['jobs'] },
+      { type: 'heartbeat', id: 'vault', name: 'Vault backup', every: '1d', grace: '3h', severity: 'critical', backup: { vaults: ['prod-vault'] } },
+      { type: 'heartbeat', id: 'report', name: 'Hourly report', every: '1h', grace: '30m' },
     ],
   });
   ctx = createProbeContext({ location: 'local', allowPrivateTargets: true, secrets: { BILLING_TOKEN: SECRET }, retryDelayMs: 10 });
@@ -146,9 +152,35 @@ before(async () => {
   await store.closeIncident('web', new Date(Date.parse(old.incident.openedAt) + 47 * 60_000).toISOString());
   // "db" has no state: pending.
 
+  // Heartbeats: "nightly" pinged 10 minutes ago after a 95 s run (and every hour before), "vault" reported a
+  // failure, "report" is past its hour but within its grace.
+  const hbState = (id: string, extra: Partial<HeartbeatState>): HeartbeatState => ({
+    heartbeatId: id, watchingSinceMs: now - 3 * HOUR, lastPingMs: null, lastPingKind: null, startedMs: null, lastDurationMs: null, downSinceMs: null, missedThroughMs: null, lastMessage: null, ...extra,
+  });
+  heartbeatStates.set('nightly', hbState('nightly', { lastPingMs: now - 10 * 60_000, lastPingKind: 'success', lastDurationMs: 95_000, lastMessage: 'exported 42 tables' }));
+  heartbeatStates.set('vault', hbState('vault', { lastPingMs: now - 20 * 60_000, lastPingKind: 'fail', lastDurationMs: 40_000, downSinceMs: now - 20 * 60_000, lastMessage: XSS_MESSAGE }));
+  heartbeatStates.set('report', hbState('report', { lastPingMs: now - 70 * 60_000, lastPingKind: 'success' }));
+  const nightlyRuns: ProbeResult[] = Array.from({ length: 30 }, (_, i) => ({
+    checkId: 'nightly',
+    type: 'heartbeat',
+    location: 'local',
+    startedAt: new Date(now - 10 * 60_000 - i * HOUR).toISOString(),
+    ok: i !== 5,
+    status: i !== 5 ? 'up' : 'down',
+    error: i !== 5 ? null : { kind: 'timeout', message: 'no ping since … (expected every 1h, grace 30m)' },
+    timings: { dnsMs: null, connectMs: null, tlsMs: null, ttfbMs: null, downloadMs: null, totalMs: i === 5 ? 0 : i === 0 ? 95_000 : 80_000 + 5_000 * wave(i) },
+    httpStatus: null,
+    address: null,
+    target: 'heartbeat every 1h (grace 30m)',
+    assertions: [],
+    attempts: 1,
+  }));
+  await store.recordResults(nightlyRuns);
+
   const source: DashboardSource = {
     config: () => config,
     states: () => [...states.values()],
+    heartbeatStates: async () => heartbeatStates,
     store,
     location: 'local',
     startedAt: new Date(now - 3 * HOUR).toISOString(),
@@ -183,13 +215,13 @@ describe('dashboard pages', () => {
   it('shows every check with its state on the overview', async () => {
     await page.goto(`${base}/#/`);
     await page.locator('#checks-table').waitFor();
-    const expected: Record<string, string> = { web: 'Up', search: 'Degraded', billing: 'Up', admin: 'Down', db: 'Pending' };
+    const expected: Record<string, string> = { web: 'Up', search: 'Degraded', billing: 'Up', admin: 'Down', db: 'Pending', nightly: 'Up', vault: 'Down', report: 'Late' };
     for (const [id, label] of Object.entries(expected)) {
       assert.equal((await badgeOf(id).textContent())?.trim(), label, `badge of ${id}`);
     }
-    assert.equal(await page.locator('tr.check-row').count(), 5);
-    // Problems first, then config order.
-    assert.deepEqual(await page.locator('tr.check-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-check-id'))), ['admin', 'search', 'db', 'web', 'billing']);
+    assert.equal(await page.locator('tr.check-row').count(), 8);
+    // Problems first, then config order (checks, then heartbeats).
+    assert.deepEqual(await page.locator('tr.check-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-check-id'))), ['admin', 'vault', 'search', 'report', 'db', 'web', 'billing', 'nightly']);
     assert.equal(await page.locator('tr[data-check-id="search"] .badge-maintenance').count(), 1);
     // 90-day bars: one rect per day, coloured by uptime.
     assert.equal(await page.locator('tr[data-check-id="web"] .days .day').count(), 90);
@@ -212,6 +244,30 @@ describe('dashboard pages', () => {
     await page.screenshot({ path: new URL('dashboard-overview.png', OUT).pathname, fullPage: true });
   });
 
+  it('shows heartbeats beside checks: state, last ping, run duration, next deadline, and a failure as text', async () => {
+    const tiles = await page.locator('.section-summary .tile').evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim()));
+    assert.ok(tiles.includes('5 Checks') && tiles.includes('3 Heartbeats') && tiles.includes('1 Late'), tiles.join(' | '));
+    const cell = (id: string) => page.locator(`tr[data-check-id="${id}"] .col-last`);
+    const nightly = (await cell('nightly').innerText()).replace(/\s+/g, ' ');
+    assert.match(nightly, /Last ping 10 min ago took 95\.0 s/);
+    assert.match(nightly, /next ping due in 1 h (19|20) min/);
+    assert.match(nightly, /exported 42 tables/);
+    assert.match((await page.locator('tr[data-check-id="nightly"] .target').textContent()) ?? '', /Heartbeatheartbeat every 1h \(grace 30m\)/);
+    assert.match((await page.locator('tr[data-check-id="nightly"] .chips').textContent()) ?? '', /every 1 h/);
+    assert.match((await cell('report').innerText()).replace(/\s+/g, ' '), /Last ping 1 h 10 min ago .*next ping due in (19|20) min/);
+    assert.match((await page.locator('tr[data-check-id="report"] .col-state').textContent()) ?? '', /Late\s*for (9|10) min/);
+    const vault = cell('vault');
+    assert.match((await vault.innerText()).replace(/\s+/g, ' '), /Failure reported 20 min ago took 40\.0 s/);
+    assert.equal(await vault.locator('.error-line').last().textContent(), `the job reported a failure: ${XSS_MESSAGE}`);
+    assert.equal(await vault.locator('img').count(), 0);
+    assert.equal(await page.evaluate('typeof window.__xss'), 'undefined');
+    // Filtering reaches heartbeats by type and tag.
+    await page.locator('#filter').fill('heartbeat');
+    assert.deepEqual(await page.locator('tr.check-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-check-id'))), ['vault', 'report', 'nightly']);
+    await page.locator('#filter').fill('');
+    assert.equal(await page.locator('tr.check-row').count(), 8);
+  });
+
   it('changes a badge on the next auto-refresh when the check goes down', async () => {
     await setFlappy(503);
     const failure = await realRun('web');
@@ -224,7 +280,7 @@ describe('dashboard pages', () => {
     assert.ok(Date.now() - started <= 7000, 'within one refresh period (5 s) and a little');
     assert.match((await page.locator('tr[data-check-id="web"] .error-line').textContent()) ?? '', /http_status: expected status .*got 503/);
     assert.equal(await page.locator('#incidents tbody tr.incident-open').count(), 2);
-    assert.equal(await page.title(), '(2 down) skyprobe');
+    assert.equal(await page.title(), '(3 down) skyprobe');
   });
 
   it('shows the latency chart, phase breakdown, results and incidents of one check', async () => {
@@ -247,6 +303,34 @@ describe('dashboard pages', () => {
     assert.equal(await incidents.count(), 2);
     assert.match((await incidents.nth(1).textContent()) ?? '', /Resolved.*47 min.*timeout: no response within 2s/s);
     await page.screenshot({ path: new URL('dashboard-check.png', OUT).pathname, fullPage: true });
+  });
+
+  it('shows one heartbeat: its schedule, last ping, deadline, job durations and recent runs', async () => {
+    await page.goto(`${base}/#/check/nightly`);
+    await page.locator('#results-table').waitFor();
+    assert.equal((await page.locator('h1').textContent())?.trim(), 'Nightly export');
+    const facts = (await page.locator('.check-head .facts').innerText()).replace(/\s+/g, ' ');
+    assert.match(facts, /Expected every 1 h, grace 30 min/i);
+    assert.match(facts, /Last ping \S+ \(success, 10 min ago\)/i);
+    assert.match(facts, /Last message exported 42 tables/i);
+    assert.match((await page.locator('#hb-due').textContent()) ?? '', /^in 1 h (19|20) min \(/);
+    assert.match((await page.locator('.section-tiles').innerText()).replace(/\s+/g, ' '), /95\.0 s Last run took/);
+    assert.match((await page.locator('.section-charts h2').textContent()) ?? '', /Job duration, last 48 hours/);
+    assert.equal(await page.locator('#phase-chart').count(), 0, 'no phase breakdown for a job');
+    assert.ok((await page.locator('#latency-chart path.line').first().getAttribute('d'))!.length > 50);
+    const rows = page.locator('#results-table tbody tr');
+    assert.equal(await rows.count(), 30);
+    assert.deepEqual(await page.locator('#results-table thead th').allTextContents(), ['Time', 'Location', 'Result', 'Duration', 'Error']);
+    assert.match((await rows.nth(5).innerText()).replace(/\s+/g, ' '), /Down — timeout: no ping since/);
+    await page.screenshot({ path: new URL('dashboard-heartbeat.png', OUT).pathname, fullPage: true });
+
+    await page.goto(`${base}/#/check/vault`);
+    await page.locator('.check-head .facts').waitFor();
+    const vaultFacts = (await page.locator('.check-head .facts').innerText()).replace(/\s+/g, ' ');
+    assert.match(vaultFacts, /Down \(the job reported a failure\) for 20 min/i);
+    assert.match(vaultFacts, /AWS Backup vault prod-vault/i);
+    assert.equal(await page.locator('.check-head img').count(), 0);
+    assert.equal(await page.evaluate('typeof window.__xss'), 'undefined');
   });
 
   it('shows a clear message for an unknown check', async () => {

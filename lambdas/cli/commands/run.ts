@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { monitorCounts } from '../../core/config-summary.ts';
 import { UsageError } from '../../core/errors.ts';
 import { DataDirLockedError } from '../../local/data-dir-lock.ts';
 import { LocalRunner } from '../../local/runner.ts';
@@ -9,6 +10,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../load-config.ts';
 export const RUN_HELP = `Usage: skyprobe run [--config FILE] [--data-dir DIR] [--port N] [--location NAME]
 
 Monitors continuously from this machine: runs each check at its interval,
+listens for heartbeat pings (POST /ping/<id> on the dashboard's address),
 keeps results in an embedded DynamoDB-compatible store under the data
 directory, opens and closes incidents by the alert policy, sends alerts
 (console and the config's webhooks) and serves a dashboard.
@@ -18,7 +20,7 @@ Options:
                    edits are applied while running (an invalid edit is refused)
   --data-dir DIR   where results and incidents are kept (default .skyprobe)
   --port N         dashboard port on 127.0.0.1 (default 8787; 0 picks a free one)
-  --host ADDR      dashboard address (default 127.0.0.1: loopback only)
+  --host ADDR      dashboard and ping address (default 127.0.0.1: loopback only)
   --location NAME  location name stored with every result (default local)
   -h, --help       show this help
 
@@ -58,8 +60,9 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     throw err;
   }
   const stats = runner.stats();
-  writeLine(io.stdout, `skyprobe run: ${stats.scheduled} check${stats.scheduled === 1 ? '' : 's'} from ${values.config ?? DEFAULT_CONFIG_FILE}, location "${location}"`);
+  writeLine(io.stdout, `skyprobe run: ${monitorCounts(stats.scheduled, stats.heartbeats)} from ${values.config ?? DEFAULT_CONFIG_FILE}, location "${location}"`);
   writeLine(io.stdout, `  dashboard  ${dashboardUrl}`);
+  if (stats.heartbeats > 0) writeLine(io.stdout, `  pings      ${dashboardUrl}/ping/<id> (skyprobe heartbeat url <id> prints the token)`);
   writeLine(io.stdout, `  data       ${dataDir}`);
   writeLine(io.stdout, '  Ctrl-C to stop');
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Check } from '../../core/check.ts';
+import { plural } from '../../core/config-summary.ts';
 import { ConfigError, UsageError } from '../../core/errors.ts';
 import { secretNamesOfCheck } from '../../core/templates.ts';
 import { createProbeContext } from '../../engine/context.ts';
@@ -24,13 +25,21 @@ Options:
   -h, --help           show this help
 
 Secrets: {{secret:NAME}} reads the environment variable ${SECRET_ENV_PREFIX}NAME.
+Heartbeats are not tested (their jobs report in): they are listed once, and
+never change the exit status.
 Exit status: 0 when every check passes, 1 when any fails, 2 for a config or usage error.`;
+
+/** "2 heartbeats not tested (...): a, b". */
+function untestedLine(ids: readonly string[]): string {
+  return `${plural(ids.length, 'heartbeat')} not tested (jobs report in; skyprobe heartbeat url <id> prints where): ${ids.join(', ')}`;
+}
 
 function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
 }
 
-export function filterChecks(checks: readonly Check[], filters: readonly string[]): Check[] {
+/** The checks (or heartbeats: anything with an id and tags) whose id or one of whose tags matches a filter. */
+export function filterChecks<T extends Pick<Check, 'id' | 'tags'>>(checks: readonly T[], filters: readonly string[]): T[] {
   const patterns = filters.flatMap((f) => f.split(',')).map((f) => f.trim()).filter(Boolean).map(globToRegExp);
   if (patterns.length === 0) return [...checks];
   return checks.filter((c) => patterns.some((p) => p.test(c.id) || c.tags.some((t) => p.test(t))));
@@ -53,7 +62,9 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
   }
   const config = await loadConfig(resolve(io.cwd, values.config ?? DEFAULT_CONFIG_FILE));
   const checks = filterChecks(config.checks, values.filter ?? []);
-  if (checks.length === 0) throw new UsageError(`skyprobe test: no check matches --filter ${(values.filter ?? []).join(',')}`);
+  // Heartbeats have nothing to probe: their jobs report in. They are listed once, never failed.
+  const heartbeats = filterChecks(config.heartbeats, values.filter ?? []);
+  if (checks.length === 0 && heartbeats.length === 0) throw new UsageError(`skyprobe test: no check matches --filter ${(values.filter ?? []).join(',')}`);
 
   const needed = [...new Set(checks.flatMap(secretNamesOfCheck))].sort();
   const { values: secrets, missing } = await resolveSecrets(needed, envSecretSource(io.env));
@@ -79,12 +90,18 @@ export async function testCommand(argv: readonly string[], io: Io): Promise<numb
     },
   });
   if (live) io.stderr.write('\r\u001b[K');
+  const untested = heartbeats.length === 0 ? null : untestedLine(heartbeats.map((hb) => hb.id));
   if (values.json) {
     writeLine(io.stdout, JSON.stringify(results, null, 2));
+    // stdout stays the array of results.
+    if (untested !== null) writeLine(io.stderr, untested);
   } else {
     const paint = painter(useColor(io));
-    for (const line of formatTable(results, paint, io.stdout.columns ?? 120)) writeLine(io.stdout, line);
-    writeLine(io.stdout, summaryLine(results, performance.now() - started));
+    if (results.length > 0) {
+      for (const line of formatTable(results, paint, io.stdout.columns ?? 120)) writeLine(io.stdout, line);
+      writeLine(io.stdout, summaryLine(results, performance.now() - started));
+    }
+    if (untested !== null) writeLine(io.stdout, untested);
   }
   return results.every((r) => r.ok) ? 0 : 1;
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../../core/check.ts';
 import type { ProbeResult } from '../../core/result.ts';
+import type { HeartbeatState } from '../../core/heartbeat.ts';
 import type { ResultsStore } from '../../core/store.ts';
 
 /** What the local runner knows about one check right now (the dashboard reads it on every request). */
@@ -18,6 +19,8 @@ export interface DashboardSource {
   /** The normalized config now in effect (it may change between calls). */
   config(): Config;
   states(): readonly CheckRuntimeState[];
+  /** The stored state of the config's heartbeats (last ping, pending /start, down since). @default none: every heartbeat waits for its first ping */
+  heartbeatStates?(): Promise<ReadonlyMap<string, HeartbeatState>>;
   readonly store: ResultsStore;
   /** The location name this runner probes from. */
   readonly location: string;

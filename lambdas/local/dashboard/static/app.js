@@ -36,9 +36,9 @@
 
   // ---- formatting ----
 
-  const STATE_LABELS = { up: 'Up', degraded: 'Degraded', down: 'Down', pending: 'Pending' };
-  const STATE_ORDER = { down: 0, degraded: 1, pending: 2, up: 3 };
-  const TYPE_LABELS = { http: 'HTTP', tcp: 'TCP', dns: 'DNS', tls: 'TLS' };
+  const STATE_LABELS = { up: 'Up', degraded: 'Degraded', late: 'Late', down: 'Down', pending: 'Pending' };
+  const STATE_ORDER = { down: 0, degraded: 1, late: 1, pending: 2, up: 3 };
+  const TYPE_LABELS = { http: 'HTTP', tcp: 'TCP', dns: 'DNS', tls: 'TLS', heartbeat: 'Heartbeat' };
   const PHASES = [
     ['dns', 'DNS'],
     ['connect', 'Connect'],
@@ -93,6 +93,8 @@
   };
   /** A configured duration, as written in a config file. */
   const setting = (millis) => {
+    if (millis >= 86400000 && millis % 86400000 === 0) return `${millis / 86400000} d`;
+    if (millis >= 3600000 && millis % 3600000 === 0) return `${millis / 3600000} h`;
     if (millis % 60000 === 0) return `${millis / 60000} min`;
     if (millis % 1000 === 0) return `${millis / 1000} s`;
     return `${millis} ms`;
@@ -127,6 +129,32 @@
       const d = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - (daily90.length - 1 - i)));
       return { date: d.toISOString().slice(0, 10), uptimePercent };
     });
+  };
+
+  /** A future time: "in 5 min (14:05:00)"; a past one: "5 min ago". */
+  const dueText = (iso) => {
+    const seconds = (Date.parse(iso) - serverNow()) / 1000;
+    return seconds >= 0 ? `in ${duration(seconds)} (${dateTime(iso)})` : `${duration(-seconds)} ago (${dateTime(iso)})`;
+  };
+
+  /** A heartbeat's last ping, its run's duration and the next deadline, or why it is down. */
+  const heartbeatCell = (c) => {
+    const hb = c.heartbeat;
+    const lines = [];
+    if (hb.lastPingAt === null) lines.push(html`<span class="muted">Waiting for the first ping</span>`);
+    else {
+      lines.push(html`<div class="hb-line"><span class="hb-ping">${hb.lastPingKind === 'fail' ? 'Failure reported' : 'Last ping'}</span>
+        <span class="muted" title="${hb.lastPingAt}">${ago(hb.lastPingAt)}</span>
+        ${hb.lastDurationMs === null ? '' : html`<span class="hb-duration" title="Duration of the last run, from its /start">took ${ms(hb.lastDurationMs)}</span>`}</div>`);
+    }
+    if (hb.runningSince) lines.push(html`<div class="muted small" title="${hb.runningSince}">running since ${dateTime(hb.runningSince)}</div>`);
+    if (hb.dueBy) {
+      const overdue = Date.parse(hb.dueBy) <= serverNow();
+      lines.push(html`<div class="small hb-due ${overdue ? 'error-line' : 'muted'}" title="${hb.dueBy}">${overdue ? 'missed: was due' : 'next ping due'} ${dueText(hb.dueBy)}</div>`);
+    }
+    if (hb.downReason === 'failed') lines.push(html`<div class="error-line" title="${hb.lastMessage ?? ''}">the job reported a failure${hb.lastMessage ? `: ${hb.lastMessage}` : ''}</div>`);
+    else if (hb.lastMessage) lines.push(html`<div class="hb-message" title="${hb.lastMessage}">${hb.lastMessage}</div>`);
+    return lines;
   };
 
   const lastRunCell = (last) => {
@@ -320,17 +348,20 @@
   let lastOverview = null;
 
   const overviewSections = (checks, incidents) => {
-    const counts = { up: 0, degraded: 0, down: 0, pending: 0 };
+    const counts = { up: 0, degraded: 0, late: 0, down: 0, pending: 0 };
     for (const c of checks) counts[c.state] = (counts[c.state] ?? 0) + 1;
+    const heartbeats = checks.filter((c) => c.type === 'heartbeat').length;
     const maintenance = checks.filter((c) => c.inMaintenance).length;
     const open = incidents.filter((i) => i.open);
     document.title = counts.down > 0 ? `(${counts.down} down) skyprobe` : 'skyprobe';
 
     const tile = (label, value, cls) => html`<div class="tile ${cls}"><div class="tile-value">${value}</div><div class="tile-label">${label}</div></div>`;
     const summary = html`<div class="tiles">
-      ${tile('Checks', checks.length, '')}
+      ${tile('Checks', checks.length - heartbeats, '')}
+      ${heartbeats > 0 ? tile('Heartbeats', heartbeats, 'tile-heartbeats') : ''}
       ${tile('Up', counts.up, 'tile-up')}
       ${tile('Degraded', counts.degraded, counts.degraded > 0 ? 'tile-degraded' : '')}
+      ${counts.late > 0 ? tile('Late', counts.late, 'tile-late') : ''}
       ${tile('Down', counts.down, counts.down > 0 ? 'tile-down' : '')}
       ${tile('Pending', counts.pending, '')}
       ${tile('Open incidents', open.length, open.length > 0 ? 'tile-down' : '')}
@@ -353,7 +384,7 @@
           <div class="target" title="${c.target}"><span class="type">${TYPE_LABELS[c.type] ?? c.type}</span>${c.target}</div>
           <div class="chips">${severityChip(c.severity)}${tagChips(c.tags)}<span class="muted small">every ${setting(c.intervalMs)}</span></div>
         </td>
-        <td class="col-last" data-label="Last run">${lastRunCell(c.last)}</td>
+        <td class="col-last" data-label="Last run">${c.heartbeat ? heartbeatCell(c) : lastRunCell(c.last)}</td>
         <td class="col-num uptime-${pctClass(c.uptime.h24)}" data-label="24 h">${pct(c.uptime.h24)}</td>
         <td class="col-num uptime-${pctClass(c.uptime.d7)}" data-label="7 days">${pct(c.uptime.d7)}</td>
         <td class="col-num uptime-${pctClass(c.uptime.d30)}" data-label="30 days">${pct(c.uptime.d30)}</td>
@@ -465,10 +496,11 @@
     const uptime90 = runs90 === 0 ? null : (100 * (runs90 - failed90)) / runs90;
     const openIncident = incidents.find((i) => i.open);
 
+    const hb = c.heartbeat;
     const head = html`<header class="check-head">
       <div class="check-title"><h1>${c.name}</h1>${badge(c.state, 'badge-lg')}${maintenanceBadge(c.inMaintenance)}</div>
       <div class="target target-lg" title="${c.target}"><span class="type">${TYPE_LABELS[c.type] ?? c.type}</span>${c.target}</div>
-      <dl class="facts">
+      ${hb ? heartbeatFacts(c) : html`<dl class="facts">
         <div><dt>ID</dt><dd class="mono">${c.id}</dd></div>
         <div><dt>State</dt><dd>${STATE_LABELS[c.state]}${c.since ? html` <span class="muted" title="${c.since}">for ${duration((serverNow() - Date.parse(c.since)) / 1000)}</span>` : ''}</dd></div>
         <div><dt>Interval</dt><dd>every ${setting(c.intervalMs)}</dd></div>
@@ -477,8 +509,8 @@
         ${c.degradedAfterMs !== null ? html`<div><dt>Degraded after</dt><dd>${setting(c.degradedAfterMs)}</dd></div>` : ''}
         <div><dt>Alert when</dt><dd>${c.alertPolicy.failingLocations} of ${c.regions.length} location${c.regions.length === 1 ? '' : 's'} fail${c.alertPolicy.failingLocations === 1 ? 's' : ''} in ${c.alertPolicy.failingPeriods} of ${c.alertPolicy.evaluationPeriods} periods</dd></div>
         ${c.tags.length > 0 ? html`<div><dt>Tags</dt><dd class="chips">${tagChips(c.tags)}</dd></div>` : ''}
-      </dl>
-      ${c.steps.length > 1 ? html`<ol class="steps">${c.steps.map((s) => html`<li><span class="step-name">${s.name}</span> <span class="mono">${s.method} ${s.url}</span></li>`)}</ol>` : ''}
+      </dl>`}
+      ${!hb && c.steps.length > 1 ? html`<ol class="steps">${c.steps.map((s) => html`<li><span class="step-name">${s.name}</span> <span class="mono">${s.method} ${s.url}</span></li>`)}</ol>` : ''}
     </header>`;
 
     const tile = (label, value, cls, title = '') => html`<div class="tile ${cls}" title="${title}"><div class="tile-value">${value}</div><div class="tile-label">${label}</div></div>`;
@@ -486,7 +518,9 @@
       ${tile('Uptime 24 h', pct(c.uptime.h24), `tile-pct-${pctClass(c.uptime.h24)}`)}
       ${tile('Uptime 7 days', pct(c.uptime.d7), `tile-pct-${pctClass(c.uptime.d7)}`)}
       ${tile('Uptime 30 days', pct(c.uptime.d30), `tile-pct-${pctClass(c.uptime.d30)}`)}
-      ${tile('Last response', c.last ? ms(c.last.totalMs) : '—', '', c.last ? c.last.startedAt : '')}
+      ${hb
+        ? tile('Last run took', hb.lastDurationMs === null ? '—' : ms(hb.lastDurationMs), '', 'Duration of the last run that sent /start first')
+        : tile('Last response', c.last ? ms(c.last.totalMs) : '—', '', c.last ? c.last.startedAt : '')}
       ${tile('Open incident', openIncident ? duration(openIncident.durationSeconds) : 'None', openIncident ? 'tile-down' : '')}
     </div>`;
 
@@ -497,7 +531,7 @@
         <td data-label="Error" class="error-cell">${errorText(r.error) || html`<span class="muted">—</span>`}</td></tr>`,
     );
 
-    const resultRows = results.map(
+    const resultRows = hb ? heartbeatResultRows(results) : results.map(
       (r) => html`<tr class="result-${r.status}">
         <td data-label="Time" title="${r.startedAt}">${dateTime(r.startedAt)}</td>
         <td data-label="Location" class="mono">${r.location}</td>
@@ -526,7 +560,10 @@
       },
       {
         key: 'charts',
-        html: html`<div class="grid-2">
+        html: hb
+          ? html`<section class="card"><div class="card-head"><h2>Job duration, last 48 hours</h2>${legend([['sw-p50', 'p50'], ['sw-p95', 'p95']])}</div>
+              <p class="muted small">From each run's /start to its end; runs without a /start and missed deadlines count as 0.</p>${latencyChart(latency)}</section>`
+          : html`<div class="grid-2">
           <section class="card"><div class="card-head"><h2>Response time, last 48 hours</h2>${legend([['sw-p50', 'p50'], ['sw-p95', 'p95']])}</div>${latencyChart(latency)}</section>
           <section class="card"><div class="card-head"><h2>Phase breakdown</h2>${legend(PHASES.map(([key, label]) => [`ph-${key}`, label]))}</div>${phaseChart(latency)}</section>
         </div>`,
@@ -542,9 +579,11 @@
       {
         key: 'results',
         html: html`<section class="card"><div class="card-head"><h2>Recent results</h2>${results.length > 0 ? html`<span class="muted small">latest ${results.length}, every location</span>` : ''}</div>
-          ${resultRows.length === 0 ? html`<p class="empty">No results yet.</p>` : html`<div class="table-wrap scroll-y"><table class="table results-table" id="results-table">
-            <thead><tr><th scope="col">Time</th><th scope="col">Location</th><th scope="col">Result</th><th scope="col" class="col-num">HTTP</th>
-              <th scope="col" class="col-num">Total</th><th scope="col">Phases</th><th scope="col" class="col-num">Attempts</th><th scope="col">Error</th></tr></thead>
+          ${resultRows.length === 0 ? html`<p class="empty">${hb ? 'No pings yet.' : 'No results yet.'}</p>` : html`<div class="table-wrap scroll-y"><table class="table results-table" id="results-table">
+            <thead>${hb
+              ? html`<tr><th scope="col">Time</th><th scope="col">Location</th><th scope="col">Result</th><th scope="col" class="col-num">Duration</th><th scope="col">Error</th></tr>`
+              : html`<tr><th scope="col">Time</th><th scope="col">Location</th><th scope="col">Result</th><th scope="col" class="col-num">HTTP</th>
+              <th scope="col" class="col-num">Total</th><th scope="col">Phases</th><th scope="col" class="col-num">Attempts</th><th scope="col">Error</th></tr>`}</thead>
             <tbody>${resultRows}</tbody></table></div>`}</section>`,
       },
       {
@@ -553,6 +592,38 @@
       },
     ]);
   };
+
+  // ---- heartbeats on the check page ----
+
+  const heartbeatFacts = (c) => {
+    const hb = c.heartbeat;
+    const backup = hb.backup ? [...hb.backup.vaults.map((v) => `vault ${v}`), ...hb.backup.plans.map((p) => `plan ${p}`)].join(', ') : '';
+    return html`<dl class="facts">
+      <div><dt>ID</dt><dd class="mono">${c.id}</dd></div>
+      <div><dt>State</dt><dd>${hb.lastPingAt === null && c.state === 'pending' ? 'Waiting for the first ping' : STATE_LABELS[c.state]}${
+        c.state === 'down' && hb.downReason ? html` <span class="muted">(${hb.downReason === 'failed' ? 'the job reported a failure' : 'a ping was missed'})</span>` : ''
+      }${c.since ? html` <span class="muted" title="${c.since}">for ${duration((serverNow() - Date.parse(c.since)) / 1000)}</span>` : ''}</dd></div>
+      <div><dt>Expected</dt><dd>every ${setting(hb.everyMs)}, grace ${setting(hb.graceMs)}</dd></div>
+      <div><dt>Last ping</dt><dd>${hb.lastPingAt === null ? html`<span class="muted">none yet</span>` : html`<span title="${hb.lastPingAt}">${dateTime(hb.lastPingAt)}</span> <span class="muted">(${hb.lastPingKind === 'fail' ? 'failure' : 'success'}, ${ago(hb.lastPingAt)})</span>`}</dd></div>
+      <div><dt>Next ping due by</dt><dd id="hb-due">${hb.dueBy === null ? html`<span class="muted">not watched yet</span>` : html`<span title="${hb.dueBy}">${dueText(hb.dueBy)}</span>`}</dd></div>
+      ${hb.runningSince ? html`<div><dt>Running since</dt><dd title="${hb.runningSince}">${dateTime(hb.runningSince)}</dd></div>` : ''}
+      ${hb.lastMessage ? html`<div><dt>Last message</dt><dd class="mono">${hb.lastMessage}</dd></div>` : ''}
+      ${backup ? html`<div><dt>AWS Backup</dt><dd>${backup}</dd></div>` : ''}
+      <div><dt>Severity</dt><dd>${severityChip(c.severity)}</dd></div>
+      ${c.tags.length > 0 ? html`<div><dt>Tags</dt><dd class="chips">${tagChips(c.tags)}</dd></div>` : ''}
+    </dl>`;
+  };
+
+  const heartbeatResultRows = (results) =>
+    results.map(
+      (r) => html`<tr class="result-${r.status}">
+        <td data-label="Time" title="${r.startedAt}">${dateTime(r.startedAt)}</td>
+        <td data-label="Location" class="mono">${r.location}</td>
+        <td data-label="Result">${runBadge(r.status)}</td>
+        <td data-label="Duration" class="col-num num-strong">${r.ok || r.timings.totalMs > 0 ? ms(r.timings.totalMs) : '—'}</td>
+        <td data-label="Error" class="error-cell">${errorText(r.error) || html`<span class="muted">—</span>`}</td>
+      </tr>`,
+    );
 
   // ---- routing and refresh ----
 
