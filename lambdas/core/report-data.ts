@@ -24,7 +24,10 @@ export interface ReportRequest {
 
 /** Every check and heartbeat of the config, in config order: what a report covers. */
 export function reportSubjectsOf(config: Pick<Config, 'checks' | 'heartbeats'>): ReportSubject[] {
-  return [...config.checks, ...(config.heartbeats ?? [])].map((s) => ({ id: s.id, name: s.name, tags: [...s.tags], sloPercent: s.sloPercent }));
+  return [
+    ...config.checks.map((c) => ({ id: c.id, name: c.name, tags: [...c.tags], sloPercent: c.sloPercent })),
+    ...(config.heartbeats ?? []).map((h) => ({ id: h.id, name: h.name, tags: [...h.tags], sloPercent: h.sloPercent, job: { backup: h.backup !== null } })),
+  ];
 }
 
 export async function readMonthlyReport(store: Pick<ResultsStore, 'rollups' | 'incidents'>, req: ReportRequest): Promise<MonthlyReport> {

@@ -1,5 +1,5 @@
 import { formatDuration } from './duration.ts';
-import type { CheckReport, MonthlyReport } from './report.ts';
+import type { CheckReport, JobFigures, MonthlyReport } from './report.ts';
 
 /** How the Markdown and HTML reports write figures for people; the JSON keeps the numbers. */
 
@@ -56,6 +56,11 @@ export function budgetLine(c: CheckReport, complete: boolean): string {
   const s = c.slo;
   const used = s.errorBudgetUsedPercent === null ? '' : ` (${s.errorBudgetUsedPercent.toFixed(1)}%)`;
   return `target ${s.target}%: ${sloVerdict(c, complete)}; error budget ${dur(s.errorBudgetSeconds)}, used ${dur(s.errorBudgetUsedSeconds)}${used}, left ${dur(s.errorBudgetLeftSeconds)}`;
+}
+
+/** A heartbeat's runs: "Backup jobs: 29 succeeded, 1 failed, 0 missed (96.7% success)". */
+export function jobsLine(j: JobFigures): string {
+  return `${j.backup ? 'Backup jobs' : 'Job runs'}: ${j.succeeded} succeeded, ${j.failed} failed, ${j.missed} missed (${pct(j.successPercent, 1)} success)`;
 }
 
 export function latencyLine(c: CheckReport, fastP95Millis: number): string {

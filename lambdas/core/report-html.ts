@@ -1,5 +1,5 @@
 import type { CheckReport, DayFigures, MonthlyReport } from './report.ts';
-import { budgetLine, dur, incidentsLine, latency, latencyLine, monthTitle, pct, periodLine, sloVerdict } from './report-format.ts';
+import { budgetLine, dur, incidentsLine, jobsLine, latency, latencyLine, monthTitle, pct, periodLine, sloVerdict } from './report-format.ts';
 
 /**
  * The report as one self-contained HTML page: no scripts, no external files, inline SVG charts (daily
@@ -72,7 +72,7 @@ function checkSection(c: CheckReport, r: MonthlyReport): string {
 <li>SLO ${esc(budgetLine(c, r.complete))}</li>
 <li>Downtime ${dur(c.unplannedDowntimeSeconds)} unplanned, ${dur(c.plannedDowntimeSeconds)} planned</li>
 <li>Incidents: ${esc(incidentsLine(c))}</li>
-<li>Latency: ${esc(latencyLine(c, r.fastP95Millis))}</li>
+${c.jobs === null ? '' : `<li>${esc(jobsLine(c.jobs))}</li>\n`}<li>Latency: ${esc(latencyLine(c, r.fastP95Millis))}</li>
 </ul>
 <figure><figcaption>Daily uptime by the alert rule (target ${c.slo.target}%)</figcaption>${uptimeChart(c.daily, c.slo.target)}</figure>
 <figure><figcaption>Daily latency, p50 and p95</figcaption>${latencyChart(c.daily)}</figure>

@@ -1,5 +1,5 @@
 import type { CheckReport, MonthlyReport } from './report.ts';
-import { budgetLine, dur, incidentsLine, latency, latencyLine, monthTitle, pct, periodLine, sloVerdict, utc } from './report-format.ts';
+import { budgetLine, dur, incidentsLine, jobsLine, latency, latencyLine, monthTitle, pct, periodLine, sloVerdict, utc } from './report-format.ts';
 
 /** The report as Markdown (the CLI's default): an overview table, then a section per check. */
 export function renderReportMarkdown(r: MonthlyReport): string {
@@ -31,6 +31,7 @@ function checkSection(c: CheckReport, r: MonthlyReport): string[] {
   lines.push(`- SLO ${budgetLine(c, r.complete)}`);
   lines.push(`- Downtime: ${dur(c.unplannedDowntimeSeconds)} unplanned, ${dur(c.plannedDowntimeSeconds)} planned (maintenance)`);
   lines.push(`- Incidents: ${incidentsLine(c)}`);
+  if (c.jobs !== null) lines.push(`- ${jobsLine(c.jobs)}`);
   lines.push(`- Latency: ${latencyLine(c, r.fastP95Millis)}`);
   lines.push(`- Runs: ${c.runs}, ${c.failedRuns} failed`);
   if (c.locations.length > 0) {

@@ -39,6 +39,8 @@ export interface ReportSubject {
   readonly tags: readonly string[];
   /** Availability target in percent. */
   readonly sloPercent: number;
+  /** A heartbeat: a job that reports in (`backup`: its pings are AWS Backup jobs). @default a check */
+  readonly job?: { readonly backup: boolean };
 }
 
 export interface SubjectData {
@@ -103,6 +105,20 @@ export interface ReportIncident {
   readonly correctiveAction: string | null;
 }
 
+/** The runs of a heartbeat's job: what "did the backups run?" reads. From the rollups. */
+export interface JobFigures {
+  /** The job is AWS Backup jobs of the heartbeat's vaults or plans. */
+  readonly backup: boolean;
+  /** Success pings (completed backup jobs). */
+  readonly succeeded: number;
+  /** Fail pings (failed, aborted or expired backup jobs). */
+  readonly failed: number;
+  /** Deadlines that passed with no ping. */
+  readonly missed: number;
+  /** 100 × succeeded / (succeeded + failed + missed); null when there were none. */
+  readonly successPercent: number | null;
+}
+
 export interface SloFigures {
   /** The check's target, percent. */
   readonly target: number;
@@ -142,6 +158,8 @@ export interface CheckReport {
   readonly latencyMs: LatencyFigures;
   /** Percent of the hours with runs whose p95 (every location merged) was under `fastP95Millis`; null without runs. */
   readonly fastHoursPercent: number | null;
+  /** Heartbeats only (null for checks): the job's runs and success rate. */
+  readonly jobs: JobFigures | null;
   readonly slo: SloFigures;
   readonly locations: readonly LocationFigures[];
   readonly daily: readonly DayFigures[];
@@ -286,6 +304,7 @@ function checkReport(data: SubjectData, input: ReportInput, period: Interval, fa
     failedRuns,
     latencyMs: latencyOf(mergeHistograms(...daily.histograms)),
     fastHoursPercent: fastHoursPercent(hourly, fastP95Millis),
+    jobs: subject.job === undefined ? null : jobFigures(subject.job.backup, rollups),
     slo,
     locations: locationFigures(rollups),
     daily: daily.figures,
@@ -393,6 +412,15 @@ function fastHoursPercent(hourly: ReadonlyMap<string, Histogram>, fastP95Millis:
     if ((histogramQuantile(merged, 0.95) as number) < fastP95Millis) fast += 1;
   }
   return hours === 0 ? null : percentOf(fast, hours);
+}
+
+/** A missed deadline is recorded as a failed run with error kind `timeout`; a fail ping as any other failed run. */
+function jobFigures(backup: boolean, rollups: readonly HourlyRollup[]): JobFigures {
+  const failedRuns = sum(rollups, (r) => r.failedRuns);
+  const missed = sum(rollups, (r) => r.errorsByKind.timeout ?? 0);
+  const succeeded = sum(rollups, (r) => r.runs) - failedRuns;
+  const total = succeeded + failedRuns;
+  return { backup, succeeded, failed: failedRuns - missed, missed, successPercent: total === 0 ? null : percentOf(succeeded, total) };
 }
 
 function latencyOf(h: Histogram): LatencyFigures {

@@ -154,3 +154,31 @@ describe('Markdown report', () => {
     assert.equal(md.match(/^\| inc-\d+ \|/gm)?.length, 40);
   });
 });
+
+describe('job figures of heartbeats', () => {
+  const report = (): MonthlyReport => {
+    const hour = (h: number, failed: number, missed: number): HourlyRollup => ({
+      ...rollup('vault', `2026-10-0${h}T03`, 1, failed, 60_000),
+      errorsByKind: { timeout: missed, assertion: failed - missed } as HourlyRollup['errorsByKind'],
+    });
+    return buildMonthlyReport({
+      project: 'demo',
+      month: OCTOBER,
+      nowMs: Date.UTC(2026, 10, 2),
+      maintenance: [],
+      subjects: [
+        { subject: { id: 'vault', name: 'vault', tags: [], sloPercent: 99, job: { backup: true } }, rollups: [hour(1, 0, 0), hour(2, 0, 0), hour(3, 1, 0), hour(4, 1, 1)], incidents: [] },
+        { subject: { id: 'shop', name: 'shop', tags: [], sloPercent: 99.9 }, rollups: [rollup('shop', '2026-10-01T00', 1, 0, 50)], incidents: [] },
+      ],
+    });
+  };
+
+  it('shows the backup success rate in Markdown and HTML, for heartbeats only', async () => {
+    const md = renderReportMarkdown(report());
+    assert.match(md, /^- Backup jobs: 2 succeeded, 1 failed, 1 missed \(50\.0% success\)$/m);
+    assert.equal(md.match(/jobs:|Job runs:/g)?.length, 1);
+    await page.setContent(renderReportHtml(report()), { waitUntil: 'load' });
+    assert.equal(await page.locator('#check-vault li', { hasText: 'Backup jobs' }).textContent(), 'Backup jobs: 2 succeeded, 1 failed, 1 missed (50.0% success)');
+    assert.equal(await page.locator('#check-shop li', { hasText: 'jobs' }).count(), 0);
+  });
+});

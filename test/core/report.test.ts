@@ -314,3 +314,28 @@ describe('report months', () => {
     for (const bad of ['2026-13', '2026-1', '26-10', '2026-00', 'october', '1969-12']) assert.throws(() => parseMonth(bad), /month must be yyyy-mm/, bad);
   });
 });
+
+describe('monthly report: heartbeat jobs', () => {
+  const BACKUPS: ReportSubject = { id: 'vault', name: 'Nightly backups', tags: [], sloPercent: 99, job: { backup: true } };
+  const jobHour = (hour: string, runs: number, failedRuns: number, missed: number): HourlyRollup => ({
+    ...rollup('us-east-1', hour, runs, failedRuns, times(runs, 60_000), 'vault'),
+    errorsByKind: { timeout: missed, assertion: failedRuns - missed } as HourlyRollup['errorsByKind'],
+  });
+
+  it('counts succeeded, failed and missed backup jobs and the success rate', () => {
+    // 28 nightly runs that completed, one that failed (a fail ping: assertion), one deadline missed (timeout).
+    const rollups = [
+      ...Array.from({ length: 28 }, (_, d) => jobHour(`2026-10-${String(d + 1).padStart(2, '0')}T03`, 1, 0, 0)),
+      jobHour('2026-10-29T03', 1, 1, 0),
+      jobHour('2026-10-30T05', 1, 1, 1),
+    ];
+    const c = oneCheck({ subject: BACKUPS, rollups });
+    // 28 / 30 = 93.333333%.
+    assert.deepEqual(c.jobs, { backup: true, succeeded: 28, failed: 1, missed: 1, successPercent: 93.333333 });
+  });
+
+  it('has no job figures for a check, and a null rate for a job that never ran', () => {
+    assert.equal(oneCheck({ rollups: [rollup('a', '2026-10-01T00', 1, 0, [5])] }).jobs, null);
+    assert.deepEqual(oneCheck({ subject: { ...BACKUPS, job: { backup: false } } }).jobs, { backup: false, succeeded: 0, failed: 0, missed: 0, successPercent: null });
+  });
+});
