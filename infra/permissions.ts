@@ -29,6 +29,20 @@ export function tableDataStatement(scope: Construct, project: string, region: st
   });
 }
 
+/**
+ * Item actions on the home-region table limited to items whose partition key matches `leadingKeys`
+ * (DynamoDB fine-grained access; `*` wildcards): how each home-region function gets only its own items.
+ */
+export function leadingKeysStatement(scope: Construct, project: string, sid: string, actions: readonly string[], leadingKeys: readonly string[]): PolicyStatement {
+  const stack = Stack.of(scope);
+  return new PolicyStatement({
+    sid,
+    actions: [...actions],
+    resources: [stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: resourceNames.table(project) })],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+  });
+}
+
 /** Sending continuation messages to the one queue of the probe's region (consuming is granted by the event source mapping). */
 export function sendContinuationsStatement(queueArn: string): PolicyStatement {
   return new PolicyStatement({ sid: 'SendProbeContinuations', actions: ['sqs:SendMessage'], resources: [queueArn] });

@@ -6,10 +6,9 @@ import { CfnFunction, FunctionUrlAuthType, InvokeMode, type FunctionUrl } from '
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Config, HeartbeatCheck } from '../../lambdas/core/check.ts';
-import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { HEARTBEAT_PING_URL_OUTPUT, heartbeatTokenParameterPrefix } from '../../lambdas/core/heartbeat.ts';
 import { acknowledgeNag, asNagFinding } from '../nag.ts';
-import { grantWebhookSecretRead } from '../permissions.ts';
+import { grantWebhookSecretRead, leadingKeysStatement } from '../permissions.ts';
 import { HANDLER_ENTRIES } from '../paths.ts';
 import { HandlerFunction } from './handler-function.ts';
 
@@ -72,13 +71,7 @@ export class Heartbeats extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { config } = props;
-    const table = stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: resourceNames.table(config.project) });
-    const items = new PolicyStatement({
-      sid: 'HeartbeatItems',
-      actions: [...ITEM_ACTIONS],
-      resources: [table],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': heartbeatLeadingKeys(config.heartbeats) } },
-    });
+    const items = leadingKeysStatement(this, config.project, 'HeartbeatItems', ITEM_ACTIONS, heartbeatLeadingKeys(config.heartbeats));
     const fn = (name: string, functionName: string, entry: string, description: string, timeoutSeconds: number): HandlerFunction => {
       const handler = new HandlerFunction(this, name, {
         entry,

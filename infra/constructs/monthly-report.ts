@@ -1,13 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/check.ts';
-import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { acknowledgeNag } from '../nag.ts';
 import { HANDLER_ENTRIES } from '../paths.ts';
+import { leadingKeysStatement } from '../permissions.ts';
 import { HandlerFunction } from './handler-function.ts';
 
 export interface MonthlyReportProps {
@@ -38,7 +37,6 @@ export class MonthlyReport extends Construct {
 
   constructor(scope: Construct, id: string, props: MonthlyReportProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.handler = new HandlerFunction(this, 'Function', {
       entry: HANDLER_ENTRIES.monthlyReport,
       functionName: props.functionName,
@@ -49,23 +47,11 @@ export class MonthlyReport extends Construct {
       timeout: Duration.minutes(5),
       memorySizeMb: 1024,
     });
-    const table = stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: resourceNames.table(props.config.project) });
+    const { project } = props.config;
     this.handler.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadReportSources',
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'],
-        resources: [table],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPORT_READ_LEADING_KEYS] } },
-      }),
+      leadingKeysStatement(this, project, 'ReadReportSources', ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'], REPORT_READ_LEADING_KEYS),
     );
-    this.handler.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'WriteReports',
-        actions: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
-        resources: [table],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPORT_WRITE_LEADING_KEYS] } },
-      }),
-    );
+    this.handler.role.addToPolicy(leadingKeysStatement(this, project, 'WriteReports', ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'], REPORT_WRITE_LEADING_KEYS));
     props.topic.grantPublish(this.handler.function);
 
     this.rule = new Rule(this, 'Schedule', {

@@ -1,11 +1,10 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { Config } from '../../lambdas/core/check.ts';
-import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { HANDLER_ENTRIES } from '../paths.ts';
+import { leadingKeysStatement } from '../permissions.ts';
 import { HandlerFunction } from './handler-function.ts';
 
 export interface RollupCompactionProps {
@@ -33,7 +32,6 @@ export class RollupCompaction extends Construct {
 
   constructor(scope: Construct, id: string, props: RollupCompactionProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.handler = new HandlerFunction(this, 'Function', {
       entry: HANDLER_ENTRIES.rollupCompaction,
       functionName: props.functionName,
@@ -44,23 +42,9 @@ export class RollupCompaction extends Construct {
       timeout: Duration.minutes(15),
       memorySizeMb: 512,
     });
-    const table = stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: resourceNames.table(props.config.project) });
-    this.handler.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'ReadRollups',
-        actions: ['dynamodb:Query', 'dynamodb:GetItem'],
-        resources: [table],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...COMPACTION_READ_LEADING_KEYS] } },
-      }),
-    );
-    this.handler.role.addToPolicy(
-      new PolicyStatement({
-        sid: 'WriteDayPacks',
-        actions: ['dynamodb:PutItem'],
-        resources: [table],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...COMPACTION_WRITE_LEADING_KEYS] } },
-      }),
-    );
+    const { project } = props.config;
+    this.handler.role.addToPolicy(leadingKeysStatement(this, project, 'ReadRollups', ['dynamodb:Query', 'dynamodb:GetItem'], COMPACTION_READ_LEADING_KEYS));
+    this.handler.role.addToPolicy(leadingKeysStatement(this, project, 'WriteDayPacks', ['dynamodb:PutItem'], COMPACTION_WRITE_LEADING_KEYS));
     this.rule = new Rule(this, 'Schedule', {
       description: 'skyprobe: packs yesterday\'s hourly rollups, every day at 02:30 UTC',
       schedule: props.schedule ?? Schedule.cron({ minute: '30', hour: '2' }),

@@ -1,4 +1,6 @@
 const UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export const MINUTE_MS = UNITS_MS.m;
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
 /** A duration as users write it: "500ms", "10s", "1m", "1.5h", "14d". */

@@ -51,3 +51,8 @@ export class ConfigError extends Error {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** `Name: message` of a thrown value, for one log or summary line. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,4 +1,5 @@
 import type { Check } from './check.ts';
+import { MINUTE_MS } from './duration.ts';
 import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS } from './deployment.ts';
 import { nextDueAt, spreadOffsetMs } from './schedule.ts';
 
@@ -18,7 +19,6 @@ import { nextDueAt, spreadOffsetMs } from './schedule.ts';
  * Pure: no clock, no AWS; the probe handler sends what this plans, and the cost model prices it.
  */
 
-const MINUTE_MS = 60_000;
 
 /** A part of one minute, [startMs, endMs), epoch ms. */
 export interface DueWindow {

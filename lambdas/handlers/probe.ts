@@ -4,7 +4,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Check, Config } from '../core/check.ts';
 import { HANDLER_ENV, shardOf, type ProbeInvocation } from '../core/deployment.ts';
-import type { ProbeError } from '../core/errors.ts';
+import { describeError, type ProbeError } from '../core/errors.ts';
+import { MINUTE_MS } from '../core/duration.ts';
 import type { Clock } from '../core/ports.ts';
 import { secretNamesOfCheck } from '../core/templates.ts';
 import { CloudWatchMetricsSink } from '../aws/cloudwatch-metrics.ts';
@@ -248,16 +249,12 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   return handle as ProbeHandler;
 }
 
-const MINUTE_MS = 60_000;
 
 function isSqsEvent(event: unknown): event is SqsEvent {
   if (typeof event !== 'object' || event === null || !('Records' in event) || !Array.isArray(event.Records)) return false;
   return event.Records.every((r: unknown) => typeof r === 'object' && r !== null && typeof (r as SqsRecord).messageId === 'string');
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 export function parseInvocation(event: unknown): ProbeInvocation {
   const e = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
@@ -292,7 +289,7 @@ export async function resolveCheckSecrets(
       if (value !== undefined && value !== '') values[name] = value;
     }
   } catch (error) {
-    readError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    readError = describeError(error);
   }
   for (const [checkId, wanted] of needs) {
     const missing = wanted.filter((name) => !Object.hasOwn(values, name));

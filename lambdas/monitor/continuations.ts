@@ -1,4 +1,5 @@
 import { type ContinuationEvent, type DueWindow } from '../core/minute-plan.ts';
+import { MINUTE_MS } from '../core/duration.ts';
 
 /**
  * Continuation messages as the probe handler receives them; the planning of the minute (which parts the
@@ -8,7 +9,6 @@ import { type ContinuationEvent, type DueWindow } from '../core/minute-plan.ts';
 
 export { dueTimesOfMinute, planMinute, type ContinuationEvent, type ContinuationPlanOptions, type MinutePlan, type PlannedContinuation } from '../core/minute-plan.ts';
 
-const MINUTE_MS = 60_000;
 
 /** The window a continuation event owns. */
 export function windowOf(event: ContinuationEvent): DueWindow {

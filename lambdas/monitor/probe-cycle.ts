@@ -1,6 +1,7 @@
 import type { Check } from '../core/check.ts';
 import { INVOCATION_CONCURRENCY } from '../core/deployment.ts';
-import type { ProbeError } from '../core/errors.ts';
+import { describeError, type ProbeError } from '../core/errors.ts';
+import { MINUTE_MS } from '../core/duration.ts';
 import type { Clock } from '../core/ports.ts';
 import type { ProbeResult } from '../core/result.ts';
 import type { ResultsStore, WriteReport } from '../core/store.ts';
@@ -85,7 +86,6 @@ export interface ProbeCycleSummary {
 export const DEFAULT_MARGIN_MS = 2_000;
 /** A run moved earlier starts this long before its last possible moment, so dispatch delays do not push it past. */
 export const MOVED_START_SLACK_MS = 500;
-const MINUTE_MS = 60_000;
 
 export { dueTimesInMinute, type DueWindow };
 
@@ -260,7 +260,7 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
     failed: results.filter((r) => !r.ok).length,
     written: report?.written ?? 0,
     pendingWrites: store.pendingWrites(),
-    writeError: report?.lastError ?? (written.status === 'rejected' ? describe(written.reason) : null),
+    writeError: report?.lastError ?? (written.status === 'rejected' ? describeError(written.reason) : null),
   };
   if (errors.length > 0) throw new ProbeCycleError(summary, errors);
   if (summary.skipped > 0) {
@@ -275,12 +275,9 @@ export class ProbeCycleError extends Error {
   readonly summary: ProbeCycleSummary;
   readonly errors: readonly unknown[];
   constructor(summary: ProbeCycleSummary, errors: readonly unknown[]) {
-    super(`probe cycle failed: ${errors.map(describe).join('; ')}`, { cause: errors[0] });
+    super(`probe cycle failed: ${errors.map(describeError).join('; ')}`, { cause: errors[0] });
     this.summary = summary;
     this.errors = errors;
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}

@@ -1,3 +1,4 @@
+import { describeError } from '../core/errors.ts';
 import type { Clock } from '../core/ports.ts';
 import type { DayPackState, RollupPackStore } from '../core/store.ts';
 import { dayEndMs, daysBetween, lastPackableDay, SETTLE_MS } from '../store/rollup-packs.ts';
@@ -86,7 +87,7 @@ export async function compactRollups(store: RollupPackStore, clock: Clock, optio
         }
       } catch (error) {
         totals.failedPairs += 1;
-        lastError = `${pair.checkId}@${pair.location}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+        lastError = `${pair.checkId}@${pair.location}: ${describeError(error)}`;
       }
     }
   };

@@ -583,17 +583,7 @@ export class DynamoResultsStore implements ResultsStore, ReportStore, RollupPack
       if (ranges.length > MAX_UNPACKED_RANGES) ranges = [{ fromHour: query.fromHour, toHour: query.toHour }];
       const out: HourlyRollup[] = [];
       for (const range of ranges) {
-        const items = await this.#queryAll({
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': { S: storeKeys.rollup(checkId, location, '').pk },
-            ':from': { S: `H#${range.fromHour}` },
-            ':to': { S: `H#${range.toHour}` },
-          },
-          ...ROLLUP_PROJECTION,
-        });
-        for (const item of items) {
-          const rollup = parseRollup(item, checkId, location);
+        for (const rollup of await this.#hourlyRollups(checkId, location, range.fromHour, range.toHour)) {
           if (!packs.has(rollup.hour.slice(0, 10))) out.push(rollup);
         }
       }
@@ -604,26 +594,47 @@ export class DynamoResultsStore implements ResultsStore, ReportStore, RollupPack
     return out.sort((a, b) => compareStrings(a.location, b.location) || compareStrings(a.hour, b.hour));
   }
 
-  /** The valid day packs of one location over the query's days, by day. */
-  async #validPacks(checkId: string, location: string, query: RollupsQuery): Promise<Map<string, HourlyRollup[]>> {
+  /** The hourly rollup items of one location in [fromHour, toHour]. */
+  async #hourlyRollups(checkId: string, location: string, fromHour: string, toHour: string, consistent = false): Promise<HourlyRollup[]> {
     const items = await this.#queryAll({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#hours': 'hours', '#dirty': 'dirty', '#packedVersion': 'packedVersion' },
       ExpressionAttributeValues: {
-        ':pk': { S: storeKeys.dayPack(checkId, location, '').pk },
-        ':from': { S: storeKeys.dayPack(checkId, location, query.fromHour.slice(0, 10)).sk },
-        ':to': { S: storeKeys.dayPack(checkId, location, query.toHour.slice(0, 10)).sk },
+        ':pk': { S: storeKeys.rollup(checkId, location, '').pk },
+        ':from': { S: storeKeys.rollup(checkId, location, fromHour).sk },
+        ':to': { S: storeKeys.rollup(checkId, location, toHour).sk },
       },
-      ProjectionExpression: 'sk, #hours, #dirty, #packedVersion',
+      ...(consistent ? { ConsistentRead: true } : {}),
+      ...ROLLUP_PROJECTION,
     });
+    return items.map((item) => parseRollup(item, checkId, location));
+  }
+
+  /** The valid day packs of one location over the query's days, by day. */
+  async #validPacks(checkId: string, location: string, query: RollupsQuery): Promise<Map<string, HourlyRollup[]>> {
+    const items = await this.#dayPackItems(checkId, location, query.fromHour.slice(0, 10), query.toHour.slice(0, 10), ['hours']);
     const out = new Map<string, HourlyRollup[]>();
     for (const item of items) {
       const body = item['hours']?.S;
-      if (body === undefined || num(item, 'dirty') !== num(item, 'packedVersion')) continue;
+      if (body === undefined || !isValidPack(item)) continue;
       const day = str(item, 'sk').slice(2);
       out.set(day, decodeDayPack(body, checkId, location, day));
     }
     return out;
+  }
+
+  /** Day pack items (and stubs) of one location in [fromDay, toDay], with what validity needs and `extra`. */
+  #dayPackItems(checkId: string, location: string, fromDay: string, toDay: string, extra: readonly string[]): Promise<Item[]> {
+    const attributes = ['sk', ...PACK_STATE_ATTRIBUTES, ...extra];
+    return this.#queryAll({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: Object.fromEntries(attributes.map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: {
+        ':pk': { S: storeKeys.dayPack(checkId, location, '').pk },
+        ':from': { S: storeKeys.dayPack(checkId, location, fromDay).sk },
+        ':to': { S: storeKeys.dayPack(checkId, location, toDay).sk },
+      },
+      ProjectionExpression: attributes.map((name) => `#${name}`).join(', '),
+    });
   }
 
   // ---- day packs (compaction) ----
@@ -633,22 +644,11 @@ export class DynamoResultsStore implements ResultsStore, ReportStore, RollupPack
   }
 
   async dayPackStates(checkId: string, location: string, fromDay: string, toDay: string): Promise<readonly DayPackState[]> {
-    const items = await this.#queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#dirty': 'dirty', '#packedVersion': 'packedVersion', '#packedAt': 'packedAt' },
-      ExpressionAttributeValues: {
-        ':pk': { S: storeKeys.dayPack(checkId, location, '').pk },
-        ':from': { S: storeKeys.dayPack(checkId, location, fromDay).sk },
-        ':to': { S: storeKeys.dayPack(checkId, location, toDay).sk },
-      },
-      // Not the body: a pack has packedAt, a stub that a late increment created has only dirty.
-      ProjectionExpression: 'sk, #dirty, #packedVersion, #packedAt',
-    });
-    return items.map((item) => {
+    // Not the body: validity and packedAt are enough.
+    return (await this.#dayPackItems(checkId, location, fromDay, toDay, [])).map((item) => {
       const day = str(item, 'sk').slice(2);
-      const packedAt = item['packedAt']?.S;
-      const valid = packedAt !== undefined && num(item, 'dirty') === num(item, 'packedVersion');
-      return { day, valid, final: valid && Date.parse(packedAt) >= dayEndMs(day) + SETTLE_MS };
+      const valid = isValidPack(item);
+      return { day, valid, final: valid && Date.parse(str(item, 'packedAt')) >= dayEndMs(day) + SETTLE_MS };
     });
   }
 
@@ -665,17 +665,7 @@ export class DynamoResultsStore implements ResultsStore, ReportStore, RollupPack
       new GetItemCommand({ TableName: this.#table, Key: keyOf(key), ConsistentRead: true, ProjectionExpression: 'dirty' }),
     );
     const dirty = current.Item === undefined ? 0 : num(current.Item, 'dirty');
-    const items = await this.#queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': { S: key.pk },
-        ':from': { S: storeKeys.rollup(checkId, location, `${day}T00`).sk },
-        ':to': { S: storeKeys.rollup(checkId, location, `${day}T23`).sk },
-      },
-      ConsistentRead: true,
-      ...ROLLUP_PROJECTION,
-    });
-    const hours = items.map((item) => parseRollup(item, checkId, location));
+    const hours = await this.#hourlyRollups(checkId, location, `${day}T00`, `${day}T23`, true);
     const runs = hours.reduce((total, h) => total + h.runs, 0);
     try {
       await this.#client.send(
@@ -1187,6 +1177,14 @@ function num(item: Item, name: string): number {
 
 function parseResult(item: Item): ProbeResult {
   return JSON.parse(str(item, 'r')) as ProbeResult;
+}
+
+/** What a day pack's validity is read from. */
+const PACK_STATE_ATTRIBUTES = ['dirty', 'packedVersion', 'packedAt'] as const;
+
+/** A pack (not a stub a late increment created: it has packedAt) that no increment came in after. */
+function isValidPack(item: Item): boolean {
+  return item['packedAt']?.S !== undefined && num(item, 'dirty') === num(item, 'packedVersion');
 }
 
 function parseRollup(item: Item, checkId: string, location: string): HourlyRollup {
