@@ -1,4 +1,4 @@
-import { MAX_ALARM_METRICS } from '../lambdas/core/alert-policy.ts';
+import { MAX_ALARM_METRICS, quorumReadsLocations } from '../lambdas/core/alert-policy.ts';
 import type { Config } from '../lambdas/core/check.ts';
 import { formatDuration } from '../lambdas/core/duration.ts';
 import type { ConfigIssue } from '../lambdas/core/errors.ts';
@@ -57,11 +57,12 @@ export function deploymentIssues(config: Config): ConfigIssue[] {
   config.checks.forEach((check, index) => {
     // Paths as the config validator writes them: `checks[2].interval`.
     const issue = (field: string, message: string) => issues.push({ checkId: check.id, path: `checks[${index}].${field}`, message });
-    if (check.regions.length > MAX_ALARM_METRICS) {
+    if (quorumReadsLocations(check) && check.regions.length > MAX_ALARM_METRICS) {
       issue(
         'regions',
-        `a check can run in at most ${MAX_ALARM_METRICS} regions because one cloudwatch alarm reads at most ` +
-          `${MAX_ALARM_METRICS} metrics (one per region), got ${check.regions.length} regions (${check.regions.join(', ')})`,
+        `a check every ${formatDuration(check.intervalMs)} can run in at most ${MAX_ALARM_METRICS} regions because its quorum alarm reads one metric ` +
+          `per region (it runs more than once per alarm period) and one cloudwatch alarm reads at most ${MAX_ALARM_METRICS} metrics, ` +
+          `got ${check.regions.length} regions (${check.regions.join(', ')}); a check every whole number of minutes has no such limit`,
       );
     }
     const intervalMessage = intervalProblem(check.intervalMs);

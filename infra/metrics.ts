@@ -9,9 +9,6 @@ import { AWS_PROBE_METRICS } from '../lambdas/core/probe-metrics.ts';
  * the region of the function, so those take the region explicitly.
  */
 
-/** Days until the served certificate expires, per run of a tls check (dimensions CheckId + Location). */
-export const TLS_DAYS_REMAINING_METRIC = AWS_PROBE_METRICS.TlsDaysRemaining.name;
-
 export interface CheckMetricOptions {
   readonly period: Duration;
   /** @default the metric's natural statistic (Average for Failed, p95 for DurationMs, Minimum for TlsDaysRemaining) */
@@ -19,46 +16,37 @@ export interface CheckMetricOptions {
   readonly label?: string;
 }
 
-function checkMetric(metricName: string, checkId: string, location: string, options: CheckMetricOptions, statistic: string): Metric {
+/**
+ * A metric of one check with dimension CheckId only: every region's runs in one metric, so one custom
+ * metric per check whatever the number of regions. Per-region views come from the result log lines.
+ */
+function checkMetric(metricName: string, checkId: string, options: CheckMetricOptions, statistic: string): Metric {
   return new Metric({
     namespace: METRIC_NAMESPACE,
     metricName,
-    dimensionsMap: { [METRIC_DIMENSIONS.CheckId]: checkId, [METRIC_DIMENSIONS.Location]: location },
+    dimensionsMap: { [METRIC_DIMENSIONS.CheckId]: checkId },
     statistic: options.statistic ?? statistic,
     period: options.period,
     ...(options.label === undefined ? {} : { label: options.label }),
   });
 }
 
-/** 1 per failed run, 0 per passing run: the Average is the failure rate. */
-export function failedMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
-  return checkMetric(METRICS.Failed.name, checkId, location, options, Stats.AVERAGE);
-}
-
-/** Total time of every run of the check, all regions in one metric (dimension CheckId only): the latency alarm's p95. */
-export function durationMetric(checkId: string, options: CheckMetricOptions): Metric {
-  return new Metric({
-    namespace: METRIC_NAMESPACE,
-    metricName: METRICS.DurationMs.name,
-    dimensionsMap: { [METRIC_DIMENSIONS.CheckId]: checkId },
-    statistic: options.statistic ?? Stats.percentile(95),
-    period: options.period,
-    ...(options.label === undefined ? {} : { label: options.label }),
-  });
-}
-
 /**
- * A metric SEARCH over one metric of one check in every location it is reported from (dimensions CheckId +
- * Location): one time series per location, whichever regions the check has. The check dashboard uses it
- * with a placeholder id that its variable rewrites. Quoted values match exactly.
+ * 1 per failed run, 0 per passing run, every region in one metric: the Average is the check's failure rate
+ * over all regions; for a check with one run per period the Sum is its number of failing locations.
  */
-export function perLocationSearch(metricName: string, checkId: string, statistic: string, period: Duration): string {
-  const schema = `{${METRIC_NAMESPACE},${METRIC_DIMENSIONS.CheckId},${METRIC_DIMENSIONS.Location}}`;
-  return `SEARCH('${schema} MetricName="${metricName}" ${METRIC_DIMENSIONS.CheckId}="${checkId}"', '${statistic}', ${period.toSeconds()})`;
+export function failedMetric(checkId: string, options: CheckMetricOptions): Metric {
+  return checkMetric(METRICS.Failed.name, checkId, options, Stats.AVERAGE);
 }
 
-export function tlsDaysRemainingMetric(checkId: string, location: string, options: CheckMetricOptions): Metric {
-  return checkMetric(TLS_DAYS_REMAINING_METRIC, checkId, location, options, Stats.MINIMUM);
+/** Total time of every run of the check, all regions in one metric: the latency alarm's p95. */
+export function durationMetric(checkId: string, options: CheckMetricOptions): Metric {
+  return checkMetric(METRICS.DurationMs.name, checkId, options, Stats.percentile(95));
+}
+
+/** Days until the served certificate expires, per run of a tls check, all regions in one metric: the Minimum is the fewest days any region saw. */
+export function tlsDaysRemainingMetric(checkId: string, options: CheckMetricOptions): Metric {
+  return checkMetric(AWS_PROBE_METRICS.TlsDaysRemaining.name, checkId, options, Stats.MINIMUM);
 }
 
 /** 1 per probe invocation in a location: its absence means the location went silent. */

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, CfnAlarm, ComparisonOperator, MathExpression, TreatMissingData, type IAlarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, CfnAlarm, ComparisonOperator, TreatMissingData, type IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { periodLengthMs, quorumAlarmDefinition, type QuorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
@@ -16,10 +16,12 @@ export const DEFAULT_LATENCY_SHARE_OF_TIMEOUT = 0.8;
 
 /**
  * The alarms of one check, all in the home region where the probe metrics land:
- * - down: the quorum rule, exactly as `quorumAlarmDefinition` defines it;
+ * - down: the quorum rule, exactly as `quorumAlarmDefinition` defines it (the Sum of the check's `Failed`
+ *   for a check with one run per period, else each region's `Failed` average);
  * - latency: the p95 of DurationMs (one metric per check, every region's runs in it) over `degradedAfter`
  *   (else 80% of the timeout), m of n periods: one alarm metric, not one per region;
- * - tls expiry (tls checks): the lowest TlsDaysRemaining of any region under `minDaysRemaining`.
+ * - tls expiry (tls checks): the Minimum of TlsDaysRemaining (one metric per check, every region's runs in
+ *   it, so the fewest days any region saw) under `minDaysRemaining`.
  * Alarms have no actions: an EventBridge rule sends every state change of a skyprobe alarm to the notifier.
  */
 export class CheckAlarms extends Construct {
@@ -56,7 +58,7 @@ export class CheckAlarms extends Construct {
       this.tlsExpiry = new Alarm(this, 'TlsExpiry', {
         alarmName: alarmNames.tlsExpiry(project, check.id),
         alarmDescription: `${check.name}: the certificate of ${check.host}:${check.port} expires in fewer than ${check.minDaysRemaining} days`,
-        metric: acrossRegions('MIN', check, (region) => tlsDaysRemainingMetric(check.id, region, { period }), 'fewest days remaining', period),
+        metric: tlsDaysRemainingMetric(check.id, { period, label: 'fewest days remaining, all regions' }),
         threshold: check.minDaysRemaining,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -71,7 +73,7 @@ export class CheckAlarms extends Construct {
   }
 }
 
-/** The quorum alarm, field for field from the core definition (metric math over each region's Failed average). */
+/** The quorum alarm, field for field from the core definition (metric math over the check's `Failed` Sum, or each region's average). */
 export function quorumAlarm(scope: Construct, id: string, definition: QuorumAlarmDefinition): CfnAlarm {
   return new CfnAlarm(scope, id, {
     alarmName: definition.alarmName,
@@ -98,13 +100,4 @@ export function quorumAlarm(scope: Construct, id: string, definition: QuorumAlar
       { id: 'failing', expression: definition.expression, label: definition.expressionLabel, returnData: true },
     ],
   });
-}
-
-/** MAX or MIN over one metric per region of the check: a single time series an alarm can read. */
-function acrossRegions(fn: 'MAX' | 'MIN', check: Check, metric: (region: string) => IMetric, label: string, period: Duration): MathExpression {
-  const usingMetrics: Record<string, IMetric> = {};
-  check.regions.forEach((region, i) => {
-    usingMetrics[`r${i}`] = metric(region);
-  });
-  return new MathExpression({ expression: `${fn}([${Object.keys(usingMetrics).join(', ')}])`, usingMetrics, label, period });
 }

@@ -22,21 +22,22 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
-import { METRICS, periodLengthMs } from '../../lambdas/core/alert-policy.ts';
+import { periodLengthMs } from '../../lambdas/core/alert-policy.ts';
 import type { Check } from '../../lambdas/core/check.ts';
 import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath, dashboardConsolePath } from '../../lambdas/core/dashboard-links.ts';
 import { formatDuration } from '../../lambdas/core/duration.ts';
-import { AWS_PROBE_METRICS } from '../../lambdas/core/probe-metrics.ts';
 import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/core/result-log.ts';
-import { failedMetric, lambdaMetric, locationAliveMetric, perLocationSearch, skippedRunsMetric } from '../metrics.ts';
+import { failedMetric, lambdaMetric, locationAliveMetric, skippedRunsMetric, tlsDaysRemainingMetric } from '../metrics.ts';
 import type { CheckAlarms } from './check-alarms.ts';
 
 /**
  * Two dashboards in the home region, whatever the number of checks: the overview (every check on one
  * page) and the check dashboard (one check in depth, picked with a dashboard variable). Skyprobe's metrics
- * are read in the home region (where the probes put them); latency by region and phase times are read
- * with Logs Insights from the probe's result log lines in each probe region's log group (no metric per
- * region); the probe functions' own Lambda metrics are read in each probe region.
+ * are read in the home region (where the probes put them), one per check (dimension CheckId): availability
+ * over all regions, this month against the SLO, certificate days. Availability and latency by region and
+ * the phase times are read with Logs Insights from the probe's result log lines in each probe region's log
+ * group: no custom metric per check and region. The probe functions' own Lambda metrics are read in each
+ * probe region.
  */
 
 const FULL = 24;
@@ -50,6 +51,8 @@ const DAY_SECONDS = 86_400;
 const MONTH_WINDOW = '-P32D';
 /** The check dashboard serves checks of every interval: its graphs use this period (the console can change it). */
 const CHECK_DASHBOARD_PERIOD = Duration.minutes(5);
+/** The same period as a Logs Insights `bin()` of the check dashboard's charts by region. */
+const CHECK_DASHBOARD_BIN = `${CHECK_DASHBOARD_PERIOD.toMinutes()}m`;
 
 export interface MonitoredCheck {
   readonly check: Check;
@@ -74,9 +77,10 @@ export interface OverviewDashboardProps {
 }
 
 /**
- * Every check on one page. At the top, every alarm's state and, per probe region, p50/p95 of every check
- * (Logs Insights over the result lines). Then one compact row per check: its alarms, this month's
- * availability against its SLO with the error budget left, and availability by region. Then the probes' own health.
+ * Every check on one page. At the top, every alarm's state and, per probe region, a table of every check's
+ * availability and p50/p95 over the time range (Logs Insights over the result lines). Then one compact row
+ * per check: its alarms, this month's availability against its SLO with the error budget left, and its
+ * availability over all regions (metrics). Then the probes' own health.
  */
 export class OverviewDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -100,30 +104,26 @@ export class OverviewDashboard extends Construct {
         new AlarmStatusWidget({ title: all.length === 1 ? 'Checks' : `Checks (${i + 1} of ${all.length})`, alarms, width: FULL, height: alarmWidgetHeight(alarms.length) }),
       ]),
       [new AlarmStatusWidget({ title: 'Probe locations', alarms: [...props.locationSilentAlarms], width: FULL, height: alarmWidgetHeight(props.locationSilentAlarms.length) })],
-      [new TextWidget({ markdown: '## Latency by region: p50 / p95 total time of every check over the time range (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
+      [new TextWidget({ markdown: '## By region: availability and p50 / p95 total time of every check over the time range (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
       ...inRows(
         props.probeRegions.map(
           (region) =>
             new LogQueryWidget({
-              title: `p50 / p95 total time (ms) by check in ${region}`,
+              title: `Availability (%) and p50 / p95 total time (ms) by check in ${region}`,
               region,
               logGroupNames: [props.probeLogGroupName],
-              queryLines: latencyByCheckQueryLines(),
+              queryLines: byCheckQueryLines(),
               view: LogQueryVisualizationType.TABLE,
               width: Math.max(THIRD, FULL / props.probeRegions.length),
               height: Math.min(15, 3 + Math.ceil(props.checks.length / 2)),
             }),
         ),
       ),
-      [new TextWidget({ markdown: '## Checks: alarms, this month (UTC) against the SLO, availability by region', width: FULL, height: 1 })],
+      [new TextWidget({ markdown: '## Checks: alarms, this month (UTC) against the SLO, availability over all regions', width: FULL, height: 1 })],
     ];
     for (const { check, alarms, sloPercent } of props.checks) {
       const period = Duration.millis(periodLengthMs(check));
-      const daily: Record<string, IMetric> = {};
-      check.regions.forEach((region, i) => {
-        daily[`f${i}`] = failedMetric(check.id, region, { period: Duration.days(1) });
-      });
-      const month = monthToDate(expression(`1 - AVG([${Object.keys(daily).join(', ')}])`, daily, 'daily availability', Duration.days(1)), sloPercent);
+      const month = monthToDate(dailyAvailability(check.id), sloPercent);
       rows.push([
         new AlarmStatusWidget({ title: check.name, alarms: alarms.all, width: QUARTER, height: ROW_HEIGHT }),
         new SingleValueWidget({
@@ -134,7 +134,7 @@ export class OverviewDashboard extends Construct {
           width: QUARTER,
           height: ROW_HEIGHT,
         }),
-        availabilityWidget(check, `${check.name}: availability by region (%)`, period, HALF, ROW_HEIGHT),
+        availabilityWidget(check.id, `${check.name}: availability, all regions (%)`, period, HALF, ROW_HEIGHT),
       ]);
     }
     rows.push(
@@ -172,10 +172,11 @@ export interface CheckDashboardProps {
 /**
  * One check in depth, on one dashboard for every check: a PATTERN variable (`CHECK_VARIABLE_ID`) rewrites
  * CHECK_PLACEHOLDER everywhere in the dashboard's JSON with the picked check's id: in the alarm ARNs, the
- * metric dimensions (one series per probe region; a region the check does not probe from stays empty), the
- * SEARCH expressions (month to date: only the regions the check reports from) and the Logs Insights queries. Shows its alarms (the quorum as the alarm computes it, the latency alarm's p95
- * against its threshold), availability by region, p50/p95 by region, this month's availability, the phase
- * breakdown, and a table of every check's settings and SLO (month against each SLO: on the overview).
+ * metric dimensions (CheckId only) and the Logs Insights queries. Shows its alarms (the quorum as the alarm
+ * computes it, the latency alarm's p95 against its threshold), availability over all regions (metric) and by
+ * region (Logs Insights, one chart per probe region: a region the check does not probe from stays empty),
+ * p50/p95 by region, the certificate's days left, this month's availability, the phase breakdown, and a
+ * table of every check's settings and SLO (month against each SLO: on the overview).
  */
 export class CheckDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -196,10 +197,16 @@ export class CheckDashboard extends Construct {
     const down = alarmByName('DownAlarm', alarmNames.quorum(props.project, checkId));
     const latency = alarmByName('LatencyAlarm', alarmNames.latency(props.project, checkId));
 
-    // One series per probe region, labelled by region; a region the picked check does not probe from has no data.
-    const availability = regions.map((region, i) => expression(`100 * (1 - f${i})`, { [`f${i}`]: failedMetric(checkId, region, { period }) }, region, period));
-    const tlsDays = expression(perLocationSearch(AWS_PROBE_METRICS.TlsDaysRemaining.name, checkId, Stats.MINIMUM, period), {}, "${PROP('Dim.Location')}", period);
-    const month = monthToDate(expression(`1 - AVG(${perLocationSearch(METRICS.Failed.name, checkId, Stats.AVERAGE, Duration.days(1))})`, {}, 'daily availability', Duration.days(1)));
+    const tlsDays = tlsDaysRemainingMetric(checkId, { period, label: 'fewest days remaining, all regions' });
+    const month = monthToDate(dailyAvailability(checkId));
+    // One Logs Insights chart per probe region: a region the picked check does not probe from has no data.
+    const byRegion = (title: (region: string) => string, queryLines: string[], view: LogQueryVisualizationType) =>
+      inRows(
+        regions.map(
+          (region) =>
+            new LogQueryWidget({ title: title(region), region, logGroupNames: [props.probeLogGroupName], queryLines, view, width: regionWidth(regions.length), height: HEIGHT }),
+        ),
+      );
 
     const rows: IWidget[][] = [
       [
@@ -215,23 +222,11 @@ export class CheckDashboard extends Construct {
       [new AlarmStatusWidget({ title: 'Alarms', alarms: [down, latency], width: FULL, height: 2 })],
       [
         new AlarmWidget({ title: 'Failing regions (the quorum alarm\'s own math and threshold)', alarm: down, leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
-        new GraphWidget({ title: 'Availability by region (%)', left: availability, leftYAxis: { label: '%', max: 100, showUnits: false }, width: HALF, height: HEIGHT }),
+        availabilityWidget(checkId, 'Availability, all regions (%)', period, HALF, HEIGHT),
       ],
-      [new TextWidget({ markdown: '## Latency by region: p50 / p95 total time (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
-      ...inRows(
-        regions.map(
-          (region) =>
-            new LogQueryWidget({
-              title: `p50 / p95 total time in ${region} (ms)`,
-              region,
-              logGroupNames: [props.probeLogGroupName],
-              queryLines: latencyPercentileQueryLines(checkId),
-              view: LogQueryVisualizationType.LINE,
-              width: regionWidth(regions.length),
-              height: HEIGHT,
-            }),
-        ),
-      ),
+      [new TextWidget({ markdown: `## By region: availability and p50 / p95 total time per ${formatDuration(period.toMilliseconds())} (Logs Insights over the probe result lines)`, width: FULL, height: 1 })],
+      ...byRegion((region) => `Availability in ${region} (%)`, availabilityQueryLines(checkId), LogQueryVisualizationType.LINE),
+      ...byRegion((region) => `p50 / p95 total time in ${region} (ms)`, latencyPercentileQueryLines(checkId), LogQueryVisualizationType.LINE),
       [
         new AlarmWidget({ title: 'p95 total time, all regions, against the latency alarm (ms)', alarm: latency, leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
         new GraphWidget({ title: 'Days until the certificate expires (tls checks)', left: [tlsDays], leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
@@ -261,15 +256,21 @@ export class CheckDashboard extends Construct {
   }
 }
 
-/** 100 × (1 − failure rate) per region. */
-function availabilityWidget(check: Check, title: string, period: Duration, width: number, height: number): GraphWidget {
+/** 100 × (1 − failure rate of every run in every region): one series from the check's one `Failed` metric. */
+function availabilityWidget(checkId: string, title: string, period: Duration, width: number, height: number): GraphWidget {
   return new GraphWidget({
     title,
-    left: check.regions.map((region, i) => expression(`100 * (1 - f${i})`, { [`f${i}`]: failedMetric(check.id, region, { period }) }, region, period)),
+    left: [expression('100 * (1 - f)', { f: failedMetric(checkId, { period }) }, 'all regions', period)],
     leftYAxis: { label: '%', max: 100, showUnits: false },
     width,
     height,
   });
+}
+
+/** Each day's availability (0..1) over every run in every region: 1 − the daily Average of the check's `Failed`. */
+function dailyAvailability(checkId: string): MathExpression {
+  const day = Duration.days(1);
+  return expression('1 - f', { f: failedMetric(checkId, { period: day }) }, 'daily availability', day);
 }
 
 function expression(text: string, usingMetrics: Record<string, IMetric>, label: string, period: Duration): MathExpression {
@@ -302,22 +303,36 @@ function monthToDate(day: MathExpression, sloPercent?: number): MonthToDate {
   return { availability, budgetLeft, dailyPercent };
 }
 
-/** The overview's per-region latency table: p50/p95 of every check's total time over the time range. */
-function latencyByCheckQueryLines(): string[] {
+/** Availability in percent from the result lines' `failed` (1/0): the share of runs that passed. */
+function availabilityStat(): string {
+  return `100 * (1 - avg(${RESULT_LOG_FIELDS.failed}))`;
+}
+
+/** The overview's per-region table: every check's availability and p50/p95 total time over the time range. */
+function byCheckQueryLines(): string[] {
   const f = RESULT_LOG_FIELDS;
   return [
     `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)}`,
-    `stats pct(${f.totalMs}, 50) as p50Ms, pct(${f.totalMs}, 95) as p95Ms, count(*) as runs by ${f.checkId}`,
+    `stats ${availabilityStat()} as availabilityPct, pct(${f.totalMs}, 50) as p50Ms, pct(${f.totalMs}, 95) as p95Ms, count(*) as runs by ${f.checkId}`,
     `sort ${f.checkId} asc`,
   ];
 }
 
-/** The check dashboard's latency chart of one region: p50/p95 of one check's total time per 5 minutes. */
+/** The check dashboard's availability chart of one region: one check's availability per CHECK_DASHBOARD_BIN. */
+function availabilityQueryLines(checkId: string): string[] {
+  const f = RESULT_LOG_FIELDS;
+  return [
+    `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)} and ${f.checkId} = ${insightsString(checkId)}`,
+    `stats ${availabilityStat()} as availability by bin(${CHECK_DASHBOARD_BIN})`,
+  ];
+}
+
+/** The check dashboard's latency chart of one region: p50/p95 of one check's total time per CHECK_DASHBOARD_BIN. */
 function latencyPercentileQueryLines(checkId: string): string[] {
   const f = RESULT_LOG_FIELDS;
   return [
     `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)} and ${f.checkId} = ${insightsString(checkId)}`,
-    `stats pct(${f.totalMs}, 50) as p50, pct(${f.totalMs}, 95) as p95 by bin(5m)`,
+    `stats pct(${f.totalMs}, 50) as p50, pct(${f.totalMs}, 95) as p95 by bin(${CHECK_DASHBOARD_BIN})`,
   ];
 }
 

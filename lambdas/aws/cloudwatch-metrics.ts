@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, Dimension, MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { isFailedRun, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS } from '../core/alert-policy.ts';
+import { isFailedRun, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS, quorumReadsLocations } from '../core/alert-policy.ts';
 import type { ProbeResult } from '../core/result.ts';
-import type { CycleMetrics, ProbeMetricsSink } from '../monitor/probe-cycle.ts';
+import type { CycleMetrics, MeasuredRun, ProbeMetricsSink } from '../monitor/probe-cycle.ts';
 import { AWS_PROBE_METRICS } from '../core/probe-metrics.ts';
 
 /**
@@ -25,21 +25,22 @@ export interface MetricDataOptions {
 }
 
 /**
- * The datums for one invocation: per result `Failed` (1/0) with CheckId + Location (the quorum alarm reads
- * it per region) and `DurationMs` (total time; left out for a run that made no attempt) with CheckId only
- * (the latency alarm reads one p95 over every region; per-region latency comes from the result log lines),
- * each with the run's start as timestamp; per TLS result `TlsDaysRemaining` (CheckId + Location); and once
- * `LocationAlive` = 1 and `SkippedRuns`, with Location only.
+ * The datums for one invocation, per run, each stamped with the run's due time (the schedule grid's, not
+ * the start: a run that starts late still lands in its own alarm period, once):
+ * - `Failed` (1/0) with CheckId only: the check's failure rate over every region, and, for checks with one
+ *   run per period, the quorum (its Sum is the number of failing locations);
+ * - `Failed` (1/0) with CheckId + Location, only for checks with several runs per period: their quorum
+ *   reads each location's failure rate;
+ * - `DurationMs` (total time; left out for a run that made no attempt) with CheckId only: the latency
+ *   alarm's p95 over every region (per-region latency comes from the result log lines);
+ * - `TlsDaysRemaining` per TLS run, CheckId only: the expiry alarm reads its Minimum over every region.
+ * Once per invocation: `LocationAlive` = 1 and `SkippedRuns`, with Location only.
  */
-export function metricDataFor(results: readonly ProbeResult[], location: string, options: MetricDataOptions): MetricDatum[] {
+export function metricDataFor(runs: readonly MeasuredRun[], location: string, options: MetricDataOptions): MetricDatum[] {
   const data: MetricDatum[] = [];
-  for (const r of results) {
-    const byCheckAndLocation: Dimension[] = [
-      { Name: METRIC_DIMENSIONS.CheckId, Value: r.checkId },
-      { Name: METRIC_DIMENSIONS.Location, Value: r.location },
-    ];
+  for (const { result: r, dueAtMs, intervalMs } of runs) {
     const byCheck: Dimension[] = [{ Name: METRIC_DIMENSIONS.CheckId, Value: r.checkId }];
-    const timestamp = new Date(r.startedAt);
+    const timestamp = new Date(dueAtMs);
     const datum = (metric: { readonly name: string; readonly unit: string }, dimensions: Dimension[], value: number): MetricDatum => ({
       MetricName: metric.name,
       Dimensions: dimensions,
@@ -47,10 +48,14 @@ export function metricDataFor(results: readonly ProbeResult[], location: string,
       Value: value,
       Unit: metric.unit as StandardUnit,
     });
-    data.push(datum(METRICS.Failed, byCheckAndLocation, isFailedRun(r) ? 1 : 0));
+    const failed = isFailedRun(r) ? 1 : 0;
+    data.push(datum(METRICS.Failed, byCheck, failed));
+    if (quorumReadsLocations({ intervalMs })) {
+      data.push(datum(METRICS.Failed, [...byCheck, { Name: METRIC_DIMENSIONS.Location, Value: r.location }], failed));
+    }
     if (r.attempts > 0) data.push(datum(METRICS.DurationMs, byCheck, r.timings.totalMs));
     const days = tlsDaysRemaining(r);
-    if (days !== null) data.push(datum(AWS_PROBE_METRICS.TlsDaysRemaining, byCheckAndLocation, days));
+    if (days !== null) data.push(datum(AWS_PROBE_METRICS.TlsDaysRemaining, byCheck, days));
   }
   const locationOnly: Dimension[] = [{ Name: METRIC_DIMENSIONS.Location, Value: location }];
   const at = new Date(options.atMs);
@@ -150,7 +155,7 @@ export class CloudWatchMetricsSink implements ProbeMetricsSink {
   }
 
   putCycle(cycle: CycleMetrics): Promise<void> {
-    return this.put(metricDataFor(cycle.results, cycle.location, { atMs: cycle.atMs, skippedRuns: cycle.skippedRuns }));
+    return this.put(metricDataFor(cycle.runs, cycle.location, { atMs: cycle.atMs, skippedRuns: cycle.skippedRuns }));
   }
 
   /**

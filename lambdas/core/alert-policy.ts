@@ -1,4 +1,5 @@
 import type { AlertPolicy, Check } from './check.ts';
+import { MINUTE_MS } from './duration.ts';
 import { ConfigError } from './errors.ts';
 import type { ConfigIssue } from './errors.ts';
 import type { ProbeResult } from './result.ts';
@@ -17,6 +18,15 @@ import type { ProbeResult } from './result.ts';
  * - it is DEGRADED when not down but some location failed or had a failed or
  *   degraded run in the latest period;
  * - a location with no data in the latest period is SILENT: reported, never down.
+ *
+ * Two alarm shapes, one rule. When every period holds exactly one scheduled run per location (the interval
+ * is a whole number of minutes: the period is the interval, and any span of one interval holds exactly one
+ * due time of the grid k × interval + offset), a location fails in a period exactly when its one run fails,
+ * so the number of failing locations is the SUM of one `Failed` metric per check (no Location dimension),
+ * each run's datum stamped with its due time: one custom metric and one alarm metric per check, whatever
+ * the number of regions. Otherwise (sub-minute intervals, or intervals that are not whole minutes) a
+ * location may run several times in a period, and the alarm reads each location's `Failed` average from
+ * a metric per check and location.
  */
 
 /** Namespace every probe metric is put in (in the home region). */
@@ -24,7 +34,13 @@ export const METRIC_NAMESPACE = 'Skyprobe';
 
 /** Probe metrics; units are CloudWatch `StandardUnit` names. */
 export const METRICS = {
-  /** 1 per failed run, 0 per passing run: its per-period Average is the location's failure rate. */
+  /**
+   * 1 per failed run, 0 per passing run, stamped with the run's due time. Put for every run with dimension
+   * CheckId only: its Average is the check's failure rate over every region (availability), and, for checks
+   * with one run per period (`oneRunPerPeriod`), its Sum is the number of failing locations (the quorum).
+   * Checks with several runs per period also put it with CheckId + Location: the per-period Average there is
+   * the location's failure rate, which their quorum reads.
+   */
   Failed: { name: 'Failed', unit: 'None' },
   /**
    * Total time of each run that made an attempt, per check only (dimension CheckId, every region in one
@@ -45,7 +61,10 @@ export const METRIC_NAMES = {
   LocationAlive: METRICS.LocationAlive.name,
 } as const;
 
-/** Dimension names. `Failed` carries both (the quorum reads it per region); `DurationMs` carries `CheckId` only; `LocationAlive` carries `Location` only. */
+/**
+ * Dimension names. `Failed` carries `CheckId`, and also `Location` for checks with several runs per period;
+ * `DurationMs` carries `CheckId` only; `LocationAlive` carries `Location` only.
+ */
 export const METRIC_DIMENSIONS = { CheckId: 'CheckId', Location: 'Location' } as const;
 export type MetricDimensionName = (typeof METRIC_DIMENSIONS)[keyof typeof METRIC_DIMENSIONS];
 
@@ -55,7 +74,6 @@ export const LOCATION_FAILURE_RATIO = 0.5;
 /** CloudWatch: an alarm's metric math may read at most this many metrics (hard limit). */
 export const MAX_ALARM_METRICS = 10;
 
-const MINUTE_MS = 60_000;
 /** CloudWatch: period × evaluation periods may not exceed 1 day for periods under 1 hour, else 7 days. */
 const MAX_EVALUATION_RANGE_SHORT_SECONDS = 86_400;
 const MAX_EVALUATION_RANGE_LONG_SECONDS = 604_800;
@@ -78,6 +96,19 @@ export interface LocationPeriod {
  */
 export function periodLengthMs(check: Pick<Check, 'intervalMs'>): number {
   return Math.max(MINUTE_MS, Math.ceil(check.intervalMs / MINUTE_MS) * MINUTE_MS);
+}
+
+/**
+ * Every alarm period of the check holds exactly one due run per location: the interval is a whole number of
+ * minutes, so the period is the interval itself. The quorum alarm then sums one metric per check.
+ */
+export function oneRunPerPeriod(check: Pick<Check, 'intervalMs'>): boolean {
+  return check.intervalMs >= MINUTE_MS && check.intervalMs % MINUTE_MS === 0;
+}
+
+/** The check's quorum reads a `Failed` metric per location (several runs per period), not one per check. */
+export function quorumReadsLocations(check: Pick<Check, 'intervalMs'>): boolean {
+  return !oneRunPerPeriod(check);
 }
 
 /** Start of the period holding `epochMs` (periods are aligned to the epoch, as CloudWatch aligns them). */
@@ -220,15 +251,19 @@ export function evaluateAlertPolicy(
   return { state, failingPeriods, failingLocationsNow, degradedLocationsNow, silentLocations, periods };
 }
 
-/** One metric a quorum alarm reads: the failure rate of one check in one location. */
+/**
+ * One metric a quorum alarm reads: the failure rate of one check in one location (Average, dimensions
+ * CheckId + Location), or the number of failing locations of a check with one run per period (Sum,
+ * dimension CheckId only).
+ */
 export interface AlarmMetric {
   /** Id used in the expression: m0, m1, … */
   readonly id: string;
   readonly namespace: typeof METRIC_NAMESPACE;
   readonly metricName: typeof METRICS.Failed.name;
   /** Keyed by METRIC_DIMENSIONS names. */
-  readonly dimensions: { readonly [K in MetricDimensionName]: string };
-  readonly stat: 'Average';
+  readonly dimensions: { readonly CheckId: string; readonly Location?: string };
+  readonly stat: 'Average' | 'Sum';
   readonly periodSeconds: number;
 }
 
@@ -237,7 +272,7 @@ export interface QuorumAlarmDefinition {
   readonly alarmName: string;
   readonly alarmDescription: string;
   readonly metrics: readonly AlarmMetric[];
-  /** Number of failing locations per period, e.g. `IF(FILL(m0, 0) >= 0.5, 1, 0) + IF(FILL(m1, 0) >= 0.5, 1, 0)`. */
+  /** Number of failing locations per period: `FILL(m0, 0)`, or e.g. `IF(FILL(m0, 0) >= 0.5, 1, 0) + IF(FILL(m1, 0) >= 0.5, 1, 0)`. */
   readonly expression: string;
   readonly expressionLabel: string;
   /** k */
@@ -257,13 +292,17 @@ export interface QuorumAlarmOptions {
 }
 
 /**
- * The CloudWatch alarm that is the quorum rule. Each region's `Failed`
- * average is its failure rate; FILL(…, 0) makes a silent region count as
- * not failing; the sum is the number of failing regions, compared with k;
- * m of n datapoints alarm; missing datapoints do not breach.
+ * The CloudWatch alarm that is the quorum rule, compared with k; m of n
+ * datapoints alarm; missing datapoints do not breach.
+ * - One run per period (`oneRunPerPeriod`): the Sum of the check's `Failed`
+ *   (one datum of 1 or 0 per location that ran, at its due time) is the
+ *   number of failing locations; a silent location adds nothing.
+ * - Otherwise: each region's `Failed` average is its failure rate; FILL(…, 0)
+ *   makes a silent region count as not failing; the sum of the comparisons is
+ *   the number of failing regions.
  *
  * Throws `ConfigError` when the check cannot be expressed as one alarm
- * (more than MAX_ALARM_METRICS regions, policy out of range, evaluation range
+ * (more than MAX_ALARM_METRICS regions when it reads one metric per region, policy out of range, evaluation range
  * over CloudWatch's limit).
  */
 export function quorumAlarmDefinition(check: Check, options: QuorumAlarmOptions = {}): QuorumAlarmDefinition {
@@ -272,20 +311,25 @@ export function quorumAlarmDefinition(check: Check, options: QuorumAlarmOptions 
   if (issues.length > 0) throw new ConfigError(issues);
 
   const { failingLocations: k, failingPeriods: m, evaluationPeriods: n } = check.alertPolicy;
-  const metrics: AlarmMetric[] = check.regions.map((region, i) => ({
-    id: `m${i}`,
-    namespace: METRIC_NAMESPACE,
-    metricName: METRICS.Failed.name,
-    dimensions: { CheckId: check.id, Location: region },
-    stat: 'Average',
-    periodSeconds,
-  }));
-  const expression = metrics.map((metric) => `IF(FILL(${metric.id}, 0) >= ${LOCATION_FAILURE_RATIO}, 1, 0)`).join(' + ');
+  const perLocation = quorumReadsLocations(check);
+  const metrics: AlarmMetric[] = perLocation
+    ? check.regions.map((region, i) => ({
+        id: `m${i}`,
+        namespace: METRIC_NAMESPACE,
+        metricName: METRICS.Failed.name,
+        dimensions: { CheckId: check.id, Location: region },
+        stat: 'Average',
+        periodSeconds,
+      }))
+    : [{ id: 'm0', namespace: METRIC_NAMESPACE, metricName: METRICS.Failed.name, dimensions: { CheckId: check.id }, stat: 'Sum', periodSeconds }];
+  const expression = perLocation
+    ? metrics.map((metric) => `IF(FILL(${metric.id}, 0) >= ${LOCATION_FAILURE_RATIO}, 1, 0)`).join(' + ')
+    : 'FILL(m0, 0)';
   const prefix = options.alarmNamePrefix ?? 'skyprobe';
   return {
     alarmName: `${prefix}-${check.id}-down`,
     alarmDescription:
-      `${check.name} is down: ${k} of ${check.regions.length} regions failing (at least half of their runs) ` +
+      `${check.name} is down: ${k} of ${check.regions.length} regions failing (${perLocation ? 'at least half of their runs' : 'their run'}) ` +
       `in ${m} of the last ${n} periods of ${periodSeconds} s`,
     metrics,
     expression,
@@ -304,8 +348,8 @@ function quorumAlarmIssues(check: Check, periodSeconds: number): ConfigIssue[] {
   const regions = check.regions.length;
   const { failingLocations: k, failingPeriods: m, evaluationPeriods: n } = check.alertPolicy;
   if (regions === 0) issue('regions', 'a check needs at least one region');
-  if (regions > MAX_ALARM_METRICS) {
-    issue('regions', `a quorum alarm can read at most ${MAX_ALARM_METRICS} regions (a CloudWatch limit), got ${regions}`);
+  if (quorumReadsLocations(check) && regions > MAX_ALARM_METRICS) {
+    issue('regions', `a quorum alarm that reads one metric per region can read at most ${MAX_ALARM_METRICS} regions (a CloudWatch limit), got ${regions}`);
   }
   if (!Number.isInteger(k) || k < 1 || (regions > 0 && k > regions)) {
     issue('alertPolicy.failingLocations', `must be an integer from 1 to ${regions} (the number of regions), got ${k}`);

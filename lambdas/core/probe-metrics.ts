@@ -6,7 +6,8 @@
 export const AWS_PROBE_METRICS = {
   /**
    * TLS checks only: days until the earliest expiry among the certificates served (chain and every
-   * address), per run. Dimensions CheckId + Location. Alarm on its Minimum below `minDaysRemaining`.
+   * address), per run. Dimension CheckId only (every region in one metric): the alarm reads its Minimum
+   * below `minDaysRemaining`; which region saw which certificate is in the results.
    */
   TlsDaysRemaining: { name: 'TlsDaysRemaining', unit: 'None' },
   /**

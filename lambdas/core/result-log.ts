@@ -1,9 +1,10 @@
+import { isFailedRun } from './alert-policy.ts';
 import type { ProbeResult } from './result.ts';
 
 /**
  * One compact JSON log line per probe result, written by the probe function to its log group in the probe
- * region. The per-check dashboards read the phase times from these lines with Logs Insights instead of
- * custom metrics (five phases × checks × regions of them would cost more than the rest of skyprobe).
+ * region. The dashboards read availability, latency and phase times by region from these lines with Logs
+ * Insights instead of custom metrics per check and region (they would cost more than the rest of skyprobe).
  *
  * Only fixed-shape values go in: ids from the config, enums, numbers and a timestamp. No error message, no
  * URL, no address, no assertion text: none of them can carry a secret into the logs.
@@ -19,6 +20,7 @@ export const RESULT_LOG_FIELDS = {
   location: 'location',
   startedAt: 'startedAt',
   ok: 'ok',
+  failed: 'failed',
   status: 'status',
   errorKind: 'errorKind',
   httpStatus: 'httpStatus',
@@ -48,6 +50,8 @@ export interface ResultLogRecord {
   readonly location: string;
   readonly startedAt: string;
   readonly ok: boolean;
+  /** 1 for a failed run, 0 for a passing one (as the `Failed` metric counts it): `avg(failed)` is the failure rate. */
+  readonly failed: 0 | 1;
   readonly status: ProbeResult['status'];
   readonly errorKind: NonNullable<ProbeResult['error']>['kind'] | null;
   readonly httpStatus: number | null;
@@ -68,6 +72,7 @@ export function resultLogRecord(result: ProbeResult): ResultLogRecord {
     location: result.location,
     startedAt: result.startedAt,
     ok: result.ok,
+    failed: isFailedRun(result) ? 1 : 0,
     status: result.status,
     errorKind: result.error?.kind ?? null,
     httpStatus: finiteOrNull(result.httpStatus),

@@ -14,7 +14,7 @@ import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import { createProbeContext, systemClock } from '../engine/context.ts';
 import { InvalidContinuationError, parseContinuation, planMinute, windowOf } from '../monitor/continuations.ts';
 import { ProbeCycleError, runProbeCycle, type DueWindow, type ProbeCycleSummary } from '../monitor/probe-cycle.ts';
-import { continuationClaimKey, DynamoClaimStore } from '../store/claim-store.ts';
+import { continuationClaimKey, DynamoClaimStore, scheduledClaimKey } from '../store/claim-store.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { BundledConfigError, bundleDirectory, loadBundledConfig } from './bundled-config.ts';
 import { requireEnv, optionalEnv, type Env } from './env.ts';
@@ -89,6 +89,8 @@ export interface ProbeHandlerResult extends ProbeCycleSummary {
   readonly continuationsSent: number;
   /** Continuations that could not be sent, whose windows this invocation ran itself. */
   readonly continuationsRunHere: number;
+  /** A scheduled invocation delivered again for a minute another one already claimed: nothing ran. */
+  readonly repeated: boolean;
 }
 
 /** The part of an SQS event the handler reads. */
@@ -150,7 +152,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
     const checks = deps.config.checks.filter((c) => c.regions.includes(deps.location) && shardOf(c.id, shards) === shard);
     const resolved = await resolveCheckSecrets(checks, secrets);
     const { windows, sent, runHere } = await plan(checks);
-    const about = { location: deps.location, shard, shards, checks: checks.length, continuationsSent: sent, continuationsRunHere: runHere };
+    const about = { location: deps.location, shard, shards, checks: checks.length, continuationsSent: sent, continuationsRunHere: runHere, repeated: false };
     let summary: ProbeCycleSummary;
     try {
       summary = await runProbeCycle({
@@ -179,9 +181,17 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
     return { ...about, ...summary };
   };
 
-  /** The scheduled invocation: hands the later parts of the minute to continuations when it has a queue. */
-  const scheduled = (invocation: ProbeInvocation, context: LambdaContext) =>
-    cycle(context, invocation, async (checks) => {
+  /**
+   * The scheduled invocation: claims its minute (a repeated delivery runs nothing), then hands the later
+   * parts of the minute to continuations when it has a queue.
+   */
+  const scheduled = async (invocation: ProbeInvocation, context: LambdaContext): Promise<ProbeHandlerResult> => {
+    const key = scheduledClaimKey(deps.location, invocation.shard, invocation.shards, Math.floor(clock.now() / MINUTE_MS) * MINUTE_MS);
+    if (!(await claimOrRunAnyway(key))) {
+      log(JSON.stringify({ level: 'info', message: `minute ${key.pk} already claimed: a repeated scheduled invocation, nothing run`, location: deps.location }));
+      return { ...emptySummary(deps.location, invocation, store.pendingWrites()), repeated: true };
+    }
+    return cycle(context, invocation, async (checks) => {
       if (queue === null || !checks.some((c) => c.intervalMs < MINUTE_MS)) return { sent: 0, runHere: 0 };
       const minute = planMinute(checks, {
         nowMs: clock.now(),
@@ -203,6 +213,18 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
       }
       return { windows: [minute.owned, ...report.failed.map((c) => windowOf(c.event))], sent: report.sent.length, runHere: report.failed.length };
     });
+  };
+
+  /** True when this call claimed `key`, false when it was claimed before; a claim that cannot be written runs anyway. */
+  const claimOrRunAnyway = async (key: { readonly pk: string; readonly sk: string }): Promise<boolean> => {
+    try {
+      return await claims.claim(key, clock.now());
+    } catch (error) {
+      // Better a run twice than not at all: the claim only guards against a repeated delivery.
+      log(JSON.stringify({ level: 'warn', message: `claim ${key.pk} not written (${describeError(error)}); running it anyway`, location: deps.location }));
+      return true;
+    }
+  };
 
   /** Continuation messages: each claims its window, then runs it; a bad body is logged and counted, never retried. */
   const continuations = async (event: SqsEvent, context: LambdaContext): Promise<ContinuationBatchResult> => {
@@ -221,14 +243,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         continue;
       }
       const key = continuationClaimKey(deps.location, continuation.shard, continuation.shards, continuation.wakeAtMs);
-      let claimed = true;
-      try {
-        claimed = await claims.claim(key, clock.now());
-      } catch (error) {
-        // Better a run twice than not at all: the claim only guards against SQS delivering again.
-        log(JSON.stringify({ level: 'warn', message: `continuation claim ${key.pk} not written (${describeError(error)}); running it anyway`, location: deps.location }));
-      }
-      if (!claimed) {
+      if (!(await claimOrRunAnyway(key))) {
         duplicates += 1;
         log(JSON.stringify({ level: 'info', message: `continuation ${key.pk} already claimed: a repeated delivery, nothing run`, location: deps.location }));
         continue;
@@ -249,6 +264,23 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   return handle as ProbeHandler;
 }
 
+
+function emptySummary(location: string, invocation: ProbeInvocation, pendingWrites: number): Omit<ProbeHandlerResult, 'repeated'> {
+  return {
+    location,
+    shard: invocation.shard,
+    shards: invocation.shards,
+    checks: 0,
+    continuationsSent: 0,
+    continuationsRunHere: 0,
+    ran: 0,
+    skipped: 0,
+    failed: 0,
+    written: 0,
+    pendingWrites,
+    writeError: null,
+  };
+}
 
 function isSqsEvent(event: unknown): event is SqsEvent {
   if (typeof event !== 'object' || event === null || !('Records' in event) || !Array.isArray(event.Records)) return false;

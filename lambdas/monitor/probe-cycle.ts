@@ -28,10 +28,18 @@ export interface ProbeMetricsSink {
   putCycle(cycle: CycleMetrics): Promise<void>;
 }
 
+/** One run of the cycle as the metrics see it: its result, the grid time it was due at and the check's interval. */
+export interface MeasuredRun {
+  readonly result: ProbeResult;
+  /** Epoch ms the schedule grid put the run at (its metric datums are stamped with it). */
+  readonly dueAtMs: number;
+  readonly intervalMs: number;
+}
+
 export interface CycleMetrics {
   readonly location: string;
-  /** Every result of the cycle, failed ones included; empty when nothing ran. */
-  readonly results: readonly ProbeResult[];
+  /** Every run of the cycle, failed ones included; empty when nothing ran. */
+  readonly runs: readonly MeasuredRun[];
   readonly skippedRuns: number;
   /** Epoch ms the cycle ended: the time of the "location alive" datum. */
   readonly atMs: number;
@@ -195,8 +203,10 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
   const unrunnable = input.unrunnable ?? new Map<string, ProbeError>();
 
   const results: ProbeResult[] = [];
-  const record = (result: ProbeResult): void => {
+  const measured: MeasuredRun[] = [];
+  const record = (run: PlannedRun) => (result: ProbeResult): void => {
     results.push(result);
+    measured.push({ result, dueAtMs: run.dueAt, intervalMs: run.check.intervalMs });
     log(resultLogLine(result));
   };
   const plan = planProbeRuns(input.checks, {
@@ -225,12 +235,12 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
         continue;
       }
       if (error !== undefined) {
-        record(unrunnableResult(check, ctx.location, clock.now(), error));
+        record(run)(unrunnableResult(check, ctx.location, clock.now(), error));
         continue;
       }
       inFlight.add(check.id);
       const task: Promise<void> = runCheck(check, ctx)
-        .then(record)
+        .then(record(run))
         // runCheck never throws; if it does (a bug), the other runs go on and the error is reported below.
         .catch((error: unknown) => void errors.push(error))
         .finally(() => {
@@ -247,7 +257,7 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
 
   const [written, sent] = await Promise.allSettled([
     store.recordResults(results),
-    input.metrics.putCycle({ location: ctx.location, results, skippedRuns: skipped, atMs: clock.now() }),
+    input.metrics.putCycle({ location: ctx.location, runs: measured, skippedRuns: skipped, atMs: clock.now() }),
   ]);
   let report: WriteReport | null = null;
   if (written.status === 'fulfilled') report = written.value;

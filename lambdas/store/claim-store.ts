@@ -1,11 +1,13 @@
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /**
- * One-time claims in the results table, so work delivered at least once (SQS) is done at most once:
+ * One-time claims in the results table, so work delivered at least once (SQS messages, and Lambda's
+ * asynchronous invocations by the scheduler, which may arrive twice) is done at most once:
  *
  * | entity | pk | sk | writer | kept |
  * |---|---|---|---|---|
  * | continuation claim | `CLAIM#<location>#<shard>/<shards>#<wakeAt epoch ms>` | `CLAIM` | probe location | 1 hour (TTL) |
+ * | scheduled minute claim | `CLAIM#<location>#<shard>/<shards>#<minute start epoch ms>` | `MINUTE` | probe location | 1 hour (TTL) |
  *
  * A claim is a conditional PutItem in the probe region's replica: the first delivery creates it and runs,
  * a second delivery of the same message finds it and skips. The location is in the key, so each claim has
@@ -14,6 +16,14 @@ import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 export const continuationClaimKey = (location: string, shard: number, shards: number, wakeAtMs: number) =>
   ({ pk: `CLAIM#${location}#${shard}/${shards}#${wakeAtMs}`, sk: 'CLAIM' }) as const;
+
+/**
+ * The minute a scheduled invocation runs, claimed before it runs anything: a second delivery of the same
+ * scheduled event runs nothing, so no run is made, stored or counted twice (the quorum of a check with one
+ * run per period sums its locations' datums, so a repeated run would count its location twice).
+ */
+export const scheduledClaimKey = (location: string, shard: number, shards: number, minuteStartMs: number) =>
+  ({ pk: `CLAIM#${location}#${shard}/${shards}#${minuteStartMs}`, sk: 'MINUTE' }) as const;
 
 /** Claims are only needed while a message can still be delivered again; SQS keeps these messages minutes. */
 export const CLAIM_TTL_SECONDS = 3_600;

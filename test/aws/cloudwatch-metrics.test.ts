@@ -6,6 +6,7 @@ import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { METRIC_NAMESPACE } from '../../lambdas/core/alert-policy.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
+import type { MeasuredRun } from '../../lambdas/monitor/probe-cycle.ts';
 import {
   chunkMetricData,
   CloudWatchMetricsSink,
@@ -61,20 +62,45 @@ function tlsResult(at: number, days: { leaf: number; chain: number; addresses: n
   });
 }
 
+const MINUTE = 60_000;
+/** Results as runs of a check every `intervalMs`, each due `lateMs` before it started. */
+function runs(results: readonly ProbeResult[], intervalMs = MINUTE, lateMs = 0): MeasuredRun[] {
+  return results.map((r) => ({ result: r, dueAtMs: Date.parse(r.startedAt) - lateMs, intervalMs }));
+}
+
 const dims = (d: MetricDatum) => Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name, x.Value]));
 
 describe('metricDataFor', () => {
-  it('puts Failed per result with CheckId + Location, DurationMs with CheckId only, at the run start', () => {
-    const data = metricDataFor([result({ at: T0 }), result({ at: T0 + 20_000, ok: false })], LOCATION, { atMs: T0 + 30_000 });
+  it('puts Failed and DurationMs per run with CheckId only, stamped with the due time, for a check with one run per period', () => {
+    // Started 1.5 s after they were due: the datums carry the due time, so a late run stays in its own period.
+    const data = metricDataFor(runs([result({ at: T0 + 1_500 }), result({ at: T0 + MINUTE + 1_500, ok: false })], MINUTE, 1_500), LOCATION, { atMs: T0 + 30_000 });
     const failed = data.filter((d) => d.MetricName === 'Failed');
     assert.deepEqual(failed.map((d) => d.Value), [0, 1]);
-    assert.deepEqual(failed.map((d) => d.Timestamp?.getTime()), [T0, T0 + 20_000]);
-    assert.deepEqual(dims(failed[0]!), { CheckId: 'api', Location: LOCATION });
+    assert.deepEqual(failed.map((d) => d.Timestamp?.getTime()), [T0, T0 + MINUTE]);
+    // The quorum sums this one metric per check: no metric per location.
+    assert.deepEqual(failed.map(dims), [{ CheckId: 'api' }, { CheckId: 'api' }]);
     const duration = data.filter((d) => d.MetricName === 'DurationMs');
     assert.deepEqual(duration.map((d) => [d.Value, d.Unit]), [[44, 'Milliseconds'], [44, 'Milliseconds']]);
     // One latency metric per check, every region in it: the latency alarm reads its p95.
     assert.deepEqual(duration.map(dims), [{ CheckId: 'api' }, { CheckId: 'api' }]);
-    assert.deepEqual(duration.map((d) => d.Timestamp?.getTime()), [T0, T0 + 20_000]);
+    assert.deepEqual(duration.map((d) => d.Timestamp?.getTime()), [T0, T0 + MINUTE]);
+  });
+
+  it('also puts Failed per location for checks with several runs per period (sub-minute, or not whole minutes)', () => {
+    for (const intervalMs of [30_000, 90_000]) {
+      const data = metricDataFor(runs([result({ at: T0 }), result({ at: T0 + 30_000, ok: false })], intervalMs), LOCATION, { atMs: T0 + 40_000 });
+      const failed = data.filter((d) => d.MetricName === 'Failed');
+      assert.deepEqual(
+        failed.map((d) => [d.Value, dims(d), d.Timestamp?.getTime()]),
+        [
+          [0, { CheckId: 'api' }, T0],
+          [0, { CheckId: 'api', Location: LOCATION }, T0],
+          [1, { CheckId: 'api' }, T0 + 30_000],
+          [1, { CheckId: 'api', Location: LOCATION }, T0 + 30_000],
+        ],
+        `interval ${intervalMs} ms`,
+      );
+    }
   });
 
   it('adds one LocationAlive = 1 and the skipped runs, with Location only, at the invocation time', () => {
@@ -89,21 +115,22 @@ describe('metricDataFor', () => {
   });
 
   it('adds TlsDaysRemaining for TLS results: the earliest expiry of leaf, chain and addresses', () => {
-    const data = metricDataFor([tlsResult(T0, { leaf: 80, chain: 60, addresses: [70, 12] })], LOCATION, { atMs: T0 });
+    const data = metricDataFor(runs([tlsResult(T0, { leaf: 80, chain: 60, addresses: [70, 12] })], 3_600_000), LOCATION, { atMs: T0 });
     const tls = data.filter((d) => d.MetricName === 'TlsDaysRemaining');
-    assert.deepEqual(tls.map((d) => [d.Value, dims(d)]), [[12, { CheckId: 'cert', Location: LOCATION }]]);
-    assert.equal(metricDataFor([result({ at: T0 })], LOCATION, { atMs: T0 }).some((d) => d.MetricName === 'TlsDaysRemaining'), false);
+    // Every region in one metric per check: the expiry alarm reads its Minimum.
+    assert.deepEqual(tls.map((d) => [d.Value, dims(d)]), [[12, { CheckId: 'cert' }]]);
+    assert.equal(metricDataFor(runs([result({ at: T0 })]), LOCATION, { atMs: T0 }).some((d) => d.MetricName === 'TlsDaysRemaining'), false);
   });
 
   it('leaves DurationMs out for a run that made no attempt (a missing secret), keeping Failed = 1', () => {
-    const data = metricDataFor([result({ at: T0, ok: false, attempts: 0 })], LOCATION, { atMs: T0 });
+    const data = metricDataFor(runs([result({ at: T0, ok: false, attempts: 0 })]), LOCATION, { atMs: T0 });
     assert.deepEqual(data.filter((d) => dims(d)['CheckId'] !== undefined).map((d) => [d.MetricName, d.Value]), [['Failed', 1]]);
   });
 });
 
 describe('chunkMetricData', () => {
   it('cuts at 1000 datums per request', () => {
-    const data = metricDataFor(Array.from({ length: 1250 }, (_, i) => result({ at: T0 + i })), LOCATION, { atMs: T0 });
+    const data = metricDataFor(runs(Array.from({ length: 1250 }, (_, i) => result({ at: T0 + i }))), LOCATION, { atMs: T0 });
     const chunks = chunkMetricData(data);
     assert.deepEqual(chunks.map((c) => c.length), [1000, 1000, 502]);
     assert.ok(chunks.every((c) => c.length <= MAX_DATUMS_PER_PUT));
@@ -111,7 +138,7 @@ describe('chunkMetricData', () => {
   });
 
   it('cuts by size before the count when datums are big', () => {
-    const data = metricDataFor(Array.from({ length: 50 }, (_, i) => result({ at: T0 + i, checkId: `c${'x'.repeat(60)}${i}` })), LOCATION, { atMs: T0 });
+    const data = metricDataFor(runs(Array.from({ length: 50 }, (_, i) => result({ at: T0 + i, checkId: `c${'x'.repeat(60)}${i}` }))), LOCATION, { atMs: T0 });
     const one = Buffer.byteLength(JSON.stringify(data[0]));
     const chunks = chunkMetricData(data, one * 10);
     assert.ok(chunks.length >= 10, `expected at least 10 chunks, got ${chunks.length}`);
@@ -164,10 +191,11 @@ describe('CloudWatchMetricsSink against moto', () => {
   it('sends a cycle of 1200 results in 3 requests and every datum lands in the home region', async () => {
     const results = Array.from({ length: 1200 }, (_, i) => result({ at: T0 + i * 10, checkId: 'bulk', ok: i % 4 !== 0 }));
     puts = 0;
-    await new CloudWatchMetricsSink({ client }).putCycle({ location: LOCATION, results, skippedRuns: 2, atMs: T0 + 30_000 });
+    await new CloudWatchMetricsSink({ client }).putCycle({ location: LOCATION, runs: runs(results), skippedRuns: 2, atMs: T0 + 30_000 });
     assert.equal(puts, 3);
-    assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }, 'SampleCount'), 1200);
-    assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }), 300);
+    assert.equal(await sum('Failed', { CheckId: 'bulk' }, 'SampleCount'), 1200);
+    assert.equal(await sum('Failed', { CheckId: 'bulk' }), 300);
+    assert.equal(await sum('Failed', { CheckId: 'bulk', Location: LOCATION }, 'SampleCount'), 0, 'no Failed per location for a 1-minute check');
     assert.equal(await sum('DurationMs', { CheckId: 'bulk' }), 1200 * 44);
     assert.equal(await sum('DurationMs', { CheckId: 'bulk', Location: LOCATION }), 0, 'no DurationMs per location');
     assert.equal(await sum('LocationAlive', { Location: LOCATION }), 1);
@@ -219,18 +247,18 @@ describe('CloudWatchMetricsSink against moto', () => {
       faults.push('throttle', 'throttle');
       forwarded = 0;
       const proxied = noSdkRetries();
-      await new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(metricDataFor([result({ at: T0, checkId: 'throttled' })], LOCATION, { atMs: T0 }));
+      await new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(metricDataFor(runs([result({ at: T0, checkId: 'throttled' })]), LOCATION, { atMs: T0 }));
       proxied.destroy();
       assert.equal(faults.length, 0);
       assert.equal(forwarded, 1);
-      assert.equal(await sum('Failed', { CheckId: 'throttled', Location: LOCATION }, 'SampleCount'), 1);
+      assert.equal(await sum('Failed', { CheckId: 'throttled' }, 'SampleCount'), 1);
     });
 
     it('fails with MetricsPutError when a chunk is refused, after sending the other chunks', async () => {
       faults.push('invalid');
       forwarded = 0;
       const proxied = noSdkRetries();
-      const data = metricDataFor(Array.from({ length: 600 }, (_, i) => result({ at: T0 + i, checkId: 'refused' })), LOCATION, { atMs: T0 });
+      const data = metricDataFor(runs(Array.from({ length: 600 }, (_, i) => result({ at: T0 + i, checkId: 'refused' }))), LOCATION, { atMs: T0 });
       await assert.rejects(new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(data), (error: unknown) => {
         assert.ok(error instanceof MetricsPutError);
         assert.equal(error.failedDatums, 1000);
@@ -240,7 +268,7 @@ describe('CloudWatchMetricsSink against moto', () => {
       proxied.destroy();
       assert.equal(forwarded, 1);
       // The second chunk (the last 202 datums: 200 Failed+DurationMs of results 500..599, and the two per-location ones) landed.
-      assert.equal(await sum('Failed', { CheckId: 'refused', Location: LOCATION }, 'SampleCount'), 100);
+      assert.equal(await sum('Failed', { CheckId: 'refused' }, 'SampleCount'), 100);
     });
   });
 });

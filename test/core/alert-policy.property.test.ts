@@ -4,9 +4,10 @@
  * of CloudWatch's semantics, written here from the CloudWatch docs and not
  * from alert-policy.ts:
  *
- * - a metric's datapoint for a period is the statistic (Average) of the raw
- *   values put in that period, with matching namespace, name and dimensions;
- *   a period without values has no datapoint (missing);
+ * - a metric's datapoint for a period is the statistic (Average or Sum) of
+ *   the raw values put in that period, with matching namespace, name and
+ *   dimensions (exactly those dimensions); a period without values has no
+ *   datapoint (missing);
  * - metric math works datapoint by datapoint: FILL(m, v) replaces a missing
  *   datapoint with v; comparison operators give 1 or 0; IF(c, a, b) gives a
  *   where c is non-zero and b where it is 0; arithmetic and comparisons with a
@@ -23,11 +24,13 @@ import {
   evaluateAlertPolicy,
   locationPeriodsFromResults,
   periodLengthMs,
+  oneRunPerPeriod,
   quorumAlarmDefinition,
 } from '../../lambdas/core/alert-policy.ts';
+import { metricDataFor } from '../../lambdas/aws/cloudwatch-metrics.ts';
 import type { QuorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { AlertPolicy, HttpCheck } from '../../lambdas/core/check.ts';
-import type { RunStatus } from '../../lambdas/core/result.ts';
+import type { ProbeResult, RunStatus } from '../../lambdas/core/result.ts';
 
 // ---- a CloudWatch metric-math alarm interpreter ----
 
@@ -158,7 +161,7 @@ function evaluate(node: Node, env: ReadonlyMap<string, Value>): Value {
 }
 
 function metricDatapoint(def: QuorumAlarmDefinition['metrics'][number], data: readonly Datum[], periodStartMs: number): Value {
-  assert.equal(def.stat, 'Average', 'the interpreter knows Average only');
+  assert.ok(def.stat === 'Average' || def.stat === 'Sum', `the interpreter knows Average and Sum only, got ${def.stat}`);
   const periodMs = def.periodSeconds * 1000;
   const values = data
     .filter(
@@ -171,7 +174,9 @@ function metricDatapoint(def: QuorumAlarmDefinition['metrics'][number], data: re
         d.timestampMs < periodStartMs + periodMs,
     )
     .map((d) => d.value);
-  return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
+  if (values.length === 0) return null;
+  const sum = values.reduce((s, v) => s + v, 0);
+  return def.stat === 'Sum' ? sum : sum / values.length;
 }
 
 /** ALARM or OK after the period starting at `nowPeriodStartMs`. */
@@ -194,7 +199,7 @@ function alarmState(def: QuorumAlarmDefinition, data: readonly Datum[], nowPerio
 // ---- generators ----
 
 const ALL_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'sa-east-1', 'eu-central-1'];
-const INTERVALS_MS = [10_000, 30_000, 60_000, 90_000, 300_000];
+const INTERVALS_MS = [10_000, 30_000, 60_000, 90_000, 120_000, 300_000, 3_600_000];
 const EPOCH = Date.UTC(2025, 5, 1, 0, 0, 0);
 
 function makeCheck(regions: readonly string[], alertPolicy: AlertPolicy, intervalMs: number): HttpCheck {
@@ -253,7 +258,11 @@ const periodRunsArb = fc.oneof(
   },
 );
 
-/** Histories over n + 2 periods (the two oldest are outside the window), plus runs from a location the check does not use. */
+/**
+ * Histories over n + 2 periods (the two oldest are outside the window), plus runs from a location the check
+ * does not use. A check whose interval is a whole number of minutes has at most one run per location and
+ * period (its period is its interval, and the schedule grid puts one due time in each).
+ */
 function historyArb(check: HttpCheck) {
   const periods = check.alertPolicy.evaluationPeriods + 2;
   const locations = [...check.regions, 'stray-location'];
@@ -266,7 +275,7 @@ function historyArb(check: HttpCheck) {
     const runs: Run[] = [];
     table.forEach((row, p) =>
       row.forEach((cell, l) => {
-        for (const { at, kind } of cell) {
+        for (const { at, kind } of oneRunPerPeriod(check) ? cell.slice(0, 1) : cell) {
           runs.push({
             location: locations[l] as string,
             startedAtMs: firstPeriodStart + p * periodMs + Math.floor(at * periodMs),
@@ -280,15 +289,42 @@ function historyArb(check: HttpCheck) {
   });
 }
 
-/** What the probes put: Failed = 1 per failed run, 0 per passing run, per check and location. */
-function putMetricData(checkId: string, runs: readonly Run[]): Datum[] {
-  return runs.map((r) => ({
-    namespace: METRIC_NAMESPACE,
-    metricName: 'Failed',
-    dimensions: { CheckId: checkId, Location: r.location },
-    timestampMs: r.startedAtMs,
-    value: r.ok ? 0 : 1,
-  }));
+/**
+ * What the probes put, from the probe's own `metricDataFor`: each run is stamped with its due time (here
+ * its start). A probe runs only the checks of its own region, so the stray location puts nothing.
+ */
+function putMetricData(check: HttpCheck, runs: readonly Run[]): Datum[] {
+  return runs
+    .filter((r) => check.regions.includes(r.location))
+    .flatMap((r) =>
+      metricDataFor([{ result: probeResult(check.id, r), dueAtMs: r.startedAtMs, intervalMs: check.intervalMs }], r.location, { atMs: r.startedAtMs }),
+    )
+    .filter((d) => d.MetricName === 'Failed')
+    .map((d) => ({
+      namespace: METRIC_NAMESPACE,
+      metricName: d.MetricName ?? '',
+      dimensions: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name ?? '', x.Value ?? ''])),
+      timestampMs: d.Timestamp?.getTime() ?? Number.NaN,
+      value: d.Value ?? Number.NaN,
+    }));
+}
+
+function probeResult(checkId: string, r: Run): ProbeResult {
+  return {
+    checkId,
+    type: 'http',
+    location: r.location,
+    startedAt: new Date(r.startedAtMs).toISOString(),
+    ok: r.ok,
+    status: r.status,
+    error: r.ok ? null : { kind: 'http_status', message: 'expected 200, got 503' },
+    timings: { dnsMs: 1, connectMs: 1, tlsMs: null, ttfbMs: 1, downloadMs: 1, totalMs: 4 },
+    httpStatus: r.ok ? 200 : 503,
+    address: null,
+    target: 'http://example.test/',
+    assertions: [],
+    attempts: 1,
+  };
 }
 
 function localState(check: HttpCheck, runs: readonly Run[], nowPeriodStart: number) {
@@ -308,7 +344,7 @@ describe('the quorum alarm and the local rule', () => {
     fc.assert(
       fc.property(scenario, ({ check, runs, nowPeriodStart }) => {
         const local = localState(check, runs, nowPeriodStart);
-        const alarm = alarmState(quorumAlarmDefinition(check), putMetricData(check.id, runs), nowPeriodStart);
+        const alarm = alarmState(quorumAlarmDefinition(check), putMetricData(check, runs), nowPeriodStart);
         assert.equal(local.state === 'down', alarm === 'ALARM', `local ${local.state} (${local.failingPeriods} failing periods), alarm ${alarm}`);
       }),
       { numRuns: 1500 },
@@ -322,7 +358,7 @@ describe('the quorum alarm and the local rule', () => {
     fc.assert(
       fc.property(scenario, ({ check, runs, nowPeriodStart }) => {
         assert.notEqual(localState(check, runs, nowPeriodStart).state, 'down');
-        assert.equal(alarmState(quorumAlarmDefinition(check), putMetricData(check.id, runs), nowPeriodStart), 'OK');
+        assert.equal(alarmState(quorumAlarmDefinition(check), putMetricData(check, runs), nowPeriodStart), 'OK');
       }),
       { numRuns: 200 },
     );

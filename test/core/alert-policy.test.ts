@@ -10,6 +10,8 @@ import {
   evaluateAlertPolicy,
   locationDegraded,
   locationFailed,
+  oneRunPerPeriod,
+  quorumReadsLocations,
   locationPeriodsFromResults,
   periodLengthMs,
   periodStartOf,
@@ -304,6 +306,23 @@ describe('quorumAlarmDefinition', () => {
     });
   });
 
+  it('sums one Failed metric per check when every period holds one run per region (whole minutes)', () => {
+    for (const [intervalMs, periodSeconds] of [[MIN, 60], [5 * MIN, 300], [60 * MIN, 3600]] as const) {
+      const def = quorumAlarmDefinition(makeCheck({ intervalMs }));
+      assert.deepEqual(def.metrics, [{ id: 'm0', namespace: 'Skyprobe', metricName: 'Failed', dimensions: { CheckId: 'api' }, stat: 'Sum', periodSeconds }]);
+      assert.equal(def.expression, 'FILL(m0, 0)');
+      assert.equal(def.threshold, 2);
+      assert.equal(def.alarmDescription, `API is down: 2 of 3 regions failing (their run) in 2 of the last 3 periods of ${periodSeconds} s`);
+    }
+  });
+
+  it('tells which checks have one run per period', () => {
+    assert.deepEqual(
+      [10_000, 30_000, 45_000, MIN, 90_000, 2 * MIN, 150_000, 60 * MIN].map((intervalMs) => [intervalMs, oneRunPerPeriod({ intervalMs }), quorumReadsLocations({ intervalMs })]),
+      [[10_000, false, true], [30_000, false, true], [45_000, false, true], [MIN, true, false], [90_000, false, true], [2 * MIN, true, false], [150_000, false, true], [60 * MIN, true, false]],
+    );
+  });
+
   it('uses the period of the check interval rounded up to whole minutes', () => {
     const def = quorumAlarmDefinition(makeCheck({ intervalMs: 150_000 }));
     assert.ok(def.metrics.every((m) => m.periodSeconds === 180));
@@ -313,15 +332,17 @@ describe('quorumAlarmDefinition', () => {
     assert.equal(quorumAlarmDefinition(makeCheck(), { alarmNamePrefix: 'shop' }).alarmName, 'shop-api-down');
   });
 
-  it(`accepts ${MAX_ALARM_METRICS} regions`, () => {
+  it(`accepts ${MAX_ALARM_METRICS} regions when it reads one metric per region, and any number when it sums one per check`, () => {
     const regions = Array.from({ length: MAX_ALARM_METRICS }, (_, i) => `r${i}`);
-    assert.equal(quorumAlarmDefinition(makeCheck({ regions })).metrics.length, 10);
+    assert.equal(quorumAlarmDefinition(makeCheck({ regions, intervalMs: 30_000 })).metrics.length, 10);
+    const many = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    assert.equal(quorumAlarmDefinition(makeCheck({ regions: many })).metrics.length, 1);
   });
 
-  it(`rejects more than ${MAX_ALARM_METRICS} regions with a ConfigError naming the check and the count`, () => {
+  it(`rejects more than ${MAX_ALARM_METRICS} regions per-region metrics with a ConfigError naming the check and the count`, () => {
     const regions = Array.from({ length: 11 }, (_, i) => `r${i}`);
     assert.throws(
-      () => quorumAlarmDefinition(makeCheck({ regions })),
+      () => quorumAlarmDefinition(makeCheck({ regions, intervalMs: 30_000 })),
       (error: unknown) =>
         error instanceof ConfigError &&
         error.issues.length === 1 &&

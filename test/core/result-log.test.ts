@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isFailedRun } from '../../lambdas/core/alert-policy.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { RESULT_LOG_FIELDS, RESULT_LOG_PHASES, resultLogLine } from '../../lambdas/core/result-log.ts';
 
@@ -10,6 +11,7 @@ const FIELDS = [
   'location',
   'startedAt',
   'ok',
+  'failed',
   'status',
   'errorKind',
   'httpStatus',
@@ -96,28 +98,28 @@ describe('result log line', () => {
       name: 'an up run, with every phase',
       result: UP,
       line:
-        '{"skyprobe":"result","checkId":"storefront","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":true,"status":"up","errorKind":null,' +
+        '{"skyprobe":"result","checkId":"storefront","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":true,"failed":0,"status":"up","errorKind":null,' +
         '"httpStatus":200,"dnsMs":3.21,"connectMs":12.5,"tlsMs":30.02,"ttfbMs":80.4,"downloadMs":4.1,"totalMs":130.23}',
     },
     {
       name: 'a failed run: the error kind, never its message',
       result: DOWN,
       line:
-        '{"skyprobe":"result","checkId":"api-checkout","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":false,"status":"down","errorKind":"assertion",' +
+        '{"skyprobe":"result","checkId":"api-checkout","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":false,"failed":1,"status":"down","errorKind":"assertion",' +
         '"httpStatus":401,"dnsMs":null,"connectMs":11,"tlsMs":29,"ttfbMs":60,"downloadMs":2,"totalMs":102}',
     },
     {
       name: 'an unrunnable check: no phases, no status code',
       result: UNRUNNABLE,
       line:
-        '{"skyprobe":"result","checkId":"missing-secret","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":false,"status":"down","errorKind":"assertion",' +
+        '{"skyprobe":"result","checkId":"missing-secret","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":false,"failed":1,"status":"down","errorKind":"assertion",' +
         '"httpStatus":null,"dnsMs":null,"connectMs":null,"tlsMs":null,"ttfbMs":null,"downloadMs":null,"totalMs":0}',
     },
     {
       name: 'a time that is not a finite number, as null',
       result: { ...UP, timings: { ...UP.timings, downloadMs: Number.NaN, totalMs: Number.POSITIVE_INFINITY } },
       line:
-        '{"skyprobe":"result","checkId":"storefront","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":true,"status":"up","errorKind":null,' +
+        '{"skyprobe":"result","checkId":"storefront","location":"eu-west-1","startedAt":"2025-03-01T21:00:04.123Z","ok":true,"failed":0,"status":"up","errorKind":null,' +
         '"httpStatus":200,"dnsMs":3.21,"connectMs":12.5,"tlsMs":30.02,"ttfbMs":80.4,"downloadMs":null,"totalMs":null}',
     },
   ];
@@ -138,6 +140,13 @@ describe('result log line', () => {
       RESULT_LOG_PHASES.map((p) => `${p.label}:${p.field}`),
       ['dns:dnsMs', 'connect:connectMs', 'tls:tlsMs', 'ttfb:ttfbMs', 'download:downloadMs'],
     );
+  });
+
+  it('writes failed as the number the Failed metric counts: 1 for a failed run, 0 for a passing or degraded one', () => {
+    const degraded: ProbeResult = { ...UP, status: 'degraded' };
+    const failedOf = (result: ProbeResult) => (JSON.parse(resultLogLine(result)) as { failed: unknown }).failed;
+    assert.deepEqual([UP, degraded, DOWN, UNRUNNABLE].map(failedOf), [0, 0, 1, 1]);
+    for (const result of [UP, degraded, DOWN, UNRUNNABLE]) assert.equal(failedOf(result), isFailedRun(result) ? 1 : 0, result.checkId);
   });
 
   it('leaves out every free-text field: no error message, url, target, address, assertion or certificate text', () => {

@@ -160,7 +160,7 @@ describe('probe handler', () => {
     assert.equal(minutely[0]?.error?.kind, 'http_status');
   });
 
-  it('sends Failed per run and region, DurationMs per run and check, and LocationAlive once to CloudWatch in the home region', async () => {
+  it('sends Failed and DurationMs per run and check, Failed per region only for a sub-minute check, and LocationAlive once, to the home region', async () => {
     const start = minuteStart();
     const cfg = config([
       { id: 'fast', url: `${target.url}/ok`, interval: '10s' },
@@ -170,19 +170,41 @@ describe('probe handler', () => {
     const fast = { CheckId: 'fast', Location: LOCATION };
     assert.equal(await metricSum('Failed', fast, 'SampleCount', start), 6);
     assert.equal(await metricSum('Failed', fast, 'Sum', start), 0);
+    assert.equal(await metricSum('Failed', { CheckId: 'fast' }, 'SampleCount', start), 6);
     assert.equal(await metricSum('DurationMs', { CheckId: 'fast' }, 'SampleCount', start), 6);
     assert.equal(await metricSum('DurationMs', fast, 'SampleCount', start), 0, 'no latency metric per region');
     assert.equal(await metricSum('DurationMs', { CheckId: 'minutely' }, 'SampleCount', start), 1);
-    assert.equal(await metricSum('Failed', { CheckId: 'minutely', Location: LOCATION }, 'Sum', start), 1);
+    // A 1-minute check has one run per period: its quorum sums one metric per check, so none per region.
+    assert.equal(await metricSum('Failed', { CheckId: 'minutely' }, 'Sum', start), 1);
+    assert.equal(await metricSum('Failed', { CheckId: 'minutely', Location: LOCATION }, 'SampleCount', start), 0);
     assert.equal(await metricSum('LocationAlive', { Location: LOCATION }, 'Sum', start), 1);
     const listed = await cloudwatch.send(new ListMetricsCommand({ Namespace: METRIC_NAMESPACE }));
     const shapes = new Set(listed.Metrics?.map((m) => `${m.MetricName}:${(m.Dimensions ?? []).map((d) => d.Name).sort().join('+')}`));
     assert.deepEqual([...shapes].sort(), [
       'DurationMs:CheckId',
+      'Failed:CheckId',
       'Failed:CheckId+Location',
       'LocationAlive:Location',
       'SkippedRuns:Location',
     ]);
+    const perRegion = listed.Metrics?.filter((m) => m.MetricName === 'Failed' && (m.Dimensions ?? []).length === 2).map((m) => m.Dimensions?.find((d) => d.Name === 'CheckId')?.Value);
+    assert.ok(perRegion?.includes('fast') && !perRegion.includes('minutely'), `Failed per region for ${JSON.stringify(perRegion)}`);
+  });
+
+  it('runs a minute once when the scheduler delivers its invocation twice: the second finds the claim and runs nothing', async () => {
+    const start = minuteStart();
+    const cfg = config([{ id: 'twice', url: `${target.url}/status/503` }]);
+    const { handler, lines } = probe(cfg, start);
+    const first = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    const second = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.deepEqual([first.ran, first.repeated], [1, false]);
+    assert.deepEqual([second.ran, second.repeated, second.checks], [0, true, 0]);
+    assert.equal((await resultsOf('twice')).length, 1);
+    // The quorum of a 1-minute check sums its locations' datums: a second run would count this location twice.
+    assert.equal(await metricSum('Failed', { CheckId: 'twice' }, 'Sum', start), 1);
+    assert.ok(lines.some((l) => l.includes('already claimed: a repeated scheduled invocation, nothing run')));
+    // Another shard's minute is its own.
+    assert.equal((await handler({ shard: 0, shards: 2 }, lambdaContext(120_000))).repeated, false);
   });
 
   it('skips and counts a run that could not finish before the deadline, and still runs the one that can', async () => {
@@ -238,7 +260,7 @@ describe('probe handler', () => {
     assert.match(missing?.error?.message ?? '', /secret ABSENT has no value: SSM parameter \/shop\/secrets\/ABSENT not found/);
     assert.equal((await resultsOf('no-secret'))[0]?.ok, true);
     assert.equal(target.requests.filter((r) => r.url === '/never-called').length, 0);
-    assert.equal(await metricSum('Failed', { CheckId: 'missing-secret', Location: LOCATION }, 'Sum', start), 1);
+    assert.equal(await metricSum('Failed', { CheckId: 'missing-secret' }, 'Sum', start), 1);
   });
 
   it('logs one result line per run with the phase times, and no message, url or secret even when the run failed', async () => {
@@ -259,7 +281,7 @@ describe('probe handler', () => {
     const records = resultLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const r of records) {
       assert.deepEqual(Object.keys(r), [
-        'skyprobe', 'checkId', 'location', 'startedAt', 'ok', 'status', 'errorKind', 'httpStatus',
+        'skyprobe', 'checkId', 'location', 'startedAt', 'ok', 'failed', 'status', 'errorKind', 'httpStatus',
         'dnsMs', 'connectMs', 'tlsMs', 'ttfbMs', 'downloadMs', 'totalMs',
       ]);
       assert.equal(r['location'], LOCATION);
@@ -273,8 +295,8 @@ describe('probe handler', () => {
       assert.ok(r, `a line for ${result.checkId} at ${result.startedAt}`);
       const t = result.timings;
       assert.deepEqual(
-        [r['ok'], r['status'], r['errorKind'], r['httpStatus'], r['dnsMs'], r['connectMs'], r['tlsMs'], r['ttfbMs'], r['downloadMs'], r['totalMs']],
-        [result.ok, result.status, result.error?.kind ?? null, result.httpStatus, t.dnsMs, t.connectMs, t.tlsMs, t.ttfbMs, t.downloadMs, t.totalMs],
+        [r['ok'], r['failed'], r['status'], r['errorKind'], r['httpStatus'], r['dnsMs'], r['connectMs'], r['tlsMs'], r['ttfbMs'], r['downloadMs'], r['totalMs']],
+        [result.ok, result.ok ? 0 : 1, result.status, result.error?.kind ?? null, result.httpStatus, t.dnsMs, t.connectMs, t.tlsMs, t.ttfbMs, t.downloadMs, t.totalMs],
       );
     }
     const fast = records.filter((r) => r['checkId'] === 'fast');
@@ -324,7 +346,7 @@ describe('probe handler', () => {
       assert.match(error.message, /ResourceNotFound|not found|non-existent/i);
       return true;
     });
-    assert.equal(await metricSum('Failed', { CheckId: 'unstored', Location: LOCATION }, 'SampleCount', start), 1);
+    assert.equal(await metricSum('Failed', { CheckId: 'unstored' }, 'SampleCount', start), 1);
     assert.equal(await metricSum('LocationAlive', { Location: LOCATION }, 'Sum', start), 1);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../lambdas/core/errors.ts';
 import { intervalProblem, MAX_CHECKS_PER_PROJECT } from '../../infra/deployment-rules.ts';
 import { addSkyprobeStacks, parseAccount, parseRetainTable } from '../../infra/skyprobe-app.ts';
@@ -27,10 +28,20 @@ function deployErrors(input: unknown): string[] {
 }
 
 describe('deployment rules', () => {
-  it('rejects a check in more regions than one alarm can read, naming the count and the regions', () => {
-    assert.deepEqual(deployErrors({ checks: [check('wide', { regions: ELEVEN_REGIONS })] }), [
-      `check "wide": checks[0].regions: a check can run in at most 10 regions because one cloudwatch alarm reads at most 10 metrics (one per region), got 11 regions (${ELEVEN_REGIONS.join(', ')})`,
+  it('rejects a sub-minute check in more regions than one alarm can read, naming the count and the regions', () => {
+    assert.deepEqual(deployErrors({ checks: [check('wide', { regions: ELEVEN_REGIONS, interval: '30s' })] }), [
+      `check "wide": checks[0].regions: a check every 30s can run in at most 10 regions because its quorum alarm reads one metric per region ` +
+        `(it runs more than once per alarm period) and one cloudwatch alarm reads at most 10 metrics, got 11 regions (${ELEVEN_REGIONS.join(', ')}); ` +
+        'a check every whole number of minutes has no such limit',
     ]);
+  });
+
+  it('deploys a check every whole number of minutes in more than 10 regions: its quorum alarm reads one metric', () => {
+    const app = new App();
+    const { home } = addSkyprobeStacks(app, { config: configOf({ checks: [check('wide', { regions: ELEVEN_REGIONS })] }) });
+    const alarms = Template.fromStack(home).findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'skyprobe-wide-down' } });
+    const [down] = Object.values(alarms) as { Properties: { Metrics: unknown[] } }[];
+    assert.equal(down?.Properties.Metrics.length, 2, 'one metric and the expression');
   });
 
   it('rejects more checks than one project can deploy, naming the count and the limits', () => {
@@ -109,7 +120,7 @@ describe('cdk synth with a bad config', { concurrency: true }, () => {
       { checks: [check('home', { regions: ['us-east-1', 'mars-north-1'] })] },
       [/^skyprobe: cannot deploy: check "home": checks\[0\]\.regions\[1\]: must be an AWS region code such as "us-east-1", got "mars-north-1"/.source],
     ],
-    ['11 regions in a check', { checks: [check('wide', { regions: ELEVEN_REGIONS })] }, ['^skyprobe: cannot deploy: check "wide": checks\\[0\\]\\.regions: .*got 11 regions']],
+    ['11 regions in a 30 s check', { checks: [check('wide', { regions: ELEVEN_REGIONS, interval: '30s' })] }, ['^skyprobe: cannot deploy: check "wide": checks\\[0\\]\\.regions: .*got 11 regions']],
     ['an interval of 45s', { checks: [check('odd', { interval: '45s', timeout: '5s' })] }, ['^skyprobe: cannot deploy: check "odd": checks\\[0\\]\\.interval: .*got 45s$']],
     ['a duplicate check id', { checks: [check('twice'), check('twice')] }, ['^skyprobe: cannot deploy: check "twice": checks\\[1\\]\\.id: duplicate id "twice"']],
     [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
+import { quorumAlarmDefinition, quorumReadsLocations } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { MAINTENANCE_SWEEP_EVENT, resourceNames } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
@@ -53,6 +53,42 @@ function statementsOf(s: Synthesized, stack: string, roleLogicalIdPrefix: string
 }
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+/** One Skyprobe metric an alarm or dashboard widget reads: where, its name and its dimensions by name. */
+interface MetricRead {
+  readonly where: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+}
+
+/** Every Skyprobe metric the home stack's alarms and dashboards read. */
+function skyprobeMetricReads(s: Synthesized, stack: string): MetricRead[] {
+  const reads: MetricRead[] = [];
+  for (const [name, alarm] of alarmsByName(s, stack)) {
+    for (const m of (alarm['Metrics'] ?? []) as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[]) {
+      const metric = m.MetricStat?.Metric;
+      if (metric?.Namespace !== 'Skyprobe') continue;
+      reads.push({ where: `alarm ${name}`, metricName: metric.MetricName, dimensions: Object.fromEntries(metric.Dimensions.map((d) => [d.Name, d.Value])) });
+    }
+    if (alarm['Namespace'] === 'Skyprobe') {
+      const dims = (alarm['Dimensions'] ?? []) as { Name: string; Value: string }[];
+      reads.push({ where: `alarm ${name}`, metricName: String(alarm['MetricName']), dimensions: Object.fromEntries(dims.map((d) => [d.Name, d.Value])) });
+    }
+  }
+  for (const [, r] of resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Dashboard')) {
+    const dashboardName = String(r.Properties['DashboardName']);
+    for (const w of dashboardWidgets(s, stack, dashboardName)) {
+      for (const m of (w.properties['metrics'] ?? []) as unknown[][]) {
+        if (m[0] !== 'Skyprobe') continue;
+        const pairs = m.slice(2).filter((x): x is string => typeof x === 'string');
+        const dimensions: Record<string, string> = {};
+        for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
+        reads.push({ where: `${dashboardName}: ${String(w.properties['title'])}`, metricName: String(m[1]), dimensions });
+      }
+    }
+  }
+  return reads;
+}
 
 describe('home stack', () => {
   let config: Config;
@@ -172,29 +208,61 @@ describe('home stack', () => {
       const metrics = alarm['Metrics'] as Props[];
       assert.deepEqual(
         metrics.filter((m) => m['MetricStat'] !== undefined),
-        check.regions.map((region, i) => ({
-          Id: `m${i}`,
+        def.metrics.map((metric) => ({
+          Id: metric.id,
           ReturnData: false,
           MetricStat: {
-            Metric: {
-              Namespace: 'Skyprobe',
-              MetricName: 'Failed',
-              Dimensions: [
-                { Name: 'CheckId', Value: check.id },
-                { Name: 'Location', Value: region },
-              ],
-            },
-            Period: def.metrics[0]!.periodSeconds,
-            Stat: 'Average',
+            Metric: { Namespace: 'Skyprobe', MetricName: 'Failed', Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+            Period: metric.periodSeconds,
+            Stat: metric.stat,
           },
         })),
       );
       const expression = metrics.find((m) => m['Expression'] !== undefined);
       assert.deepEqual(expression, { Id: 'failing', Expression: def.expression, Label: 'failing regions', ReturnData: true });
     }
-    // The example: storefront is down when 2 of its 3 regions fail in 2 of the last 3 one-minute periods.
+    const stats = (name: string) =>
+      (alarms.get(name)!['Metrics'] as { MetricStat?: { Metric: { Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number } }[])
+        .flatMap((m) => (m.MetricStat === undefined ? [] : [`${m.MetricStat.Metric.Dimensions.map((d) => `${d.Name}=${d.Value}`).join(',')} ${m.MetricStat.Stat} ${m.MetricStat.Period}`]));
+    // The example: storefront (every 30 s, two runs per period) is down when 2 of its 3 regions fail in 2 of the
+    // last 3 one-minute periods: it reads each region's failure rate.
     const storefront = alarms.get('skyprobe-storefront-down')!;
     assert.deepEqual([storefront['Threshold'], storefront['DatapointsToAlarm'], storefront['EvaluationPeriods']], [2, 2, 3]);
+    assert.deepEqual(stats('skyprobe-storefront-down'), [
+      'CheckId=storefront,Location=us-east-1 Average 60',
+      'CheckId=storefront,Location=eu-west-1 Average 60',
+      'CheckId=storefront,Location=ap-southeast-1 Average 60',
+    ]);
+    // Checks every whole number of minutes run once per period: the Sum of their one Failed metric is the number of failing regions.
+    assert.deepEqual(stats('skyprobe-api-checkout-down'), ['CheckId=api-checkout Sum 60']);
+    assert.deepEqual(stats('skyprobe-storefront-dns-down'), ['CheckId=storefront-dns Sum 300']);
+    assert.deepEqual(stats('skyprobe-storefront-cert-down'), ['CheckId=storefront-cert Sum 3600']);
+    assert.equal((alarms.get('skyprobe-api-checkout-down')!['Metrics'] as Props[]).find((m) => m['Expression'] !== undefined)?.['Expression'], 'FILL(m0, 0)');
+  });
+
+  it('reads only metrics the probes put: Failed per region only for checks with several runs per period, no other metric per check and region', () => {
+    const wholeMinutes = config.checks.filter((c) => !quorumReadsLocations(c)).map((c) => c.id);
+    assert.deepEqual(wholeMinutes, ['api-checkout', 'payments-db', 'storefront-dns', 'storefront-cert'], 'the example has checks every 1, 5 and 60 minutes');
+    for (const run of [s, extra]) {
+      const reads = skyprobeMetricReads(run, HOME);
+      const shapeOf = (r: MetricRead) => `${r.metricName}:${Object.keys(r.dimensions).sort().join('+')}`;
+      assert.deepEqual(
+        [...new Set(reads.map(shapeOf))].sort(),
+        ['DurationMs:CheckId', 'Failed:CheckId', 'Failed:CheckId+Location', 'LocationAlive:Location', 'SkippedRuns:Location', 'TlsDaysRemaining:CheckId'],
+      );
+      const perLocationFailed = reads.filter((r) => r.metricName === 'Failed' && r.dimensions['Location'] !== undefined);
+      // Only the quorum alarm of the 30-second storefront check, one metric per region; no dashboard.
+      assert.deepEqual(
+        perLocationFailed.map((r) => `${r.where} ${r.dimensions['CheckId']}/${r.dimensions['Location']}`),
+        ['us-east-1', 'eu-west-1', 'ap-southeast-1'].map((region) => `alarm skyprobe-storefront-down storefront/${region}`),
+      );
+      for (const r of perLocationFailed) {
+        const check = config.checks.find((c) => c.id === r.dimensions['CheckId']);
+        assert.ok(check !== undefined && quorumReadsLocations(check), `${r.where} reads Failed per location only for a check with several runs per period`);
+      }
+      // No SEARCH either: it would read whatever per-location metrics are left from before.
+      for (const body of dashboardBodies(run, HOME).values()) assert.ok(!body.includes('SEARCH('), 'no metric search on a dashboard');
+    }
   });
 
   it('alarms on the p95 of one DurationMs metric per check (CheckId only) over degradedAfter, else over 80% of the timeout', () => {
@@ -222,17 +290,22 @@ describe('home stack', () => {
     }
   });
 
-  it('alarms on certificate expiry for tls checks only, below minDaysRemaining in any region', () => {
+  it('alarms on certificate expiry for tls checks only, on the Minimum of one TlsDaysRemaining metric per check (every region in it)', () => {
     const alarms = alarmsByName(s, HOME);
     const tlsAlarms = [...alarms.keys()].filter((n) => n.endsWith('-tls-expiry'));
     assert.deepEqual(tlsAlarms, [alarmNames.tlsExpiry('skyprobe', 'storefront-cert')]);
     const alarm = alarms.get(tlsAlarms[0]!)!;
     assert.equal(alarm['Threshold'], 21);
     assert.equal(alarm['ComparisonOperator'], 'LessThanThreshold');
-    const metrics = alarm['Metrics'] as Props[];
-    assert.equal(metrics.find((m) => m['Expression'] !== undefined)?.['Expression'], 'MIN([r0, r1, r2])');
-    const stats = metrics.filter((m) => m['MetricStat'] !== undefined).map((m) => m['MetricStat'] as { Metric: { MetricName: string }; Stat: string });
-    assert.deepEqual(new Set(stats.map((x) => `${x.Metric.MetricName}/${x.Stat}`)), new Set(['TlsDaysRemaining/Minimum']));
+    assert.equal(alarm['EvaluationPeriods'], 1);
+    const [only, ...more] = alarm['Metrics'] as Props[];
+    assert.deepEqual(more, [], 'no metric math over regions: one metric');
+    assert.deepEqual(only!['MetricStat'], {
+      Metric: { Namespace: 'Skyprobe', MetricName: 'TlsDaysRemaining', Dimensions: [{ Name: 'CheckId', Value: 'storefront-cert' }] },
+      Period: 3600, // the check's hourly period
+      Stat: 'Minimum',
+    });
+    assert.equal(only!['ReturnData'], true);
   });
 
   it('raises "probe location silent" for each probe region when its LocationAlive datapoints stop', () => {
@@ -321,7 +394,7 @@ describe('home stack', () => {
     assert.deepEqual([...dashboardBodies(extra, HOME).keys()].sort(), ['skyprobe-check', 'skyprobe-failover', 'skyprobe-overview']);
     const overview = bodies.get('skyprobe-overview')!;
     for (const check of config.checks) {
-      assert.ok(overview.includes(`100 * (1 - f0)`) && overview.includes(check.id), `overview shows ${check.id}`);
+      assert.ok(overview.includes(`100 * (1 - f)`) && overview.includes(check.id), `overview shows ${check.id}`);
       assert.ok(overview.includes(checkDashboardPath('skyprobe', check.id)), `overview links to the check dashboard with ${check.id} picked`);
     }
     assert.ok(overview.includes('alarm'), 'alarm status widget');
@@ -354,14 +427,22 @@ describe('home stack', () => {
     assert.ok(alarmArns.some((a) => a.endsWith(`:alarm:${alarmNames.latency('skyprobe', CHECK_PLACEHOLDER)}`)), 'latency alarm by name');
     const alarmGraphs = byCheck.filter((w) => w.type === 'metric' && (w.properties['annotations'] as Props | undefined)?.['alarms'] !== undefined);
     assert.equal(alarmGraphs.length, 2, 'the quorum and latency alarms graphed with their thresholds');
-    const availability = byCheck.find((w) => w.properties['title'] === 'Availability by region (%)')!;
+    const metricsOf = (title: string) => {
+      const widget = byCheck.find((w) => w.properties['title'] === title);
+      assert.ok(widget, `widget ${title}`);
+      return widget.properties['metrics'] as unknown[][];
+    };
     assert.deepEqual(
-      (availability.properties['metrics'] as unknown[][]).filter((m) => m.length > 1).map((m) => m.slice(0, 6)),
-      probeRegionsOf(config).map((region) => ['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, 'Location', region]),
-      'availability by probe region of the picked check',
+      metricsOf('Availability, all regions (%)'),
+      [[{ label: 'all regions', expression: '100 * (1 - f)' }], ['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false }]],
+      'availability of the picked check over every region, from its one Failed metric',
     );
-    assert.ok(text.includes(`CheckId=\\"${CHECK_PLACEHOLDER}\\"', 'Average', 86400)`), 'month to date from daily data');
-    assert.ok(text.includes('MAX(EPOCH(day))') && text.includes('DATE(day)'), 'month-to-date math');
+    const month = metricsOf('This month (UTC): availability, all regions');
+    assert.deepEqual(month.filter((m) => m[0] === 'Skyprobe'), [['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false, period: 86400 }]], 'month to date from daily data');
+    assert.ok(JSON.stringify(month).includes('MAX(EPOCH(day))') && JSON.stringify(month).includes('DATE(day)'), 'month-to-date math');
+    assert.deepEqual(metricsOf('Days until the certificate expires (tls checks)'), [
+      ['Skyprobe', 'TlsDaysRemaining', 'CheckId', CHECK_PLACEHOLDER, { label: 'fewest days remaining, all regions', stat: 'Minimum' }],
+    ]);
     // Every check's settings and SLO in a table.
     const table = widgets.filter((w) => w.type === 'text').map((w) => String(w.properties['markdown'])).find((m) => m.startsWith('## Checks'))!;
     for (const check of config.checks) assert.ok(table.includes(`| \`${check.id}\` |`) && table.includes(`| ${check.sloPercent}% |`), `${check.id} in the table`);
@@ -386,14 +467,24 @@ describe('home stack', () => {
     const withSlo = rowsOf(extra).map((w) => JSON.stringify(w));
     assert.ok(withSlo[0]!.includes('/ 0.005)'), 'defaults.slo 99.5');
     assert.ok(withSlo.some((w) => w.includes('SLO 99.99%') && w.includes('/ 0.0001)')), 'per-check slo');
-    // Each row: the check's alarms, this month, availability by region.
+    assert.deepEqual(
+      (rows[0]!.properties['metrics'] as unknown[][]).filter((m) => m[0] === 'Skyprobe'),
+      [['Skyprobe', 'Failed', 'CheckId', 'storefront', { id: 'f', visible: false, period: 86400 }]],
+      'this month from the daily Average of the check\'s one Failed metric',
+    );
+    // Each row: the check's alarms, this month, availability over all regions at the check's period.
     const overview = dashboardWidgets(s, HOME, 'skyprobe-overview');
-    const i = overview.findIndex((w) => w.properties['title'] === rows[0]!.properties['title']);
-    assert.deepEqual([overview[i - 1]!.type, overview[i + 1]!.type], ['alarm', 'metric']);
-    assert.match(String(overview[i + 1]!.properties['title']), /availability by region/);
+    for (const [n, check] of config.checks.entries()) {
+      const i = overview.findIndex((w) => w.properties['title'] === rows[n]!.properties['title']);
+      assert.deepEqual([overview[i - 1]!.type, overview[i + 1]!.type], ['alarm', 'metric']);
+      assert.equal(overview[i + 1]!.properties['title'], `${check.name}: availability, all regions (%)`);
+      const [series, failed] = overview[i + 1]!.properties['metrics'] as unknown[][];
+      assert.equal((series![0] as Props)['expression'], '100 * (1 - f)');
+      assert.deepEqual(failed!.slice(0, 4), ['Skyprobe', 'Failed', 'CheckId', check.id]);
+    }
   });
 
-  it('shows p50 / p95 by region from the result log lines, with no latency metric per region', () => {
+  it('shows availability and p50 / p95 by region from the result log lines, with no metric per check and region', () => {
     const logGroupName = '/aws/lambda/skyprobe-probe';
     // The name the dashboards use is the probe function's own log group in every probe region.
     for (const region of probeRegionsOf(config)) {
@@ -416,12 +507,24 @@ describe('home stack', () => {
       assert.equal(w.properties['stacked'], false);
       assert.match(String(w.properties['title']), new RegExp(`^p50 / p95 total time in ${String(w.properties['region'])}`));
     }
+    // Availability of the picked check by region: the share of its runs whose result line says failed = 0.
+    const availability = logWidgets.filter((w) => String(w.properties['query']).includes('avg(failed)'));
+    assert.deepEqual(availability.map((w) => w.properties['region']), regions, 'one availability widget per probe region');
+    for (const w of availability) {
+      assert.equal(
+        w.properties['query'],
+        `SOURCE '${logGroupName}' | filter skyprobe = "result" and checkId = "${CHECK_PLACEHOLDER}"\n` + '| stats 100 * (1 - avg(failed)) as availability by bin(5m)',
+      );
+      assert.equal(w.properties['view'], 'timeSeries');
+      assert.equal(w.properties['title'], `Availability in ${String(w.properties['region'])} (%)`);
+    }
     const overviewLogs = dashboardWidgets(s, HOME, 'skyprobe-overview').filter((w) => w.type === 'log');
-    assert.deepEqual(overviewLogs.map((w) => w.properties['region']), regions, 'the overview: one latency table per probe region');
+    assert.deepEqual(overviewLogs.map((w) => w.properties['region']), regions, 'the overview: one availability and latency table per probe region');
     for (const w of overviewLogs) {
       assert.equal(
         w.properties['query'],
-        `SOURCE '${logGroupName}' | filter skyprobe = "result"\n` + '| stats pct(totalMs, 50) as p50Ms, pct(totalMs, 95) as p95Ms, count(*) as runs by checkId\n| sort checkId asc',
+        `SOURCE '${logGroupName}' | filter skyprobe = "result"\n` +
+          '| stats 100 * (1 - avg(failed)) as availabilityPct, pct(totalMs, 50) as p50Ms, pct(totalMs, 95) as p95Ms, count(*) as runs by checkId\n| sort checkId asc',
       );
       assert.equal(w.properties['view'], 'table');
     }
