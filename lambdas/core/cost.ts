@@ -2,6 +2,7 @@ import type { Check, Config } from './check.ts';
 import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
 import { dueTimesInMinute, planMinute } from './minute-plan.ts';
 import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
+import { quorumReadsLocations } from './alert-policy.ts';
 import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './failover.ts';
 
 /**
@@ -15,15 +16,20 @@ import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './fa
  * INVOCATION_CONCURRENCY at a time; a shard with sub-minute intervals runs the
  * part of the minute due now and hands the later parts to continuation
  * invocations through an SQS queue (`planMinute`, the handler's own plan), each
- * of which claims its window with a conditional write; each result writes a raw item and an hourly rollup update to a
+ * of which claims its window with a conditional write, as the scheduled invocation claims its minute
+ * before it runs anything; each result writes a raw item and an hourly rollup update to a
  * DynamoDB global table (replicas in every probe region and the home region) and
  * one result line to the probe's log group; metrics go to the home region with
- * PutMetricData: `Failed` per check and region, `DurationMs` per check (all
- * regions in one metric); the alarms are the quorum rule (metric math over one
- * `Failed` metric per region), a latency alarm on the check's one `DurationMs`
- * p95, TLS and self-monitoring alarms; two dashboards (an overview and one check
- * dashboard with a check variable) whatever the number of checks, latency by
- * region read from the result lines with Logs Insights. The home region also
+ * PutMetricData: `Failed` per check (all regions in one metric), and per check
+ * and region too for checks with several runs per alarm period
+ * (`quorumReadsLocations`), `DurationMs` and `TlsDaysRemaining` per check; the
+ * alarms are the quorum rule (the Sum of the check's one `Failed` when each
+ * period holds one run per region, else metric math over one `Failed` per
+ * region), a latency alarm on the check's one `DurationMs` p95, a TLS alarm on
+ * the check's one `TlsDaysRemaining` and self-monitoring alarms; two dashboards
+ * (an overview and one check dashboard with a check variable) whatever the
+ * number of checks, each reading a check's one `Failed` (availability and
+ * latency by region come from the result lines, with Logs Insights). The home region also
  * runs the notifier (alarm events; a sweep every minute with maintenance
  * windows), the heartbeat functions (a ping function, a sweep every minute, a
  * backup-event handler), the monthly report and a daily rollup compaction.
@@ -71,12 +77,12 @@ export const COST_ASSUMPTIONS = {
   emailSubscribers: 1,
   /** Home-region dashboards: the overview and the check dashboard (one for every check, a variable picks the check). */
   dashboards: 2,
-  /** Metrics the overview reads besides each check-region's `Failed`: per probe region LocationAlive, SkippedRuns and the probe's Lambda Errors, Throttles, Duration; the notifier's Errors and Invocations. */
+  /** Metrics the overview reads besides each check's one `Failed` (availability by region comes from Logs Insights): per probe region LocationAlive, SkippedRuns and the probe's Lambda Errors, Throttles, Duration; the notifier's Errors and Invocations. */
   overviewMetricsPerRegion: 5,
   overviewMetricsFixed: 2,
-  /** The check dashboard: per probe region the picked check's `Failed` and the probe's 3 Lambda metrics; the picked check's DurationMs. */
-  checkDashboardMetricsPerRegion: 4,
-  checkDashboardMetricsFixed: 1,
+  /** The check dashboard: per probe region the probe's 3 Lambda metrics; the picked check's one `Failed`, DurationMs and TlsDaysRemaining (availability and latency by region from Logs Insights). */
+  checkDashboardMetricsPerRegion: 3,
+  checkDashboardMetricsFixed: 3,
   /** Metrics with the Location dimension only, per probe region: LocationAlive and SkippedRuns. */
   metricsPerRegion: 2,
   /** Per probe region: "location silent" (LocationAlive), probe errors (Lambda Errors) and probe throttles (Lambda Throttles), one metric each. */
@@ -88,7 +94,7 @@ export const COST_ASSUMPTIONS = {
   longPollSeconds: 20,
   /** Per continuation delivered: the ReceiveMessage that returns it (besides the idle polls) and its DeleteMessage. */
   sqsRequestsPerContinuation: 2,
-  /** The claim of a continuation: one conditional PutItem under 1 KB, expired by TTL an hour later. */
+  /** A claim (of a continuation's window, or of a scheduled invocation's minute): one conditional PutItem under 1 KB, expired by TTL an hour later. */
   claimWriteUnits: 1,
   /** Home-region functions (256 MB unless said): billed duration of one invocation. */
   home: {
@@ -163,7 +169,7 @@ export interface CheckRegionCost {
   readonly checkId: string;
   readonly region: string;
   readonly runsPerMonth: number;
-  /** Costs this check causes in this region: writes, storage, metrics, alarms, notifications. */
+  /** Costs this check causes in this region: writes, storage, metrics, alarms, notifications, the Route 53 health checks of a failover service that follows it. */
   readonly directUsd: number;
   /** Its even share of what its shard, its region and the whole deployment pay together (Lambda, schedules, dashboards…). */
   readonly sharedUsd: number;
@@ -278,9 +284,12 @@ function rawItemBytes(check: Check): number {
   }
 }
 
-/** Datums one result puts: Failed and DurationMs, and TlsDaysRemaining for TLS checks. */
+/**
+ * Datums one result puts (`metricDataFor`; every run makes an attempt here): `Failed` per check, again per
+ * check and location when the quorum reads locations, DurationMs, and TlsDaysRemaining for TLS checks.
+ */
 function datumsPerRun(check: Check): number {
-  return check.type === 'tls' ? 3 : 2;
+  return 1 + (quorumReadsLocations(check) ? 1 : 0) + 1 + (check.type === 'tls' ? 1 : 0);
 }
 
 const writeUnits = (bytes: number): number => Math.ceil(bytes / KB);
@@ -451,6 +460,12 @@ export function continuationCost(prices: PriceTable = PRICES, replicas = 1): { r
 const ENDPOINT_FIELDS = ['url', 'host', 'hostname', 'fqdn', 'domain', 'ipAddress', 'ip', 'endpoint', 'target'];
 const ENTRY_FIELDS = ['healthCheck', 'healthChecks', 'type', 'name', 'id', 'record', 'primary', 'secondary', ...ENDPOINT_FIELDS];
 
+/** A Route 53 health check and the skyprobe check its failover service follows (null: none). */
+interface TiedHealthCheck {
+  readonly healthCheck: Route53HealthCheck;
+  readonly checkId: string | null;
+}
+
 /**
  * Route 53 health checks implied by `failover` entries of a raw config, read
  * defensively: an array of entries or an object of them by name; an entry's
@@ -460,22 +475,29 @@ const ENTRY_FIELDS = ['healthCheck', 'healthChecks', 'type', 'name', 'id', 'reco
  * price; an endpoint is non-AWS unless `awsEndpoint: true`. Anything else is ignored.
  */
 export function route53HealthChecksFrom(failover: unknown): Route53HealthCheck[] {
+  return tiedHealthChecksFrom(failover).map((t) => t.healthCheck);
+}
+
+/** As `route53HealthChecksFrom`, each tied to the entry's `check` (or `checkId`) when it names one. */
+function tiedHealthChecksFrom(failover: unknown): TiedHealthCheck[] {
   if (!isRecord(failover) && !Array.isArray(failover)) return [];
   const entries: unknown[] = Array.isArray(failover)
     ? failover
     : ENTRY_FIELDS.some((f) => f in failover)
       ? [failover]
       : Object.entries(failover).map(([name, v]) => (isRecord(v) && v['name'] === undefined ? { name, ...v } : v));
-  const checks: Route53HealthCheck[] = [];
+  const checks: TiedHealthCheck[] = [];
   entries.forEach((entry, index) => {
     if (!isRecord(entry) || entry['healthCheck'] === false) return;
     const entryName = typeof entry['name'] === 'string' ? entry['name'] : typeof entry['id'] === 'string' ? entry['id'] : `failover[${index}]`;
+    const followed = entry['checkId'] ?? entry['check'];
+    const checkId = typeof followed === 'string' ? followed : null;
     const list = entry['healthChecks'];
     const specs: unknown[] = Array.isArray(list) ? list : isRecord(entry['healthCheck']) ? [entry['healthCheck']] : [entry];
     specs.forEach((spec, i) => {
       if (!isRecord(spec)) return;
       const name = typeof spec['name'] === 'string' ? spec['name'] : specs.length > 1 ? `${entryName}[${i}]` : entryName;
-      checks.push(classifyHealthCheck(name, spec));
+      checks.push({ healthCheck: classifyHealthCheck(name, spec), checkId });
     });
   });
   return checks;
@@ -487,18 +509,23 @@ export function route53HealthChecksFrom(failover: unknown): Route53HealthCheck[]
  * built by hand) is read defensively by `route53HealthChecksFrom`.
  */
 export function route53HealthChecksOfConfig(config: Config): Route53HealthCheck[] {
+  return tiedHealthChecksOfConfig(config).map((t) => t.healthCheck);
+}
+
+/** As `route53HealthChecksOfConfig`, each tied to its service's check (every health check of the service, the standby's too). */
+function tiedHealthChecksOfConfig(config: Config): TiedHealthCheck[] {
   const failover: unknown = (config as { readonly failover?: unknown }).failover;
-  if (!Array.isArray(failover) || !failover.every(isFailoverService)) return route53HealthChecksFrom(failover);
+  if (!Array.isArray(failover) || !failover.every(isFailoverService)) return tiedHealthChecksFrom(failover);
   return failover.flatMap((service) =>
-    failoverHealthChecks(service).map((spec): Route53HealthCheck => {
+    failoverHealthChecks(service).map((spec): TiedHealthCheck => {
       const name = `${service.id} ${spec.role}`;
-      if (spec.kind !== 'endpoint') return { name, awsEndpoint: true, features: [] };
+      if (spec.kind !== 'endpoint') return { healthCheck: { name, awsEndpoint: true, features: [] }, checkId: service.checkId };
       const h = spec.endpoint;
       const features: HealthCheckFeature[] = [];
       if (h.protocol === 'https') features.push('https');
       if (h.searchString !== null) features.push('stringMatching');
       if (h.intervalSeconds === 10) features.push('fastInterval');
-      return { name, awsEndpoint: isAwsEndpoint(h.host), features };
+      return { healthCheck: { name, awsEndpoint: isAwsEndpoint(h.host), features }, checkId: service.checkId };
     }),
   );
 }
@@ -645,8 +672,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
         initGbS: MONTH_HOURS * a.coldStartsPerShardHour * (a.initMs / 1000) * memoryGb,
         puts: MONTH_MINUTES * profile.putMetricDataRequestsPerMinute,
         sqs: MONTH_MINUTES * profile.sendBatchesPerMinute + shardContinuations * a.sqsRequestsPerContinuation,
-        // The claim in each replica, and its TTL delete replicated to the others.
-        claims: shardContinuations * a.claimWriteUnits * (2 * replicas - 1),
+        // The scheduled invocation's claim of its minute and each continuation's claim of its window: the claim
+        // in each replica, and its TTL delete replicated to the others.
+        claims: (MONTH_MINUTES + shardContinuations) * a.claimWriteUnits * (2 * replicas - 1),
       });
     }
     // A region with sub-minute checks has the queue, whose event source mapping long-polls it even when idle.
@@ -763,25 +791,30 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   );
 
   // ---- CloudWatch metrics and alarms ----
-  // Per check and region: Failed (the quorum reads it per region), TlsDaysRemaining for TLS checks.
-  const pairMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
-  // Per check: DurationMs, every region in one metric (dimension CheckId only).
-  const checkMetrics = 1;
-  const metricCount = pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + config.checks.length * checkMetrics + probeRegions.length * a.metricsPerRegion;
+  // Per check and region: Failed with the Location dimension, put only for checks whose quorum reads locations.
+  const pairMetrics = (p: PairAccount) => (quorumReadsLocations(p.check) ? 1 : 0);
+  // Per check, every region in one metric (dimension CheckId only): Failed, DurationMs, TlsDaysRemaining for TLS checks.
+  const checkMetrics = (check: Check) => 2 + (check.type === 'tls' ? 1 : 0);
+  const metricCount =
+    pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + config.checks.reduce((sum, c) => sum + checkMetrics(c), 0) + probeRegions.length * a.metricsPerRegion;
   const metricsUsd = tieredMetricsUsd(metricCount, prices);
   const blendedMetricUsd = metricCount > 0 ? metricsUsd / metricCount : prices.cloudwatch.customMetrics.tiers[0]?.usdPerMetricMonth ?? 0;
-  // Quorum (Failed) and TLS expiry read one metric per region; the latency alarm reads the check's one DurationMs.
-  const pairAlarmMetrics = (p: PairAccount) => 1 + (p.check.type === 'tls' ? 1 : 0);
-  const checkAlarmMetrics = 1;
+  // The quorum reads one Failed per region when it reads locations, else the check's one Failed (its Sum);
+  // the latency alarm reads the check's one DurationMs, the TLS alarm its one TlsDaysRemaining.
+  const pairAlarmMetrics = (p: PairAccount) => (quorumReadsLocations(p.check) ? 1 : 0);
+  const checkAlarmMetrics = (check: Check) => (quorumReadsLocations(check) ? 0 : 1) + 1 + (check.type === 'tls' ? 1 : 0);
   const selfAlarmMetrics = probeRegions.length * a.selfMonitoringAlarmMetricsPerRegion;
   const failoverServices: readonly FailoverService[] = Array.isArray(config.failover) ? config.failover.filter(isFailoverService) : [];
   const failoverAlarmMetrics = failoverServices.length * a.failoverAlarmsPerService;
   const alarmMetricCount =
-    pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) + config.checks.length * checkAlarmMetrics + selfAlarmMetrics + failoverAlarmMetrics;
+    pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) +
+    config.checks.reduce((sum, c) => sum + checkAlarmMetrics(c), 0) +
+    selfAlarmMetrics +
+    failoverAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
   for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairAlarmMetrics(p), alarmPrice);
   for (const check of config.checks) {
-    spread(pairsByCheck.get(check) ?? [], checkMetrics * blendedMetricUsd + costOf(checkAlarmMetrics, alarmPrice), 'direct');
+    spread(pairsByCheck.get(check) ?? [], checkMetrics(check) * blendedMetricUsd + costOf(checkAlarmMetrics(check), alarmPrice), 'direct');
   }
   for (const region of probeRegions) {
     spread(pairsInRegion(region), a.metricsPerRegion * blendedMetricUsd + costOf(a.selfMonitoringAlarmMetricsPerRegion, alarmPrice), 'shared');
@@ -794,7 +827,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   const dashboardPrice = prices.cloudwatch.dashboards;
   // The two dashboards and the metrics each reads; a dashboard is free when among the free ones and within their metric limit.
   const dashboardMetrics = [
-    pairs.length + probeRegions.length * a.overviewMetricsPerRegion + a.overviewMetricsFixed,
+    config.checks.length + probeRegions.length * a.overviewMetricsPerRegion + a.overviewMetricsFixed,
     probeRegions.length * a.checkDashboardMetricsPerRegion + a.checkDashboardMetricsFixed,
   ];
   const dashboards = options.dashboards ?? a.dashboards;
@@ -825,13 +858,23 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   }
 
   // ---- Route 53 ----
-  const healthChecks = options.failover !== undefined ? route53HealthChecksFrom(options.failover) : route53HealthChecksOfConfig(config);
+  const tiedHealthChecks = options.failover !== undefined ? tiedHealthChecksFrom(options.failover) : tiedHealthChecksOfConfig(config);
+  const healthChecks = tiedHealthChecks.map((t) => t.healthCheck);
   const r53 = prices.route53;
   const healthCheckUsd = (h: Route53HealthCheck) =>
     costOf(1, h.awsEndpoint ? r53.healthCheckAwsEndpoint : r53.healthCheckNonAwsEndpoint) +
     costOf(h.features.length, h.awsEndpoint ? r53.optionalFeatureAwsEndpoint : r53.optionalFeatureNonAwsEndpoint);
   const route53Usd = healthChecks.reduce((sum, h) => sum + healthCheckUsd(h), 0);
-  spread(pairs, dashboardsUsd + route53Usd, 'shared');
+  // DNS failover is a feature canaries do not offer: a health check is a direct cost of the check its service
+  // follows, spread over that check's regions; one that follows no check of the config is shared by all.
+  let untiedRoute53Usd = 0;
+  for (const { healthCheck, checkId } of tiedHealthChecks) {
+    const followed = checkId === null ? undefined : config.checks.find((c) => c.id === checkId);
+    const over = followed === undefined ? [] : (pairsByCheck.get(followed) ?? []);
+    if (over.length > 0) spread(over, healthCheckUsd(healthCheck), 'direct');
+    else untiedRoute53Usd += healthCheckUsd(healthCheck);
+  }
+  spread(pairs, dashboardsUsd + untiedRoute53Usd, 'shared');
 
   // ---- line items ----
   const n = (value: number) => formatCount(value);
@@ -931,12 +974,13 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     line(
       'dynamodb.claims',
       'DynamoDB',
-      'continuation claims',
+      'invocation claims',
       claimUnits,
       writePrice,
-      continuations === 0
-        ? 'no continuations'
-        : `one conditional put per continuation (so a repeated SQS delivery runs nothing)${globalTable ? `, billed in each of ${replicas} replicas, its TTL delete in the ${replicas - 1} others` : ''}`,
+      `one conditional put per scheduled invocation, claiming its minute (so a repeated scheduled event runs nothing)` +
+        (continuations > 0 ? ` and one per continuation, claiming its window (so a repeated SQS delivery runs nothing)` : '') +
+        `, ${a.claimWriteUnits} WRU each, expired an hour later` +
+        (globalTable ? `; billed in each of ${replicas} replicas, its TTL delete in the ${replicas - 1} others` : ''),
     ),
     line(
       'dynamodb.homeWrites',
@@ -993,8 +1037,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       unitPrice: blendedMetricUsd,
       monthlyUsd: metricsUsd,
       assumption:
-        `Failed per check and region, DurationMs per check (all regions in one; latency by region comes from the result log lines), ` +
-        `TlsDaysRemaining per TLS check and region, LocationAlive + SkippedRuns per region; ` +
+        `Failed, DurationMs and TlsDaysRemaining (TLS checks) per check, all regions in one (availability and latency by region come from the result log lines); ` +
+        `Failed per check and region too for checks with several runs per alarm period (sub-minute intervals or intervals not a whole number of minutes); ` +
+        `LocationAlive + SkippedRuns per region; ` +
         `tiered (${metricTiers})`,
     },
     line(
@@ -1011,8 +1056,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       'alarm metrics (standard resolution)',
       alarmMetricCount,
       alarmPrice,
-      `per check: quorum (metric math over Failed, one metric per region), latency (the check's one DurationMs, p95), ` +
-        `TLS expiry (TlsDaysRemaining per region); ` +
+      `per check: quorum (the Sum of the check's one Failed when every period holds one run per region; otherwise metric math over Failed, one metric per region), ` +
+        `latency (the check's one DurationMs, p95), TLS expiry (the check's one TlsDaysRemaining, Minimum); ` +
         (failoverServices.length > 0 ? `${a.failoverAlarmsPerService} HealthCheckStatus alarms per failover service; ` : '') +
         `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles)`,
     ),
@@ -1103,12 +1148,16 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     `Normal operation: targets pass, no retries; failing targets take longer (up to timeout × attempts) and cost more.`,
     `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region from shardsNeeded (worst case); the scheduled invocation of a shard with sub-minute ` +
       `intervals runs what is due within ${HANDOFF_MS / 1000} s of the previous run and hands each later part of the minute (at least ${CONTINUATION_WINDOW_MS / 1000} s of it) ` +
-      `to a continuation invocation through SQS, as the probe handler plans it; it is invoked at the start of the minute.`,
+      `to a continuation invocation through SQS, as the probe handler plans it; it is invoked at the start of the minute. ` +
+      `Every invocation first claims its work with one conditional write to the global table (the scheduled one its minute, a continuation its window), ` +
+      `expired by TTL an hour later, so a repeated delivery runs nothing.`,
     `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
       `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
-    `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, PutMetricData, logs, per-region metrics and ` +
-      `self-monitoring alarms per shard or region; dashboards and Route 53 overall) spread evenly; per-check metrics and alarms (DurationMs, latency) ` +
-      `spread over the check's regions.`,
+    `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, claims, PutMetricData, logs, per-region metrics and ` +
+      `self-monitoring alarms per shard or region; dashboards overall) spread evenly; per-check metrics and alarms (Failed, DurationMs, TlsDaysRemaining; ` +
+      `quorum of a check with one run per period, latency, TLS expiry) spread over the check's regions; Route 53 health checks, a DNS failover ` +
+      `feature canaries do not offer, and a failover service's HealthCheckStatus alarms are direct costs of the check the service follows, ` +
+      `spread over its regions (a health check that follows no check is spread evenly over every check and region).`,
     `Not counted: reads by people (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, \`skyprobe report\`), incident items, ` +
       `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
   ];

@@ -123,13 +123,16 @@ describe('skyprobe cost', () => {
     assert.equal(new Set(rows.map((r) => r.length)).size, 1, rows.join('\n'));
     assert.match(run.stdout, /\nLambda +probe invocations +0\.0438 +1M requests +\$0\.20 +\$0\.0088\n/);
     assert.match(run.stdout, /\nCHECK +REGION +RUNS\/MONTH +SKYPROBE +CANARY +RATIO +GOAL\n/);
-    assert.match(run.stdout, /\npage-0 +us-east-1 +43,800 +\$1\.02 +\$52\.56 +1\/51 +met\n/);
+    // $1.0225 before scheduled minutes were claimed, + 43,800 claims × $0.625 per million WRU / 10 checks = $0.0027.
+    assert.match(run.stdout, /\npage-0 +us-east-1 +43,800 +\$1\.03 +\$52\.56 +1\/51 +met\n/);
+    assert.match(run.stdout, /\nDynamoDB +invocation claims +0\.0438 +1M write request units +\$0\.625 +\$0\.0274\n/);
     assert.match(run.stdout, /CloudWatch Synthetics canaries for the same checks and intervals: \$525\.60\/month \(438,000 canary runs at \$0\.0012\)/);
     assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: met; 10 of 10 check-regions meet it on their own/);
     // Two dashboards whatever the number of checks, both within the free tier here.
     assert.match(run.stdout, /\nCloudWatch +dashboards beyond the free ones +0 +dashboard-months +\$3\.00 +\$0\.00\n/);
     assert.match(run.stdout, /\n {2}- CloudWatch, dashboards beyond the free ones: 2 dashboards, whatever the number of checks: the overview \(~17 metrics\) and the check dashboard/);
-    assert.match(run.stdout, /\n {2}- CloudWatch, custom metrics: Failed per check and region, DurationMs per check \(all regions in one/);
+    assert.match(run.stdout, /\n {2}- CloudWatch, custom metrics: Failed, DurationMs and TlsDaysRemaining \(TLS checks\) per check, all regions in one/);
+    assert.doesNotMatch(run.stdout, /Failed per check and region,|TlsDaysRemaining per TLS check and region|quorum \(metric math over Failed, one metric per region\)/);
     assert.match(run.stdout, /\n {2}- DynamoDB, result writes: per result: a raw put of ~850 B .*a rollup update billed on its size, 250 B \+ 5 B per run .*no latest-state item\n/);
     assert.match(run.stdout, /\nAssumptions:\n {2}- A 730-hour month/);
     assert.match(run.stdout, /\n {2}- Lambda, invocation duration \(arm64, 512 MB\): average invocation 400 ms/);

@@ -87,14 +87,16 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
   // 20,160 raw items (14 d) × (850 + 100) B, one location item 60 + 100 B, 9,600 rollups × (250 + 300 + 100) B.
   const homeCosts = home(1, 1, 1, 100);
   const storage = ((20_160 * 950 + 160 + 9_600 * 650 + homeCosts.storedBytes) / GB) * P.dynamodb.storage.usd;
-  const metrics = 4 * 0.3; // Failed (per region), DurationMs (per check); LocationAlive, SkippedRuns
+  const metrics = 4 * 0.3; // Failed and DurationMs (per check); LocationAlive, SkippedRuns
   const puts = (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd;
-  // Quorum over 1 region, latency over the one DurationMs; location silent, probe errors (Errors + Throttles).
+  // Quorum (the Sum of the check's one Failed), latency over the one DurationMs; location silent, probe errors (Errors + Throttles).
   const alarms = (2 + 3) * P.cloudwatch.standardAlarmMetrics.usd;
+  // The scheduled invocation claims its minute: one conditional put of 1 WRU a minute (single-region table: the TTL delete is free).
+  const claims = MINUTES * 1 * wru;
   // 1 KB per invocation and a 400 B result line per run.
   const logs = ((MINUTES * 1_024 + MINUTES * 400) / GB) * P.cloudwatch.logsIngestion.usd;
   const total =
-    lambdaRequests + lambdaDuration + lambdaInit + scheduler + writes + storage + metrics + puts + alarms + logs + snsPerCheck + homeCosts.lambda + homeCosts.writes + homeCosts.reads;
+    lambdaRequests + lambdaDuration + lambdaInit + scheduler + claims + writes + storage + metrics + puts + alarms + logs + snsPerCheck + homeCosts.lambda + homeCosts.writes + homeCosts.reads;
 
   it('prices each line by hand', () => {
     close(item(e, 'lambda.requests'), lambdaRequests, 'lambda requests');
@@ -105,7 +107,7 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
     close(item(e, 'dynamodb.homeWrites'), homeCosts.writes, 'day packs and report items');
     close(item(e, 'dynamodb.reads'), homeCosts.reads, 'compaction and report reads');
     close(item(e, 'sqs.requests'), 0, 'no sub-minute check: no queue');
-    close(item(e, 'dynamodb.claims'), 0, 'no continuations');
+    close(item(e, 'dynamodb.claims'), claims, 'a claim of each scheduled minute, no continuations');
     close(item(e, 'dynamodb.writes'), writes, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 0, 'TTL deletes are free in a single-region table');
     close(item(e, 'dynamodb.storage'), storage, 'storage');
@@ -113,7 +115,7 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
     close(item(e, 'cloudwatch.metrics'), metrics, 'metrics');
     close(item(e, 'cloudwatch.putMetricData'), puts, 'PutMetricData');
     close(item(e, 'cloudwatch.alarms'), alarms, 'alarms');
-    close(item(e, 'cloudwatch.dashboards'), 0, 'the overview (8 metrics) and the check dashboard (5) are free');
+    close(item(e, 'cloudwatch.dashboards'), 0, 'the overview (8 metrics) and the check dashboard (6) are free');
     close(item(e, 'cloudwatchLogs.ingestion'), logs, 'logs');
     close(item(e, 'route53.healthChecks'), 0, 'no failover, no health checks');
     close(e.totals.monthlyUsd, total, 'total');
@@ -187,9 +189,10 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     close(item(e, 'lambda.init'), 3 * INIT_GB_S_PER_SHARD * gbSecond, 'one shard per region');
     close(item(e, 'lambda.requests'), (invocations / PER_MILLION) * P.lambda.requests.usd, 'requests: scheduled and continuations');
     close(item(e, 'scheduler.invocations'), ((3 * MINUTES) / PER_MILLION) * P.scheduler.invocations.usd, 'the scheduler fires once a minute per shard');
-    // Per continuation: a PutMetricData of its own, its receive and delete, a claim in 3 replicas and its TTL delete in 2.
+    // Per continuation: a PutMetricData of its own, its receive and delete, a claim in 3 replicas and its TTL delete in 2;
+    // and the scheduled invocation's claim of its minute, the same 5 WRU, once a minute per region.
     close(item(e, 'cloudwatch.putMetricData'), (invocations / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request per invocation');
-    close(item(e, 'dynamodb.claims'), 3 * MINUTES * continuationsPerMinute * 5 * rwru, 'claims');
+    close(item(e, 'dynamodb.claims'), 3 * MINUTES * (1 + continuationsPerMinute) * 5 * rwru, 'claims');
     // The event source mapping's idle long polls: 5 pollers, one 20 s poll each, 3 a minute, in each of the 3 queues.
     const sends = 3 * MINUTES * (perMinute === 0 ? 0 : 1);
     close(item(e, 'sqs.requests'), ((3 * MINUTES * 15 + 3 * MINUTES * continuationsPerMinute * 2 + sends) / PER_MILLION) * P.sqs.requests.usd, 'sqs');
@@ -207,11 +210,14 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     close(item(e, 'dataTransfer.replication'), ((3 * replicatedPerRegion) / GB) * P.dataTransfer.interRegion.usd, 'replication');
   });
 
-  it('counts Failed per check × region, DurationMs and the latency alarm per check, and per-region metrics', () => {
-    close(item(e, 'cloudwatch.metrics'), (9 * 1 + 3 * 1 + 3 * 2) * 0.3, 'metrics');
-    close(item(e, 'cloudwatch.alarms'), (9 * 1 + 3 * 1 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
-    // Overview: 9 Failed + 3 regions × 5 + 2 = 26 metrics; check dashboard: 3 × 4 + 1 = 13. Both free.
+  it('counts Failed and DurationMs per check, Failed per region of the 10 s check only, and per-region metrics', () => {
+    // Failed per check 3, Failed per region of fast 3, DurationMs per check 3, LocationAlive + SkippedRuns per region 3 × 2.
+    close(item(e, 'cloudwatch.metrics'), (3 + 3 + 3 + 3 * 2) * 0.3, 'metrics');
+    // Quorum: fast reads its 3 regions, api and db their one Failed (1 each); latency 3; self-monitoring 3 per region.
+    close(item(e, 'cloudwatch.alarms'), (3 + 1 + 1 + 3 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    // Overview: 3 Failed + 3 regions × 5 + 2 = 20 metrics; check dashboard: 3 × 3 + 3 = 12. Both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'two dashboards, both free');
+    assert.match(e.lineItems.find((l) => l.id === 'cloudwatch.dashboards')?.assumption ?? '', /the overview \(~20 metrics\) and the check dashboard \(~12 metrics;/);
     close(
       item(e, 'cloudwatchLogs.ingestion'),
       (((invocations * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
@@ -256,11 +262,11 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
     close(item(e, 'cloudwatch.putMetricData'), ((2 * MINUTES) / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'LocationAlive every minute');
   });
 
-  it('adds TlsDaysRemaining and a TLS alarm per region', () => {
-    // Failed + TlsDaysRemaining per region, DurationMs once, LocationAlive + SkippedRuns per region.
-    close(item(e, 'cloudwatch.metrics'), (2 * 2 + 1 + 2 * 2) * 0.3, 'metrics');
-    // Quorum + TLS per region, latency once, 3 self-monitoring per region.
-    close(item(e, 'cloudwatch.alarms'), (2 * 2 + 1 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+  it('adds one TlsDaysRemaining metric and one TLS alarm metric, whatever the regions', () => {
+    // Failed, DurationMs and TlsDaysRemaining once each; LocationAlive + SkippedRuns per region.
+    close(item(e, 'cloudwatch.metrics'), (3 + 2 * 2) * 0.3, 'metrics');
+    // Quorum (the Sum of its one Failed: one run an hour per region), latency and TLS once each; 3 self-monitoring per region.
+    close(item(e, 'cloudwatch.alarms'), (3 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
   });
 
   it('writes 1.4 KB raw items as 2 WRUs', () => {
@@ -279,6 +285,68 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
   });
 });
 
+describe('estimateMonthlyCost: the metric shapes the probes put', () => {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+  // Per region, whatever the checks: LocationAlive + SkippedRuns (2 metrics); location silent, probe errors, probe throttles (3 alarm metrics).
+  const perRegionMetrics = 3 * 2;
+  const perRegionAlarmMetrics = 3 * 3;
+  const cases = [
+    // One run per period: the quorum sums the check's one Failed.
+    { name: 'a 1-minute HTTP check', check: { type: 'http', url: 'https://example.com/', interval: '1m' }, failed: 1, failedByRegion: 0, tls: 0, quorum: 1 },
+    // Several runs per period: Failed per region too, and the quorum reads each region's.
+    { name: 'a 30 s HTTP check', check: { type: 'http', url: 'https://example.com/', interval: '30s' }, failed: 1, failedByRegion: 3, tls: 0, quorum: 3 },
+    // 90 s is not a whole number of minutes: a 2-minute period may hold two runs.
+    { name: 'a 90 s HTTP check', check: { type: 'http', url: 'https://example.com/', interval: '90s' }, failed: 1, failedByRegion: 3, tls: 0, quorum: 3 },
+    { name: 'an hourly TLS check', check: { type: 'tls', host: 'example.com', interval: '1h' }, failed: 1, failedByRegion: 0, tls: 1, quorum: 1 },
+  ];
+  for (const c of cases) {
+    it(`bills ${c.name} in 3 regions ${c.failed} + ${c.failedByRegion} Failed metrics, ${c.tls} TlsDaysRemaining and ${c.quorum} quorum alarm metrics`, () => {
+      const e = estimateMonthlyCost(config({ defaults: { regions }, checks: [{ id: 'web', ...c.check }] }));
+      const metrics = c.failed + c.failedByRegion + 1 + c.tls + perRegionMetrics; // + DurationMs
+      const alarmMetrics = c.quorum + 1 + c.tls + perRegionAlarmMetrics; // + latency (DurationMs p95); TLS expiry reads the one TlsDaysRemaining
+      const metricsLine = e.lineItems.find((l) => l.id === 'cloudwatch.metrics');
+      const alarmsLine = e.lineItems.find((l) => l.id === 'cloudwatch.alarms');
+      assert.equal(metricsLine?.quantity, metrics);
+      assert.equal(alarmsLine?.quantity, alarmMetrics);
+      close(item(e, 'cloudwatch.metrics'), metrics * 0.3, 'metrics');
+      close(item(e, 'cloudwatch.alarms'), alarmMetrics * P.cloudwatch.standardAlarmMetrics.usd, 'alarm metrics');
+    });
+  }
+
+  it('counts 4 datums a run for a 90 s TLS check (Failed twice, DurationMs, TlsDaysRemaining) in its PutMetricData batches', () => {
+    // 250 checks of 90 s fall due in minutes 0 and 1 of every 3 (0 s, 90 s; 180 s starts the next cycle). In those minutes
+    // the one invocation puts 250 × 4 + 2 (LocationAlive, SkippedRuns) = 1,002 datums: 2 requests; in the third, 2 datums: 1.
+    // (At 3 datums a run it would be 752: 1 request.) One shard: 250 × 1 s × 1 attempt of work a minute, under 1,600 s.
+    const fleet = (n: number) =>
+      estimateMonthlyCost(config({ checks: Array.from({ length: n }, (_, i) => ({ id: `cert-${i}`, type: 'tls', host: 'example.com', interval: '90s', timeout: '1s', retries: 0 })) }));
+    const e = fleet(250);
+    assert.equal(e.deployment.probeRegions[0]?.shards, 1);
+    close(item(e, 'cloudwatch.putMetricData'), ((MINUTES * (2 + 2 + 1)) / 3 / 1_000) * P.cloudwatch.putMetricDataRequests.usd, '250 checks');
+    // 249 checks: 998 datums, one request a minute.
+    close(item(fleet(249), 'cloudwatch.putMetricData'), (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd, '249 checks');
+  });
+});
+
+describe('estimateMonthlyCost: claims of scheduled minutes', () => {
+  it('claims each scheduled minute once per shard and region: 1 WRU in each of 3 replicas and its TTL delete in the other 2', () => {
+    const e = estimateMonthlyCost(config({ defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] }, checks: [{ id: 'web', type: 'http', url: 'https://example.com/' }] }));
+    // 3 regions × 1 shard × 43,800 minutes × (3 + 2) replicated WRU; no sub-minute check, so no continuation claims.
+    close(item(e, 'dynamodb.claims'), 3 * MINUTES * (3 + 2) * rwru, 'scheduled claims');
+    const claims = e.lineItems.find((l) => l.id === 'dynamodb.claims');
+    assert.match(claims?.assumption ?? '', /^one conditional put per scheduled invocation, claiming its minute/);
+    assert.ok(e.assumptions.some((a) => a.includes('the scheduled one its minute')), 'the assumptions say so');
+  });
+
+  it('claims once per shard: 100 checks of 10 s timeout and 1 retry need 2 shards in their region', () => {
+    // Worst case 100 × 10 s × 2 attempts = 2,000 s of work a minute over 32 slots × 50 s = 1,600 s: 2 shards.
+    const checks = Array.from({ length: 100 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}`, timeout: '10s', retries: 1 }));
+    const e = estimateMonthlyCost(config({ checks }));
+    assert.equal(e.deployment.probeRegions[0]?.shards, 2);
+    // Single-region table: 1 WRU a claim, the TTL delete free.
+    close(item(e, 'dynamodb.claims'), 2 * MINUTES * wru, 'two claims a minute');
+  });
+});
+
 describe('estimateMonthlyCost: the goal', () => {
   const twenty = Array.from({ length: 20 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
   // Twenty runs start together (fewer than 32 slots): 300 + 100 ms per invocation, shared by twenty.
@@ -288,10 +356,11 @@ describe('estimateMonthlyCost: the goal', () => {
     (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd +
     ((MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd +
     2 * 0.3 + // LocationAlive, SkippedRuns
-    3 * P.cloudwatch.standardAlarmMetrics.usd;
+    3 * P.cloudwatch.standardAlarmMetrics.usd +
+    MINUTES * wru; // the scheduled invocation's claim of its minute, 1 WRU
   const direct =
-    2 * 0.3 + // Failed in its region, DurationMs of the check
-    2 * P.cloudwatch.standardAlarmMetrics.usd + // quorum, latency
+    2 * 0.3 + // Failed and DurationMs of the check
+    2 * P.cloudwatch.standardAlarmMetrics.usd + // quorum (its one Failed), latency
     (MINUTES * 1 + 730 * 60) * wru +
     ((20_160 * 950 + 160 + 9_600 * 650) / GB) * P.dynamodb.storage.usd +
     resultLogsUsd(MINUTES) +
@@ -300,7 +369,7 @@ describe('estimateMonthlyCost: the goal', () => {
 
   it('meets 1/50 with twenty 1-minute HTTP checks sharing a region and the two dashboards', () => {
     const e = estimateMonthlyCost(config({ checks: twenty }));
-    // Overview: 20 + 5 + 2 = 27 metrics, check dashboard 4 + 1 = 5: both free.
+    // Overview: 20 Failed + 5 + 2 = 27 metrics, check dashboard 3 + 3 = 6: both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'dashboards');
     const perCheck = direct + shared / 20 + home(20, 20, 1, 100).perPair(20);
     for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck, `${c.checkId}@${c.region}`);
@@ -313,7 +382,7 @@ describe('estimateMonthlyCost: the goal', () => {
   it('bills the overview once it reads more than a free dashboard holds (50 metrics)', () => {
     const sixty = Array.from({ length: 60 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
     const e = estimateMonthlyCost(config({ checks: sixty }));
-    // Overview: 60 + 5 + 2 = 67 metrics: billed; the check dashboard, 5: free.
+    // Overview: 60 Failed + 5 + 2 = 67 metrics: billed; the check dashboard, 3 + 3 = 6: free.
     close(item(e, 'cloudwatch.dashboards'), P.cloudwatch.dashboards.usd, 'one dashboard billed');
     assert.equal(e.canary.goalMet, true);
   });
@@ -420,6 +489,74 @@ describe('Route 53 health checks from failover entries', () => {
     const e = estimateMonthlyCost(withFailover);
     assert.deepEqual(e.deployment.route53HealthChecks, [{ name: 'shop', awsEndpoint: false, features: [] }]);
     close(item(e, 'route53.healthChecks'), P.route53.healthCheckNonAwsEndpoint.usd, 'one non-AWS endpoint');
+  });
+});
+
+describe('Route 53 health checks: a cost of the check their failover service follows', () => {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+  const checks = [
+    { id: 'shop', type: 'http', url: 'https://www.example.com/' },
+    { id: 'blog', type: 'http', url: 'https://blog.example.com/', regions: ['us-east-1'] },
+  ];
+  const input = config({ defaults: { regions }, checks });
+  const rows = (e: CostEstimate) => new Map(e.perCheckRegion.map((c) => [`${c.checkId}@${c.region}`, c.monthlyUsd]));
+  // A non-AWS HTTPS endpoint with string matching: $0.75 + 2 × $2.00.
+  const healthCheck = { url: 'https://shop.example.com/health', searchString: 'ok' };
+  const price = P.route53.healthCheckNonAwsEndpoint.usd + 2 * P.route53.optionalFeatureNonAwsEndpoint.usd;
+  const none = estimateMonthlyCost(input, PRICES, { failover: [] });
+  const tied = estimateMonthlyCost(input, PRICES, { failover: [{ name: 'shop', check: 'shop', healthCheck }] });
+  const untied = estimateMonthlyCost(input, PRICES, { failover: [{ name: 'shop', healthCheck }] });
+
+  it('lands on the rows of the check the service follows, spread over its 3 regions; the total does not move', () => {
+    close(item(tied, 'route53.healthChecks'), price, 'route 53');
+    close(tied.totals.monthlyUsd, untied.totals.monthlyUsd, 'the attribution moves no dollar');
+    close(tied.totals.monthlyUsd, none.totals.monthlyUsd + price, 'the health check costs its price');
+    const before = rows(none);
+    for (const [key, usd] of rows(tied)) {
+      close(usd, (before.get(key) ?? NaN) + (key.startsWith('shop@') ? price / 3 : 0), key);
+    }
+    close(tied.perCheckRegion.reduce((sum, c) => sum + c.monthlyUsd, 0), tied.totals.monthlyUsd, 'rows add up to the total');
+  });
+
+  it('keeps spreading a health check that follows no check (or one not in the config) over every check and region', () => {
+    const before = rows(none);
+    for (const [key, usd] of rows(untied)) close(usd, (before.get(key) ?? NaN) + price / 4, key);
+    const stray = estimateMonthlyCost(input, PRICES, { failover: [{ name: 'shop', check: 'gone', healthCheck }] });
+    for (const [key, usd] of rows(stray)) close(usd, (before.get(key) ?? NaN) + price / 4, key);
+  });
+
+  it("attributes a validated config's failover service to its check: its health checks and HealthCheckStatus alarms", () => {
+    const service = {
+      id: 'shop',
+      hostedZoneId: 'Z0123456789ABC',
+      recordName: 'www.example.com',
+      check: 'shop',
+      primary: { alias: { hostedZoneId: 'Z35SXDOTRQ7X7K', dnsName: 'lb-1.us-east-1.elb.amazonaws.com' }, healthCheck: { protocol: 'https', searchString: 'ok', interval: '10s' } },
+      secondary: { values: ['192.0.2.10'], healthCheck: { protocol: 'http' } },
+    };
+    const withFailover = estimateMonthlyCost(config({ defaults: { regions }, checks, failover: [service] }));
+    // Calculated primary: the load balancer's endpoint check ($0.50 + HTTPS, string matching, 10 s at $1.00 each), the
+    // alarm check ($0.50), the calculated check ($0.50); the standby's non-AWS HTTP check ($0.75); 2 alarm metrics ($0.10).
+    const r53 = 0.5 + 3 * 1 + 0.5 + 0.5 + 0.75;
+    close(item(withFailover, 'route53.healthChecks'), r53, 'route 53');
+    const before = rows(none);
+    for (const [key, usd] of rows(withFailover)) {
+      close(usd, (before.get(key) ?? NaN) + (key.startsWith('shop@') ? (r53 + 2 * 0.1) / 3 : 0), key);
+    }
+  });
+
+  it('keeps spreading the health checks of a service with no check', () => {
+    const service = {
+      id: 'shop',
+      hostedZoneId: 'Z0123456789ABC',
+      recordName: 'www.example.com',
+      primary: { values: ['198.51.100.1'], healthCheck: { protocol: 'http' } },
+      secondary: { values: ['192.0.2.10'], healthCheck: { protocol: 'http' } },
+    };
+    const e = estimateMonthlyCost(config({ defaults: { regions }, checks, failover: [service] }));
+    // Two non-AWS HTTP endpoint checks ($0.75 each) over the 4 check-regions; the service's 2 alarm metrics ($0.10 each) too.
+    const before = rows(none);
+    for (const [key, usd] of rows(e)) close(usd, (before.get(key) ?? NaN) + (2 * 0.75 + 2 * 0.1) / 4, key);
   });
 });
 
