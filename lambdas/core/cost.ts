@@ -169,9 +169,13 @@ export interface CheckRegionCost {
   readonly checkId: string;
   readonly region: string;
   readonly runsPerMonth: number;
-  /** Costs this check causes in this region: writes, storage, metrics, alarms, notifications, the Route 53 health checks of a failover service that follows it. */
+  /**
+   * Costs this check causes in this region: writes, storage, metrics, alarms, notifications, the Route 53 health checks of a failover
+   * service that follows it; for a sub-minute check, its share (by runs) of its shard's continuations, its region's continuation queue
+   * and the scheduled invocation's in-process waits for its runs.
+   */
   readonly directUsd: number;
-  /** Its even share of what its shard, its region and the whole deployment pay together (Lambda, schedules, dashboards…). */
+  /** Its even share of what its shard, its region and the whole deployment pay together (the scheduled invocation, per-region metrics, dashboards…). */
   readonly sharedUsd: number;
   readonly monthlyUsd: number;
   readonly canaryRunsPerMonth: number;
@@ -307,12 +311,20 @@ function rollupWriteUnitsPerRun(runsPerHour: number): number {
 }
 
 interface ShardProfile {
-  /** Per minute, on average: invocations (the scheduled one and its continuations) and their billed time. */
-  readonly invocationsPerMinute: number;
+  /** Per minute, on average. The scheduled invocation (one a minute): its billed time for the runs due at its start and the overhead… */
+  readonly scheduledMsPerMinute: number;
+  /** …and what its runs due after its start (sub-minute runs less than HANDOFF_MS apart) add: waiting for them in-process and running them past the runs due at once. */
+  readonly inProcessWaitMsPerMinute: number;
+  readonly scheduledPutsPerMinute: number;
+  /** Continuations, their SendMessageBatch requests, billed time and PutMetricData requests. */
   readonly continuationsPerMinute: number;
   readonly sendBatchesPerMinute: number;
-  readonly invocationMsPerMinute: number;
-  readonly putMetricDataRequestsPerMinute: number;
+  readonly continuationMsPerMinute: number;
+  readonly continuationPutsPerMinute: number;
+  /** Runs a minute of each check that continuations make (sub-minute checks only: a check of a minute or more runs at the minute's start). */
+  readonly continuationRunsPerMinute: ReadonlyMap<Check, number>;
+  /** Runs a minute of each check that the scheduled invocation waits for in-process. */
+  readonly waitedRunsPerMinute: ReadonlyMap<Check, number>;
 }
 
 /**
@@ -325,34 +337,55 @@ interface ShardProfile {
 function continuationShardProfile(checks: readonly Check[]): ShardProfile {
   const cycle = cycleMinutes(checks);
   const overhead = COST_ASSUMPTIONS.invocationOverheadMs;
-  let invocations = 0;
   let continuations = 0;
   let batches = 0;
-  let ms = 0;
-  let puts = 0;
+  let scheduledMs = 0;
+  let waitMs = 0;
+  let scheduledPuts = 0;
+  let continuationMs = 0;
+  let continuationPuts = 0;
+  const continuationRuns = new Map<Check, number>();
+  const waitedRuns = new Map<Check, number>();
+  const count = (into: Map<Check, number>, runs: readonly { readonly check: Check }[]) => {
+    for (const r of runs) into.set(r.check, (into.get(r.check) ?? 0) + 1 / cycle);
+  };
   for (let m = 0; m < cycle; m++) {
     const now = m * MINUTE_MS;
     const plan = planMinute(checks, { nowMs: now, shard: 0, shards: 1 });
-    const runs = checks.flatMap((c) => dueTimesInMinute(c, now).map((dueAt) => ({ dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })));
-    const invocation = (from: number, to: number, arrivalMs: number): void => {
+    const runs = checks.flatMap((c) => dueTimesInMinute(c, now).map((dueAt) => ({ check: c, dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })));
+    /** Billed time of one invocation: the chain of the runs due when it arrives, and how far its later runs reach past that. */
+    const invocation = (from: number, to: number, arrivalMs: number) => {
       const mine = runs.filter((r) => r.dueAt >= from && r.dueAt < to);
-      const atOnce = mine.filter((r) => r.dueAt <= arrivalMs).map((r) => r.runMs);
-      const laterEnd = Math.max(0, ...mine.filter((r) => r.dueAt > arrivalMs).map((r) => r.dueAt - arrivalMs + r.runMs));
-      ms += Math.max(longestChainMs(atOnce, INVOCATION_CONCURRENCY), laterEnd) + overhead;
-      puts += Math.ceil((COST_ASSUMPTIONS.metricsPerRegion + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
-      invocations += 1;
+      const later = mine.filter((r) => r.dueAt > arrivalMs);
+      const atOnceMs = longestChainMs(mine.filter((r) => r.dueAt <= arrivalMs).map((r) => r.runMs), INVOCATION_CONCURRENCY);
+      const laterEndMs = Math.max(0, ...later.map((r) => r.dueAt - arrivalMs + r.runMs));
+      const puts = Math.ceil((COST_ASSUMPTIONS.metricsPerRegion + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
+      return { mine, later, atOnceMs, laterMs: Math.max(0, laterEndMs - atOnceMs), puts };
     };
-    invocation(plan.owned.startMs, plan.owned.endMs, now);
-    for (const c of plan.continuations) invocation(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1000);
+    const scheduled = invocation(plan.owned.startMs, plan.owned.endMs, now);
+    scheduledMs += scheduled.atOnceMs + overhead;
+    waitMs += scheduled.laterMs;
+    scheduledPuts += scheduled.puts;
+    count(waitedRuns, scheduled.later);
+    for (const c of plan.continuations) {
+      const run = invocation(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1000);
+      continuationMs += run.atOnceMs + run.laterMs + overhead;
+      continuationPuts += run.puts;
+      count(continuationRuns, run.mine);
+    }
     continuations += plan.continuations.length;
     batches += Math.ceil(plan.continuations.length / 10);
   }
   return {
-    invocationsPerMinute: invocations / cycle,
+    scheduledMsPerMinute: scheduledMs / cycle,
+    inProcessWaitMsPerMinute: waitMs / cycle,
+    scheduledPutsPerMinute: scheduledPuts / cycle,
     continuationsPerMinute: continuations / cycle,
     sendBatchesPerMinute: batches / cycle,
-    invocationMsPerMinute: ms / cycle,
-    putMetricDataRequestsPerMinute: puts / cycle,
+    continuationMsPerMinute: continuationMs / cycle,
+    continuationPutsPerMinute: continuationPuts / cycle,
+    continuationRunsPerMinute: continuationRuns,
+    waitedRunsPerMinute: waitedRuns,
   };
 }
 
@@ -399,11 +432,15 @@ function shardProfile(checks: readonly Check[]): ShardProfile {
     putSum += Math.ceil(datums / 1000);
   }
   return {
-    invocationsPerMinute: 1,
+    scheduledMsPerMinute: durationSum / cycle,
+    inProcessWaitMsPerMinute: 0,
+    scheduledPutsPerMinute: putSum / cycle,
     continuationsPerMinute: 0,
     sendBatchesPerMinute: 0,
-    invocationMsPerMinute: durationSum / cycle,
-    putMetricDataRequestsPerMinute: putSum / cycle,
+    continuationMsPerMinute: 0,
+    continuationPutsPerMinute: 0,
+    continuationRunsPerMinute: new Map(),
+    waitedRunsPerMinute: new Map(),
   };
 }
 
@@ -611,9 +648,10 @@ interface PairAccount {
 /**
  * The monthly estimate for `config` at `prices`. Line items carry their
  * quantity, unit price and the assumption behind them; every line is also
- * spread over check-regions (direct costs where they arise, shared costs
- * evenly over the check-regions that share them), so the per-check-region
- * costs add up to the total.
+ * spread over check-regions by what causes it (direct costs where they
+ * arise, continuations on the sub-minute checks that need them, shared
+ * costs evenly over the check-regions that share them), so the
+ * per-check-region costs add up to the total.
  */
 export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES, options: CostOptions = {}): CostEstimate {
   const a = COST_ASSUMPTIONS;
@@ -634,8 +672,16 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     if (over.length === 0 || usd === 0) return;
     for (const p of over) p[kind] += usd / over.length;
   };
+  /** A cost the runs of `over`'s checks cause: direct, in proportion to each check's runs (evenly if none has any). */
+  const spreadByRuns = (over: readonly PairAccount[], runs: ReadonlyMap<Check, number>, usd: number) => {
+    const total = over.reduce((sum, p) => sum + (runs.get(p.check) ?? 0), 0);
+    if (total === 0) return spread(over, usd, 'direct');
+    for (const p of over) p.direct += (usd * (runs.get(p.check) ?? 0)) / total;
+  };
 
-  // ---- Lambda, Scheduler, PutMetricData and logs: per region and shard ----
+  // ---- Lambda, Scheduler, PutMetricData, claims, SQS and logs: per region and shard ----
+  // The scheduled invocation of a shard is shared by the shard's check-regions; continuations, the queue and
+  // the scheduled invocation's in-process waits exist only for sub-minute checks, and are theirs.
   let invocations = 0;
   let invokeGbSeconds = 0;
   let initGbSeconds = 0;
@@ -647,42 +693,85 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   let sqsRequests = 0;
   let claimUnits = 0;
   let queues = 0;
-  const shardCosts: { over: PairAccount[]; scheduled: number; invocations: number; invokeGbS: number; initGbS: number; puts: number; sqs: number; claims: number }[] = [];
+  let shardCount = 0;
+  // A claim in each replica, and its TTL delete replicated to the others.
+  const claimUnitsEach = a.claimWriteUnits * (2 * replicas - 1);
+  const gbSecondsOf = (msPerMinute: number) => MONTH_MINUTES * (msPerMinute / 1000) * memoryGb;
+  const logGbOf = (count: number) => (count * a.logBytesPerInvocation) / GB;
   for (const region of probeRegions) {
     const checks = config.checks.filter((c) => c.regions.includes(region));
     const shards = shardsNeeded(checks);
     const regionPairs = pairsInRegion(region);
+    const regionContinuationRuns = new Map<Check, number>();
     let regionInvocations = 0;
     let regionContinuations = 0;
     let regionMs = 0;
     for (let shard = 0; shard < shards; shard++) {
       const inShard = checks.filter((c) => shardOf(c.id, shards) === shard);
       const profile = shardProfile(inShard);
-      regionInvocations += MONTH_MINUTES * profile.invocationsPerMinute;
-      regionContinuations += MONTH_MINUTES * profile.continuationsPerMinute;
-      regionMs += MONTH_MINUTES * profile.invocationMsPerMinute;
       const shardChecks = new Set<Check>(inShard);
       const over = regionPairs.filter((p) => shardChecks.has(p.check));
+      const subMinute = over.filter((p) => p.check.intervalMs < MINUTE_MS);
+      for (const [check, runs] of profile.continuationRunsPerMinute) regionContinuationRuns.set(check, (regionContinuationRuns.get(check) ?? 0) + runs);
+
+      // The scheduled invocation: its request, its time for the runs due at its start and the overhead, a cold
+      // start an hour, its PutMetricData, its claim of the minute, its schedule, its log lines.
+      const scheduledGbS = gbSecondsOf(profile.scheduledMsPerMinute);
+      const initGbS = MONTH_HOURS * a.coldStartsPerShardHour * (a.initMs / 1000) * memoryGb;
+      const scheduledPuts = MONTH_MINUTES * profile.scheduledPutsPerMinute;
+      const scheduledClaims = MONTH_MINUTES * claimUnitsEach;
+      spread(
+        over.length > 0 ? over : regionPairs,
+        costOf(MONTH_MINUTES, prices.lambda.requests) +
+          costOf(scheduledGbS + initGbS, prices.lambda.arm64Duration) +
+          costOf(MONTH_MINUTES, prices.scheduler.invocations) +
+          costOf(scheduledPuts, prices.cloudwatch.putMetricDataRequests) +
+          costOf(logGbOf(MONTH_MINUTES), prices.cloudwatch.logsIngestion) +
+          costOf(scheduledClaims, writePrice),
+        'shared',
+      );
+      // What waiting in-process for later sub-minute runs adds to the scheduled invocation: the checks waited for.
+      const waitGbS = gbSecondsOf(profile.inProcessWaitMsPerMinute);
+      spreadByRuns(subMinute, profile.waitedRunsPerMinute, costOf(waitGbS, prices.lambda.arm64Duration));
+      // Continuations: request, time, PutMetricData, log lines, the claim of the window, the SQS send (batched),
+      // receive and delete; the sub-minute checks whose runs they make.
       const shardContinuations = MONTH_MINUTES * profile.continuationsPerMinute;
-      shardCosts.push({
-        over: over.length > 0 ? over : regionPairs,
-        scheduled: MONTH_MINUTES,
-        invocations: MONTH_MINUTES * profile.invocationsPerMinute,
-        invokeGbS: MONTH_MINUTES * (profile.invocationMsPerMinute / 1000) * memoryGb,
-        initGbS: MONTH_HOURS * a.coldStartsPerShardHour * (a.initMs / 1000) * memoryGb,
-        puts: MONTH_MINUTES * profile.putMetricDataRequestsPerMinute,
-        sqs: MONTH_MINUTES * profile.sendBatchesPerMinute + shardContinuations * a.sqsRequestsPerContinuation,
-        // The scheduled invocation's claim of its minute and each continuation's claim of its window: the claim
-        // in each replica, and its TTL delete replicated to the others.
-        claims: (MONTH_MINUTES + shardContinuations) * a.claimWriteUnits * (2 * replicas - 1),
-      });
+      const continuationGbS = gbSecondsOf(profile.continuationMsPerMinute);
+      const continuationPuts = MONTH_MINUTES * profile.continuationPutsPerMinute;
+      const continuationClaims = shardContinuations * claimUnitsEach;
+      const continuationSqs = MONTH_MINUTES * profile.sendBatchesPerMinute + shardContinuations * a.sqsRequestsPerContinuation;
+      spreadByRuns(
+        subMinute,
+        profile.continuationRunsPerMinute,
+        costOf(shardContinuations, prices.lambda.requests) +
+          costOf(continuationGbS, prices.lambda.arm64Duration) +
+          costOf(continuationPuts, prices.cloudwatch.putMetricDataRequests) +
+          costOf(logGbOf(shardContinuations), prices.cloudwatch.logsIngestion) +
+          costOf(continuationClaims, writePrice) +
+          costOf(continuationSqs, prices.sqs.requests),
+      );
+
+      shardCount += 1;
+      scheduledInvocations += MONTH_MINUTES;
+      continuations += shardContinuations;
+      invocations += MONTH_MINUTES + shardContinuations;
+      invokeGbSeconds += scheduledGbS + waitGbS + continuationGbS;
+      initGbSeconds += initGbS;
+      putRequests += scheduledPuts + continuationPuts;
+      sqsRequests += continuationSqs;
+      claimUnits += scheduledClaims + continuationClaims;
+      regionInvocations += MONTH_MINUTES + shardContinuations;
+      regionContinuations += shardContinuations;
+      regionMs += MONTH_MINUTES * (profile.scheduledMsPerMinute + profile.inProcessWaitMsPerMinute + profile.continuationMsPerMinute);
     }
-    // A region with sub-minute checks has the queue, whose event source mapping long-polls it even when idle.
-    if (checks.some((c) => c.intervalMs < MINUTE_MS)) {
+    // A region with sub-minute checks has the queue, whose event source mapping long-polls it even when idle:
+    // the region's sub-minute checks, by the runs continuations make for them.
+    const subMinuteInRegion = regionPairs.filter((p) => p.check.intervalMs < MINUTE_MS);
+    if (subMinuteInRegion.length > 0) {
       queues += 1;
       const idlePolls = MONTH_MINUTES * a.continuationPollers * (60 / a.longPollSeconds);
       sqsRequests += idlePolls;
-      spread(regionPairs, costOf(idlePolls, prices.sqs.requests), 'shared');
+      spreadByRuns(subMinuteInRegion, regionContinuationRuns, costOf(idlePolls, prices.sqs.requests));
     }
     regionProfiles.push({
       region,
@@ -692,28 +781,6 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       continuationsPerMonth: regionContinuations,
       averageInvocationMs: regionInvocations > 0 ? regionMs / regionInvocations : 0,
     });
-  }
-  for (const s of shardCosts) {
-    scheduledInvocations += s.scheduled;
-    invocations += s.invocations;
-    continuations += s.invocations - s.scheduled;
-    invokeGbSeconds += s.invokeGbS;
-    initGbSeconds += s.initGbS;
-    putRequests += s.puts;
-    sqsRequests += s.sqs;
-    claimUnits += s.claims;
-    const logGb = (s.invocations * a.logBytesPerInvocation) / GB;
-    spread(
-      s.over,
-      costOf(s.invocations, prices.lambda.requests) +
-        costOf(s.invokeGbS + s.initGbS, prices.lambda.arm64Duration) +
-        costOf(s.scheduled, prices.scheduler.invocations) +
-        costOf(s.puts, prices.cloudwatch.putMetricDataRequests) +
-        costOf(logGb, prices.cloudwatch.logsIngestion) +
-        costOf(s.sqs, prices.sqs.requests) +
-        costOf(s.claims, writePrice),
-      'shared',
-    );
   }
   const invocationLogGb = (invocations * a.logBytesPerInvocation) / GB;
 
@@ -890,7 +957,6 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   });
   const lambdaDuration = prices.lambda.arm64Duration;
   const averageInvocationMs = invocations > 0 ? (invokeGbSeconds / memoryGb / invocations) * 1000 : 0;
-  const shardCount = shardCosts.length;
   const metricTiers = prices.cloudwatch.customMetrics.tiers.map((t) => `$${t.usdPerMetricMonth.toFixed(2)}${t.upToMetrics === null ? ' beyond' : ` to ${n(t.upToMetrics)}`}`).join(', ');
   const healthCheckSummary =
     healthChecks.length === 0
@@ -1153,11 +1219,20 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       `expired by TTL an hour later, so a repeated delivery runs nothing.`,
     `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
       `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
-    `Per check and region: direct costs where they arise, shared costs (Lambda, schedules, claims, PutMetricData, logs, per-region metrics and ` +
-      `self-monitoring alarms per shard or region; dashboards overall) spread evenly; per-check metrics and alarms (Failed, DurationMs, TlsDaysRemaining; ` +
-      `quorum of a check with one run per period, latency, TLS expiry) spread over the check's regions; Route 53 health checks, a DNS failover ` +
-      `feature canaries do not offer, and a failover service's HealthCheckStatus alarms are direct costs of the check the service follows, ` +
-      `spread over its regions (a health check that follows no check is spread evenly over every check and region).`,
+    `Per check and region, each cost goes to what causes it. Per-run costs (result writes, their replication and storage, result log lines) ` +
+      `are the check's own. Continuations exist only for sub-minute checks (intervals under a minute): their Lambda requests and duration, ` +
+      `PutMetricData requests, log lines and window claims, and the continuation queue's requests (sends, receives, deletes and the idle long polls; ` +
+      `a region has the queue only when it has sub-minute checks) go to the sub-minute checks of their shard (the idle polls: of their region) ` +
+      `in proportion to the runs continuations make for each; so does what waiting in-process for runs due less than ${HANDOFF_MS / 1000} s apart ` +
+      `adds to the scheduled invocation's duration (beyond running what is due at the minute's start), to the sub-minute checks it waits for, ` +
+      `in proportion to those runs. The scheduled invocation of each shard (its Lambda request, its duration for the runs due at the minute's start ` +
+      `and the overhead, cold starts, its PutMetricData request, its claim of the minute, its schedule and log lines) is spread evenly over the ` +
+      `shard's check-regions, whatever their intervals; per-region metrics and self-monitoring alarms over the region's; home-region functions ` +
+      `besides the notifier, report items and dashboards over every check and region. Per-check metrics and alarms (Failed, DurationMs, ` +
+      `TlsDaysRemaining; quorum of a check with one run per period, latency, TLS expiry), its notifications and its day packs are its own, ` +
+      `spread over its regions; Route 53 health checks, a DNS failover feature canaries do not offer, and a failover service's HealthCheckStatus ` +
+      `alarms are direct costs of the check the service follows, spread over its regions (a health check that follows no check is spread ` +
+      `evenly over every check and region).`,
     `Not counted: reads by people (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, \`skyprobe report\`), incident items, ` +
       `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
   ];

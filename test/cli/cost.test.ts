@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { before, describe, it } from 'node:test';
-import { costCommand, COST_HELP } from '../../lambdas/cli/commands/cost.ts';
+import { costCommand, COST_HELP, ratio } from '../../lambdas/cli/commands/cost.ts';
 import type { Io } from '../../lambdas/cli/io.ts';
 import { MAIN_HELP } from '../../lambdas/cli/main.ts';
 import type { CostEstimate } from '../../lambdas/core/cost.ts';
@@ -139,6 +139,23 @@ describe('skyprobe cost', () => {
     assert.match(run.stdout, /\n {2}- Route 53, failover health checks: no failover entries/);
   });
 
+  it("prints a 1-minute check's row without the continuations of a 30 s check beside it", async () => {
+    const file = writeConfig('mixed.json', {
+      checks: [
+        { id: 'storefront', type: 'http', url: 'https://www.example.com/', interval: '30s' },
+        { id: 'api', type: 'http', url: 'https://api.example.com/' },
+      ],
+    });
+    const run = await runCost(['--config', file]);
+    assert.equal(run.code, 0, run.stderr);
+    // Worked out in test/core/cost.test.ts: storefront's 2 continuations a minute (Lambda, PutMetricData, logs, claims and
+    // the queue's 20 requests a minute) cost $2.61 a month, all on its row; spread evenly, api's row was $1.65 + $1.30 = $2.95.
+    assert.match(run.stdout, /\nstorefront +us-east-1 +87,600 +\$4\.62 +\$105\.12 +1\/23 +not met\n/);
+    assert.match(run.stdout, /\napi +us-east-1 +43,800 +\$1\.65 +\$52\.56 +1\/32 +not met\n/);
+    assert.match(run.stdout, /\n +TOTAL +\$6\.27\n/);
+    assert.match(run.stdout, /\n {2}- Per check and region, each cost goes to what causes it\. .*Continuations exist only for sub-minute checks/);
+  });
+
   it('says when the goal is missed', async () => {
     const run = await runCost(['--config', writeConfig('one.json', ONE_CHECK)]);
     assert.equal(run.code, 0, run.stderr);
@@ -178,5 +195,12 @@ describe('skyprobe cost', () => {
     const estimate = JSON.parse(run.stdout) as CostEstimate;
     assert.equal(estimate.perCheckRegion.length, 10);
     assert.equal(estimate.canary.goalMet, estimate.canary.ratio <= 1 / 50);
+  });
+});
+
+describe('ratio', () => {
+  it('prints fractions below one half as 1/n, ratios near one with two decimals, and above one as a multiple', () => {
+    assert.deepEqual([0.0809, 0.02, 0.5, 0.51, 0.87, 1, 2.4].map(ratio), ['1/12', '1/50', '1/2', '0.51×', '0.87×', '1.0×', '2.4×']);
+    assert.equal(ratio(0), '0');
   });
 });

@@ -405,6 +405,104 @@ describe('estimateMonthlyCost: the goal', () => {
   });
 });
 
+describe('estimateMonthlyCost: continuations are costs of the sub-minute checks', () => {
+  // One region, us-east-1, also the home region: a single-region table (a claim is 1 WRU, TTL deletes are free).
+  const api = { id: 'api', type: 'http', url: 'https://api.example.com/' }; // every minute, one step: 300 ms
+  const storefront = { id: 'storefront', type: 'http', url: 'https://www.example.com/', interval: '30s' };
+  const fast = { id: 'fast', type: 'http', url: 'https://example.com/', interval: '10s', timeout: '5s' };
+  const req = P.lambda.requests.usd / PER_MILLION;
+  const sqs = P.sqs.requests.usd / PER_MILLION;
+  const put = P.cloudwatch.putMetricDataRequests.usd / 1_000;
+  const logKb = (1_024 / GB) * P.cloudwatch.logsIngestion.usd;
+  const alarm = P.cloudwatch.standardAlarmMetrics.usd;
+  const storage = (bytes: number) => (bytes / GB) * P.dynamodb.storage.usd;
+
+  // What each check causes whatever its neighbours (single-region table, overhead 100 B an item):
+  // api: Failed and DurationMs (2 × $0.30), quorum on its one Failed and latency (2 alarm metrics); a raw put and a rollup
+  // update of 1 WRU each per run (60 runs an hour: at most 550 B); 20,160 raw items (14 d) of 950 B, a 160 B location item,
+  // 9,600 rollups of 250 + 300 + 100 B; a 400 B log line per run; 8 notifications.
+  const ownApi = 2 * 0.3 + 2 * alarm + (MINUTES + 730 * 60) * wru + storage(20_160 * 950 + 160 + 9_600 * 650) + resultLogsUsd(MINUTES) + snsPerCheck;
+  // storefront, 2 runs a minute (87,600 a month): Failed, Failed in its region (several runs per period) and DurationMs
+  // (3 × $0.30); the quorum reads its region's Failed, latency (2 alarm metrics); raw 1 WRU and rollup 1 WRU (120 runs an hour,
+  // at most 250 + 600 = 850 B) per run; 40,320 raw items of 950 B, 160 B, 9,600 rollups of 250 + 600 + 100 B.
+  const ownStorefront =
+    3 * 0.3 + 2 * alarm + (2 * MINUTES * 2) * wru + storage(40_320 * 950 + 160 + 9_600 * 950) + resultLogsUsd(2 * MINUTES) + snsPerCheck;
+  // fast, 6 runs a minute (262,800 a month): 3 metrics, 2 alarm metrics as storefront; raw 1 WRU per run, rollup updates
+  // 567 WRU an hour (360 runs: k = 1..154 under 1 KB, 155..359 under 2 KB, the 360th 2,050 B: 154 + 205 × 2 + 3);
+  // 120,960 raw items of 950 B, 160 B, 9,600 rollups of 250 + 1,800 + 100 B.
+  const ownFast =
+    3 * 0.3 + 2 * alarm + (6 * MINUTES + 730 * 567) * wru + storage(120_960 * 950 + 160 + 9_600 * 2_150) + resultLogsUsd(6 * MINUTES) + snsPerCheck;
+  // Shared by every check of the shard, in both configs: the scheduled invocation at the minute's start runs api (300 ms) +
+  // 100 ms overhead; its request, its schedule, its one PutMetricData (at most 7 datums), 1 KB of logs, its claim (1 WRU),
+  // a 600 ms cold start an hour; LocationAlive and SkippedRuns (2 × $0.30), 3 self-monitoring alarm metrics.
+  const scheduled =
+    MINUTES * (req + P.scheduler.invocations.usd / PER_MILLION + 0.4 * MEMORY_GB * gbSecond + put + logKb + wru) + INIT_GB_S_PER_SHARD * gbSecond;
+  const region = 2 * 0.3 + 3 * alarm;
+
+  describe('one 30 s check and one 1-minute check', () => {
+    const e = estimateMonthlyCost(config({ checks: [storefront, api] }));
+    const row = (id: string) => e.perCheckRegion.find((c) => c.checkId === id) ?? assert.fail(`no row ${id}`);
+    // storefront's grid: due at 15.767 s and 45.767 s of every minute. Both are 2 s or more after the minute's start, so the
+    // scheduled invocation waits for neither: each goes to a continuation that arrives 14 s and 44 s into the minute
+    // (floor((due − 1 s lead) / 1 s)) and lasts 1,767 ms of waiting + 300 ms of run + 100 ms overhead = 2,167 ms.
+    // Per minute: 2 requests, 2 × 2,167 ms at 0.5 GB, 2 PutMetricData, 2 KB of logs, 2 window claims of 1 WRU, and
+    // 1 SendMessageBatch + 2 receives + 2 deletes + 15 idle long polls (5 pollers, one 20 s poll each) = 20 SQS requests.
+    const continuations = MINUTES * (2 * req + 2 * 2.167 * MEMORY_GB * gbSecond + 2 * put + 2 * logKb + 2 * wru + 20 * sqs);
+    const homeShare = home(2, 2, 1, 100).perPair(2);
+
+    it('finds the grid the arithmetic assumes', () => {
+      assert.equal(spreadOffsetMs('storefront', 30_000), 15_767);
+      assert.equal(e.deployment.probeRegions[0]?.continuationsPerMonth, 2 * MINUTES);
+      close(item(e, 'sqs.requests'), MINUTES * 20 * sqs, 'the queue: its sends, receives, deletes and idle polls');
+    });
+
+    it("puts every continuation, SQS and in-process wait cost on the 30 s check's row and none on the 1-minute check's", () => {
+      close(row('api').monthlyUsd, ownApi + (scheduled + region) / 2 + homeShare, 'api: its own costs and half the scheduled invocation');
+      close(row('storefront').monthlyUsd, ownStorefront + continuations + (scheduled + region) / 2 + homeShare, 'storefront: its continuations too');
+      close(row('api').sharedUsd, row('storefront').sharedUsd, 'the same share of what the shard pays together');
+      assert.ok(row('api').monthlyUsd < ownApi + (scheduled + region + continuations) / 2 + homeShare, 'less than under the even spread');
+    });
+
+    it('moves dollars between rows, not the total: the even spread added up to the same', () => {
+      // The even spread gave each check half of everything the shard and region paid, continuations included.
+      const even = [ownApi, ownStorefront].map((own) => own + (scheduled + region + continuations) / 2 + homeShare);
+      close(e.totals.monthlyUsd, even[0]! + even[1]!, 'total against the even spread');
+      close(row('api').monthlyUsd + row('storefront').monthlyUsd, e.totals.monthlyUsd, 'rows add up to the total');
+      close(row('api').monthlyUsd, even[0]! - continuations / 2, 'api sheds half the continuations');
+    });
+  });
+
+  describe('a 10 s, a 30 s and a 1-minute check in one shard', () => {
+    const e = estimateMonthlyCost(config({ checks: [fast, storefront, api] }));
+    const row = (id: string) => e.perCheckRegion.find((c) => c.checkId === id) ?? assert.fail(`no row ${id}`);
+    // Due times in every minute: fast at 1.382 s + k × 10 s, storefront at 15.767 s and 45.767 s, api at 0.
+    // The scheduled invocation keeps fast's 1.382 s run (under 2 s after the start): it runs api at once (300 ms) and
+    // stays until fast's run ends at 1,682 ms, 1,382 ms more than the 300 ms it needs for api.
+    const inProcessWait = MINUTES * 1.382 * MEMORY_GB * gbSecond;
+    // Continuations, arriving 10, 20, 30, 40 and 50 s into the minute: [11.382, 21.382) runs fast at 11.382 s and storefront at
+    // 15.767 s: 5,767 + 300 + 100 = 6,167 ms; [41.382, 51.382) the same; the other three one fast run: 1,382 + 300 + 100 = 1,782 ms.
+    // 6,167 × 2 + 1,782 × 3 = 17,680 ms a minute. 5 requests, PutMetricData, KB of logs and claims; SQS: 1 batch + 5 receives +
+    // 5 deletes + 15 idle polls = 26. They make 5 fast runs and 2 storefront runs a minute: 5/7 and 2/7.
+    const continuations = MINUTES * (5 * req + 17.68 * MEMORY_GB * gbSecond + 5 * put + 5 * logKb + 5 * wru + 26 * sqs);
+    const homeShare = home(3, 3, 1, 100).perPair(3);
+
+    it('finds the grid the arithmetic assumes', () => {
+      assert.equal(spreadOffsetMs('fast', 10_000), 1_382);
+      assert.equal(e.deployment.probeRegions[0]?.continuationsPerMonth, 5 * MINUTES);
+      close(item(e, 'lambda.duration'), (MINUTES * (0.4 + 1.382 + 17.68) * MEMORY_GB) * gbSecond, 'scheduled 400 + 1,382 ms waited, continuations 17,680 ms');
+    });
+
+    it('splits continuations by the runs they make, and the in-process wait goes to the check waited for', () => {
+      const shared = (scheduled + region) / 3 + homeShare;
+      close(row('api').monthlyUsd, ownApi + shared, 'api: nothing of continuations, the queue or the wait');
+      close(row('storefront').monthlyUsd, ownStorefront + (2 / 7) * continuations + shared, 'storefront: 2 of 7 continuation runs');
+      close(row('fast').monthlyUsd, ownFast + inProcessWait + (5 / 7) * continuations + shared, 'fast: 5 of 7, and the wait');
+      close(e.perCheckRegion.reduce((sum, c) => sum + c.monthlyUsd, 0), e.totals.monthlyUsd, 'rows add up to the total');
+      close(e.totals.monthlyUsd, ownApi + ownStorefront + ownFast + scheduled + region + inProcessWait + continuations + 3 * homeShare, 'total by hand');
+    });
+  });
+});
+
 describe('continuationCost: the price behind the 2 s handoff', () => {
   it('costs what 1.9 to 2.3 s of waiting at 512 MB costs (1 to 3 replicas): the handoff is the break-even', () => {
     const one = continuationCost(PRICES, 1);

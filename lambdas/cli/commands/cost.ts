@@ -57,7 +57,7 @@ export function formatCostReport(estimate: CostEstimate, paint: Paint): string[]
       paint,
     ),
     '',
-    'Per check and region (shared costs spread evenly):',
+    'Per check and region (each cost on the checks that cause it; the rest spread evenly):',
     ...table(
       ['CHECK', 'REGION', 'RUNS/MONTH', 'SKYPROBE', 'CANARY', 'RATIO', 'GOAL'],
       estimate.perCheckRegion.map((c) => [
@@ -122,8 +122,9 @@ function quantity(value: number): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2 });
 }
 
-/** 0.0809 → "1/12"; 2.4 → "2.4×". */
-function ratio(value: number): string {
+/** 0.0809 → "1/12"; 0.87 → "0.87×" (as a fraction it would round to "1/1"); 2.4 → "2.4×". */
+export function ratio(value: number): string {
   if (value <= 0) return '0';
-  return value < 1 ? `1/${Math.round(1 / value)}` : `${value.toFixed(1)}×`;
+  if (value >= 1) return `${value.toFixed(1)}×`;
+  return value > 0.5 ? `${value.toFixed(2)}×` : `1/${Math.round(1 / value)}`;
 }
