@@ -1,14 +1,15 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Match, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
-import type { Config } from '../lambdas/core/check.ts';
+import type { Check, Config } from '../lambdas/core/check.ts';
 import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames } from '../lambdas/core/deployment.ts';
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
-import { CheckAlarms } from './constructs/check-alarms.ts';
+import { alarmsInHomeStack, CHECK_GROUPS, checkGroupOf, checkGroupStackId, overviewPages, overviewPageStackId } from './check-groups.ts';
+import { CheckAlarms, checkAlarmNames } from './constructs/check-alarms.ts';
 import { Failover, failoverDashboardName } from './constructs/failover.ts';
 import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constructs/dashboards.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
@@ -35,13 +36,19 @@ const LOCATION_SILENT_MINUTES = 3;
 
 /**
  * The home region: the results table (global, replicated to every probe region), the alert topic, every
- * alarm (probe metrics land here), the notifier, and the dashboards.
+ * alarm (probe metrics land here), the notifier, and the dashboards. A large project's check alarms and
+ * overview pages beyond the first are in nested stacks of this one (`check-groups.ts`).
  */
 export class HomeStack extends Stack {
   readonly table: ResultsTable;
   readonly alertTopic: AlertTopic;
   readonly notifier: HandlerFunction;
+  /** In config order. */
   readonly checkAlarms: readonly CheckAlarms[];
+  /** The nested stacks holding check alarms, by check group; none when this stack holds them. */
+  readonly checkGroups: ReadonlyMap<number, NestedStack>;
+  /** The nested stacks of overview pages 2, 3, …; page 1 is in this stack. */
+  readonly overviewPageStacks: readonly NestedStack[];
 
   constructor(scope: Construct, id: string, props: HomeStackProps) {
     super(scope, id, props);
@@ -63,13 +70,31 @@ export class HomeStack extends Stack {
     });
     const topic = this.alertTopic.topic;
 
-    // Alarms.
-    const monitored: MonitoredCheck[] = config.checks.map((check) => ({
+    // Check alarms: here for a project of up to HOME_STACK_MAX_CHECKS checks (where they always were), else in
+    // the nested stack of each check's group.
+    const checkGroups = new Map<number, NestedStack>();
+    if (!alarmsInHomeStack(config.checks)) {
+      const used = new Set(config.checks.map((c) => checkGroupOf(c.id)));
+      for (let group = 0; group < CHECK_GROUPS; group++) {
+        if (!used.has(group)) continue;
+        checkGroups.set(
+          group,
+          new NestedStack(this, checkGroupStackId(group), {
+            description: `skyprobe ${project}: alarms of the checks in check group ${group + 1} of ${CHECK_GROUPS}`,
+            suppressTemplateIndentation: true,
+          }),
+        );
+      }
+    }
+    this.checkGroups = checkGroups;
+    const alarmScope = (check: Check): Construct => checkGroups.get(checkGroupOf(check.id)) ?? this;
+    this.checkAlarms = config.checks.map((check) => new CheckAlarms(alarmScope(check), `Check-${check.id}`, { project, check }));
+    const monitored: MonitoredCheck[] = this.checkAlarms.map(({ check, latencyThresholdMillis }) => ({
       check,
-      alarms: new CheckAlarms(this, `Check-${check.id}`, { project, check }),
+      alarmNames: checkAlarmNames(project, check),
+      latencyThresholdMillis,
       sloPercent: check.sloPercent,
     }));
-    this.checkAlarms = monitored.map((m) => m.alarms);
     const locationSilentAlarms = probeRegions.map(
       (region) =>
         new Alarm(this, `LocationSilent-${region}`, {
@@ -124,24 +149,42 @@ export class HomeStack extends Stack {
       });
     }
 
-    // Dashboards: two, whatever the number of checks (the overview, and one check picked by a variable).
-    new OverviewDashboard(this, 'Overview', {
-      dashboardName: dashboardNames.overview(project),
-      project,
-      checks: monitored,
-      probeRegions,
-      locationSilentAlarms,
-      probeFunctionName: functionNames.probe(project),
-      probeLogGroupName: probeLogGroupName(project),
-      notifierFunctionName: functionNames.notifier(project),
-      homeRegion: this.region,
+    // Dashboards: the overview in pages of OVERVIEW_PAGE_MAX_CHECKS checks (page 1 here, each further page in a
+    // nested stack of its own), and one check dashboard for every check (a variable picks the check).
+    const pages = overviewPages(monitored);
+    const pageNames = pages.map((_, i) => dashboardNames.overviewPage(project, i + 1));
+    const overviewPageStacks: NestedStack[] = [];
+    pages.forEach((checks, i) => {
+      const page = i + 1;
+      let scope: Construct = this;
+      if (page > 1) {
+        const stack = new NestedStack(this, overviewPageStackId(page), {
+          description: `skyprobe ${project}: overview page ${page} of ${pages.length}`,
+          suppressTemplateIndentation: true,
+        });
+        overviewPageStacks.push(stack);
+        scope = stack;
+      }
+      new OverviewDashboard(scope, 'Overview', {
+        project,
+        pageNames,
+        page,
+        checks,
+        probeRegions,
+        ...(page === 1 ? { locationSilentAlarms } : {}),
+        probeFunctionName: functionNames.probe(project),
+        probeLogGroupName: probeLogGroupName(project),
+        notifierFunctionName: functionNames.notifier(project),
+        homeRegion: this.region,
+      });
     });
+    this.overviewPageStacks = overviewPageStacks;
     new CheckDashboard(this, 'CheckDashboard', {
       dashboardName: dashboardNames.check(project),
       project,
       checks: monitored,
       probeRegions,
-      overviewDashboardName: dashboardNames.overview(project),
+      overviewPageNames: pageNames,
       probeFunctionName: functionNames.probe(project),
       probeLogGroupName: probeLogGroupName(project),
     });
@@ -149,7 +192,13 @@ export class HomeStack extends Stack {
     // Route 53 failover: health checks, failover records, HealthCheckStatus alarms (their names carry the
     // alarm prefix, so the rule above sends them to the notifier) and a dashboard of their own.
     if (config.failover.length > 0) {
-      new Failover(this, 'Failover', { project, services: config.failover, dashboardName: failoverDashboardName(project) });
+      const failover = new Failover(this, 'Failover', { project, services: config.failover, dashboardName: failoverDashboardName(project) });
+      // A CLOUDWATCH_METRIC health check names its quorum alarm: create the alarm (or its check group) first.
+      for (const checkId of new Set(config.failover.flatMap((s) => (s.checkId === null ? [] : [s.checkId])))) {
+        const alarms = this.checkAlarms.find((a) => a.check.id === checkId);
+        if (alarms === undefined) throw new Error(`failover names check ${checkId}, which the validated config does not have`);
+        failover.node.addDependency(checkGroups.get(checkGroupOf(checkId)) ?? alarms);
+      }
     }
 
     // Monthly uptime and SLO report: built on the 1st, stored in the table, summary to the alert topic.

@@ -21,7 +21,7 @@ export const queueNames = {
   probeContinuations: (project: string) => `${project}-probe-continuations`,
 } as const;
 
-/** The two dashboards (defined in core, where the notifier's links are built too). */
+/** The overview pages and the check dashboard (defined in core, where the notifier's links are built too). */
 export const dashboardNames = DASHBOARD_NAMES;
 
 /** Every region some check probes from, in first-use order. */
@@ -30,9 +30,9 @@ export function probeRegionsOf(config: Config): string[] {
 }
 
 /**
- * Console link to the overview dashboard, unless the config names its own dashboard: the link of alerts
- * about no one check (a silent probe location). Alerts about a check link to the check dashboard with the
- * check picked (`checkDashboardUrl`, built by the notifier).
+ * Console link to the overview's page 1 (where the probe locations' state is), unless the config names its
+ * own dashboard: the link of alerts about no one check (a silent probe location). Alerts about a check link
+ * to the check dashboard with the check picked (`checkDashboardUrl`, built by the notifier).
  */
 export function dashboardUrl(config: Config): string {
   if (config.alerts.dashboardUrl !== null) return config.alerts.dashboardUrl;

@@ -8,7 +8,7 @@
 // Needs cfn-lint on PATH (pip install cfn-lint).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -19,23 +19,50 @@ function offlineEnv() {
   return env;
 }
 
-/** Template files and regions of every stack in a cloud assembly. */
+/**
+ * Template files and regions of every stack in a cloud assembly, nested stacks included: a nested stack's
+ * template is a file asset of its parent (in the parent's asset manifest), linted in the parent's region.
+ */
 function stacksOf(outdir) {
   const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
-  return Object.values(manifest.artifacts ?? {})
+  const artifacts = manifest.artifacts ?? {};
+  return Object.values(artifacts)
     .filter((a) => a.type === 'aws:cloudformation:stack')
-    .map((a) => ({ template: join(outdir, a.properties.templateFile), region: /^aws:\/\/[^/]+\/(.+)$/.exec(a.environment ?? '')?.[1] ?? 'us-east-1' }));
+    .flatMap((a) => {
+      const region = /^aws:\/\/[^/]+\/(.+)$/.exec(a.environment ?? '')?.[1] ?? 'us-east-1';
+      const nested = (a.dependencies ?? [])
+        .map((id) => artifacts[id])
+        .filter((d) => d?.type === 'cdk:asset-manifest')
+        .flatMap((d) => Object.values(JSON.parse(readFileSync(join(outdir, d.properties.file), 'utf8')).files ?? {}))
+        .map((f) => f.source?.path)
+        .filter((path) => typeof path === 'string' && path.endsWith('.nested.template.json'));
+      return [a.properties.templateFile, ...nested].map((file) => ({ template: join(outdir, file), region }));
+    });
 }
 
-function lint({ template, region }) {
+/** Lints templates of one region in one cfn-lint process (its start-up, not the templates, is most of the time). */
+function lint({ templates, region }) {
   return new Promise((done) => {
-    const child = spawn('cfn-lint', ['--format', 'parseable', '--regions', region, '--', template], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('cfn-lint', ['--format', 'parseable', '--regions', region, '--', ...templates], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (error) => done({ template, region, code: 127, lines: [], stderr: String(error) }));
-    child.on('close', (code) => done({ template, region, code: code ?? 1, lines: out.split('\n').filter(Boolean), stderr: err }));
+    child.on('error', (error) => done({ templates, region, code: 127, lines: [], stderr: String(error) }));
+    child.on('close', (code) => done({ templates, region, code: code ?? 1, lines: out.split('\n').filter(Boolean), stderr: err }));
+  });
+}
+
+/** The templates of each region in as many batches as there are processors, so every processor lints. */
+function batches(stacks) {
+  const byRegion = new Map();
+  for (const s of stacks) byRegion.set(s.region, [...(byRegion.get(s.region) ?? []), s]);
+  const cpus = availableParallelism();
+  return [...byRegion].flatMap(([region, inRegion]) => {
+    const size = Math.ceil(inRegion.length / Math.min(cpus, inRegion.length));
+    const out = [];
+    for (let i = 0; i < inRegion.length; i += size) out.push({ region, templates: inRegion.slice(i, i + size).map((s) => s.template) });
+    return out;
   });
 }
 
@@ -59,7 +86,8 @@ if (outdir === undefined) {
 }
 
 try {
-  const results = await Promise.all(stacksOf(resolve(outdir)).map(lint));
+  const stacks = stacksOf(resolve(outdir));
+  const results = await Promise.all(batches(stacks).map(lint));
   let errors = 0;
   let warnings = 0;
   for (const r of results) {
@@ -73,10 +101,10 @@ try {
     }
     if ((r.code & 1) !== 0 || r.code === 127) {
       errors++;
-      console.log(`error: cfn-lint could not lint ${r.template}: ${r.stderr.trim()}`);
+      console.log(`error: cfn-lint could not lint ${r.templates.join(', ')}: ${r.stderr.trim()}`);
     }
   }
-  console.log(`cfn-lint ${which.stdout.trim().replace(/^cfn-lint /, '')}: ${results.length} templates, ${errors} errors, ${warnings} warnings`);
+  console.log(`cfn-lint ${which.stdout.trim().replace(/^cfn-lint /, '')}: ${stacks.length} templates, ${errors} errors, ${warnings} warnings`);
   process.exitCode = errors > 0 ? 1 : 0;
 } finally {
   if (temp !== undefined) rmSync(temp, { recursive: true, force: true });

@@ -14,6 +14,19 @@ export interface CheckAlarmsProps {
 /** Latency threshold when a check sets no `degradedAfter`: this share of its timeout. */
 export const DEFAULT_LATENCY_SHARE_OF_TIMEOUT = 0.8;
 
+/** The latency alarm's threshold: `degradedAfter`, else DEFAULT_LATENCY_SHARE_OF_TIMEOUT of the timeout. */
+export function latencyThresholdMillis(check: Check): number {
+  return check.degradedAfterMs ?? Math.round(check.timeoutMs * DEFAULT_LATENCY_SHARE_OF_TIMEOUT);
+}
+
+/**
+ * The names of every alarm `CheckAlarms` builds for a check, most important first: what dashboards in other
+ * stacks refer to (by name, so no template exports an alarm to another).
+ */
+export function checkAlarmNames(project: string, check: Check): string[] {
+  return [alarmNames.quorum(project, check.id), alarmNames.latency(project, check.id), ...(check.type === 'tls' ? [alarmNames.tlsExpiry(project, check.id)] : [])];
+}
+
 /**
  * The alarms of one check, all in the home region where the probe metrics land:
  * - down: the quorum rule, exactly as `quorumAlarmDefinition` defines it (the Sum of the check's `Failed`
@@ -25,6 +38,7 @@ export const DEFAULT_LATENCY_SHARE_OF_TIMEOUT = 0.8;
  * Alarms have no actions: an EventBridge rule sends every state change of a skyprobe alarm to the notifier.
  */
 export class CheckAlarms extends Construct {
+  readonly check: Check;
   readonly definition: QuorumAlarmDefinition;
   readonly down: IAlarm;
   readonly latency: Alarm;
@@ -34,13 +48,14 @@ export class CheckAlarms extends Construct {
   constructor(scope: Construct, id: string, props: CheckAlarmsProps) {
     super(scope, id);
     const { check, project } = props;
+    this.check = check;
     const period = Duration.millis(periodLengthMs(check));
 
     this.definition = quorumAlarmDefinition(check, { alarmNamePrefix: project });
     const down = quorumAlarm(this, 'Down', this.definition);
     this.down = Alarm.fromAlarmArn(this, 'DownRef', down.attrArn);
 
-    this.latencyThresholdMillis = check.degradedAfterMs ?? Math.round(check.timeoutMs * DEFAULT_LATENCY_SHARE_OF_TIMEOUT);
+    this.latencyThresholdMillis = latencyThresholdMillis(check);
     this.latency = new Alarm(this, 'Latency', {
       alarmName: alarmNames.latency(project, check.id),
       alarmDescription:

@@ -28,16 +28,17 @@ import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath, dashboardCons
 import { formatDuration } from '../../lambdas/core/duration.ts';
 import { RESULT_LOG_FIELDS, RESULT_LOG_KIND, RESULT_LOG_PHASES } from '../../lambdas/core/result-log.ts';
 import { failedMetric, lambdaMetric, locationAliveMetric, skippedRunsMetric, tlsDaysRemainingMetric } from '../metrics.ts';
-import type { CheckAlarms } from './check-alarms.ts';
 
 /**
- * Two dashboards in the home region, whatever the number of checks: the overview (every check on one
- * page) and the check dashboard (one check in depth, picked with a dashboard variable). Skyprobe's metrics
- * are read in the home region (where the probes put them), one per check (dimension CheckId): availability
- * over all regions, this month against the SLO, certificate days. Availability and latency by region and
- * the phase times are read with Logs Insights from the probe's result log lines in each probe region's log
- * group: no custom metric per check and region. The probe functions' own Lambda metrics are read in each
- * probe region.
+ * The dashboards in the home region: the overview, in pages of at most OVERVIEW_PAGE_MAX_CHECKS checks
+ * (one page up to that many), and the check dashboard (one check in depth, picked with a dashboard variable,
+ * one dashboard for every check). Skyprobe's metrics are read in the home region (where the probes put them),
+ * one per check (dimension CheckId): availability over all regions, this month against the SLO, certificate
+ * days. Availability and latency by region and the phase times are read with Logs Insights from the probe's
+ * result log lines in each probe region's log group: no custom metric per check and region. The probe
+ * functions' own Lambda metrics are read in each probe region. Alarms are referred to by name (their ARN built
+ * in the dashboard's own stack), never by a reference to another stack: a check's alarms may be in a nested
+ * check-group stack while its overview page is in another.
  */
 
 const FULL = 24;
@@ -56,17 +57,29 @@ const CHECK_DASHBOARD_BIN = `${CHECK_DASHBOARD_PERIOD.toMinutes()}m`;
 
 export interface MonitoredCheck {
   readonly check: Check;
-  readonly alarms: CheckAlarms;
+  /** The names of the check's alarms, most important first (`checkAlarmNames`). */
+  readonly alarmNames: readonly string[];
+  /** The latency alarm's threshold. */
+  readonly latencyThresholdMillis: number;
   /** Availability target, percent. */
   readonly sloPercent: number;
 }
 
 export interface OverviewDashboardProps {
-  readonly dashboardName: string;
   readonly project: string;
+  /** The dashboard name of every page of the overview, page 1 first: each page links to the others. */
+  readonly pageNames: readonly string[];
+  /** This page's number, from 1. */
+  readonly page: number;
+  /** This page's checks. */
   readonly checks: readonly MonitoredCheck[];
   readonly probeRegions: readonly string[];
-  readonly locationSilentAlarms: readonly IAlarm[];
+  /**
+   * The probe locations' silent alarms, for page 1: the page with the project-wide sections (probe
+   * locations, the probes' own health).
+   * @default no project-wide sections on this page
+   */
+  readonly locationSilentAlarms?: readonly IAlarm[];
   /** Same name in every probe region. */
   readonly probeFunctionName: string;
   /** The probe function's log group: same name in every probe region, read there by name. */
@@ -77,34 +90,46 @@ export interface OverviewDashboardProps {
 }
 
 /**
- * Every check on one page. At the top, every alarm's state and, per probe region, a table of every check's
- * availability and p50/p95 over the time range (Logs Insights over the result lines). Then one compact row
- * per check: its alarms, this month's availability against its SLO with the error budget left, and its
- * availability over all regions (metrics). Then the probes' own health.
+ * One page of the overview: its checks, and on page 1 the project as a whole. At the top, every alarm's
+ * state of the page's checks and, per probe region, a table of their availability and p50/p95 over the time
+ * range (Logs Insights over the result lines). Then one compact row per check: its alarms, this month's
+ * availability against its SLO with the error budget left, and its availability over all regions (metrics).
+ * Page 1 adds the probe locations' alarms and the probes' own health.
  */
 export class OverviewDashboard extends Construct {
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OverviewDashboardProps) {
     super(scope, id);
+    const dashboardName = props.pageNames[props.page - 1];
+    if (dashboardName === undefined) throw new Error(`overview page ${props.page} is not among the ${props.pageNames.length} page names`);
     const minute = Duration.minutes(1);
+    const projectWide = props.locationSilentAlarms !== undefined;
+    const alarmsOf = alarmsByName(this);
     const links = props.checks.map((c) => `[${escapeMarkdown(c.check.name)}](${checkDashboardPath(props.project, c.check.id)})`).join(' · ');
+    const pageCount = props.pageNames.length;
+    const pages =
+      pageCount === 1
+        ? ''
+        : `\n\nPage ${props.page} of ${pageCount}: ` + props.pageNames.map((name, i) => (i + 1 === props.page ? `**${i + 1}**` : `[${i + 1}](${dashboardConsolePath(name)})`)).join(' · ');
     const rows: IWidget[][] = [
       [
         new TextWidget({
           markdown:
-            `# ${escapeMarkdown(props.project)}: synthetic monitoring\nProbe regions: ${props.probeRegions.join(', ')} · alarms and metrics in ${props.homeRegion}\n\n` +
+            `# ${escapeMarkdown(props.project)}: synthetic monitoring\nProbe regions: ${props.probeRegions.join(', ')} · alarms and metrics in ${props.homeRegion}${pages}\n\n` +
             `One check in depth: ${links}`,
           width: FULL,
-          height: 3,
+          height: pageCount === 1 ? 3 : 4,
         }),
       ],
       // One alarm status widget shows at most 100 alarms (CloudWatch's limit): one widget per hundred.
-      ...chunks(props.checks.flatMap((c) => c.alarms.all), MAX_ALARMS_PER_WIDGET).map((alarms, i, all) => [
+      ...chunks(props.checks.flatMap((c) => alarmsOf(c.alarmNames)), MAX_ALARMS_PER_WIDGET).map((alarms, i, all) => [
         new AlarmStatusWidget({ title: all.length === 1 ? 'Checks' : `Checks (${i + 1} of ${all.length})`, alarms, width: FULL, height: alarmWidgetHeight(alarms.length) }),
       ]),
-      [new AlarmStatusWidget({ title: 'Probe locations', alarms: [...props.locationSilentAlarms], width: FULL, height: alarmWidgetHeight(props.locationSilentAlarms.length) })],
-      [new TextWidget({ markdown: '## By region: availability and p50 / p95 total time of every check over the time range (Logs Insights over the probe result lines)', width: FULL, height: 1 })],
+      ...(projectWide
+        ? [[new AlarmStatusWidget({ title: 'Probe locations', alarms: [...props.locationSilentAlarms], width: FULL, height: alarmWidgetHeight(props.locationSilentAlarms.length) })]]
+        : []),
+      [new TextWidget({ markdown: `## By region: availability and p50 / p95 total time of ${pageCount === 1 ? 'every check' : 'the checks on this page'} over the time range (Logs Insights over the probe result lines)`, width: FULL, height: 1 })],
       ...inRows(
         props.probeRegions.map(
           (region) =>
@@ -112,7 +137,8 @@ export class OverviewDashboard extends Construct {
               title: `Availability (%) and p50 / p95 total time (ms) by check in ${region}`,
               region,
               logGroupNames: [props.probeLogGroupName],
-              queryLines: byCheckQueryLines(),
+              // A single page reads every check's lines; a page of several reads its own checks'.
+              queryLines: byCheckQueryLines(pageCount === 1 ? undefined : props.checks.map((c) => c.check.id)),
               view: LogQueryVisualizationType.TABLE,
               width: Math.max(THIRD, FULL / props.probeRegions.length),
               height: Math.min(15, 3 + Math.ceil(props.checks.length / 2)),
@@ -121,11 +147,11 @@ export class OverviewDashboard extends Construct {
       ),
       [new TextWidget({ markdown: '## Checks: alarms, this month (UTC) against the SLO, availability over all regions', width: FULL, height: 1 })],
     ];
-    for (const { check, alarms, sloPercent } of props.checks) {
+    for (const { check, alarmNames, sloPercent } of props.checks) {
       const period = Duration.millis(periodLengthMs(check));
       const month = monthToDate(dailyAvailability(check.id), sloPercent);
       rows.push([
-        new AlarmStatusWidget({ title: check.name, alarms: alarms.all, width: QUARTER, height: ROW_HEIGHT }),
+        new AlarmStatusWidget({ title: check.name, alarms: alarmsOf(alarmNames), width: QUARTER, height: ROW_HEIGHT }),
         new SingleValueWidget({
           title: `${check.name}: this month vs SLO ${sloPercent}%`,
           metrics: [month.availability, month.budgetLeft],
@@ -137,24 +163,43 @@ export class OverviewDashboard extends Construct {
         availabilityWidget(check.id, `${check.name}: availability, all regions (%)`, period, HALF, ROW_HEIGHT),
       ]);
     }
-    rows.push(
-      [new TextWidget({ markdown: '## Probes (self-monitoring)', width: FULL, height: 1 })],
-      [
-        new GraphWidget({ title: 'Probe invocations reported (LocationAlive)', left: props.probeRegions.map((r) => locationAliveMetric(r, minute)), width: THIRD, height: HEIGHT }),
-        new GraphWidget({ title: 'Scheduled runs skipped', left: props.probeRegions.map((r) => skippedRunsMetric(r, minute)), width: THIRD, height: HEIGHT }),
-        new GraphWidget({
-          title: 'Notifier errors',
-          left: [lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Errors', Stats.SUM, minute), lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Invocations', Stats.SUM, minute)].map(
-            (m, i) => m.with({ label: i === 0 ? 'errors' : 'invocations' }),
-          ),
-          width: THIRD,
-          height: HEIGHT,
-        }),
-      ],
-      probeFunctionWidgets(props.probeFunctionName, props.probeRegions),
-    );
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, widgets: rows });
+    if (projectWide) {
+      rows.push(
+        [new TextWidget({ markdown: '## Probes (self-monitoring)', width: FULL, height: 1 })],
+        [
+          new GraphWidget({ title: 'Probe invocations reported (LocationAlive)', left: props.probeRegions.map((r) => locationAliveMetric(r, minute)), width: THIRD, height: HEIGHT }),
+          new GraphWidget({ title: 'Scheduled runs skipped', left: props.probeRegions.map((r) => skippedRunsMetric(r, minute)), width: THIRD, height: HEIGHT }),
+          new GraphWidget({
+            title: 'Notifier errors',
+            left: [lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Errors', Stats.SUM, minute), lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Invocations', Stats.SUM, minute)].map(
+              (m, i) => m.with({ label: i === 0 ? 'errors' : 'invocations' }),
+            ),
+            width: THIRD,
+            height: HEIGHT,
+          }),
+        ],
+        probeFunctionWidgets(props.probeFunctionName, props.probeRegions),
+      );
+    }
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName, widgets: rows });
   }
+}
+
+/**
+ * Alarms by name, for widgets: each imported once into `scope` with its ARN built in `scope`'s stack, so a
+ * dashboard never refers to a resource of another stack.
+ */
+function alarmsByName(scope: Construct): (names: readonly string[]) => IAlarm[] {
+  const imported = new Map<string, IAlarm>();
+  return (names) =>
+    names.map((name) => {
+      let alarm = imported.get(name);
+      if (alarm === undefined) {
+        alarm = Alarm.fromAlarmName(scope, `Alarm-${name}`, name);
+        imported.set(name, alarm);
+      }
+      return alarm;
+    });
 }
 
 export interface CheckDashboardProps {
@@ -163,7 +208,8 @@ export interface CheckDashboardProps {
   /** Every check: the variable offers each of them; the first is picked when the link names none. */
   readonly checks: readonly MonitoredCheck[];
   readonly probeRegions: readonly string[];
-  readonly overviewDashboardName: string;
+  /** The dashboard name of every page of the overview, page 1 first. */
+  readonly overviewPageNames: readonly string[];
   readonly probeFunctionName: string;
   /** The probe function's log group: same name in every probe region, read there by name. */
   readonly probeLogGroupName: string;
@@ -213,7 +259,7 @@ export class CheckDashboard extends Construct {
         new TextWidget({
           markdown:
             `# Check \`${checkId}\`\nPick the check with **Check** above. Its settings and SLO: the table at the bottom; ` +
-            `this month against its SLO and the error budget left: the [overview](${dashboardConsolePath(props.overviewDashboardName)}). ` +
+            `this month against its SLO and the error budget left: the ${overviewLinks(props.overviewPageNames)}. ` +
             `Graphs at ${formatDuration(period.toMilliseconds())} periods; the alarms use the check's own period.`,
           width: FULL,
           height: 2,
@@ -308,11 +354,16 @@ function availabilityStat(): string {
   return `100 * (1 - avg(${RESULT_LOG_FIELDS.failed}))`;
 }
 
-/** The overview's per-region table: every check's availability and p50/p95 total time over the time range. */
-function byCheckQueryLines(): string[] {
+/**
+ * The overview's per-region table: availability and p50/p95 total time over the time range of every check, or
+ * of the checks given (a page's: at most OVERVIEW_PAGE_MAX_CHECKS ids of at most 63 characters, about 7,000
+ * characters, under Logs Insights' 10,000 characters of query).
+ */
+function byCheckQueryLines(checkIds?: readonly string[]): string[] {
   const f = RESULT_LOG_FIELDS;
+  const only = checkIds === undefined ? '' : ` and ${f.checkId} in [${checkIds.map(insightsString).join(', ')}]`;
   return [
-    `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)}`,
+    `filter ${f.kind} = ${insightsString(RESULT_LOG_KIND)}${only}`,
     `stats ${availabilityStat()} as availabilityPct, pct(${f.totalMs}, 50) as p50Ms, pct(${f.totalMs}, 95) as p95Ms, count(*) as runs by ${f.checkId}`,
     `sort ${f.checkId} asc`,
   ];
@@ -351,10 +402,10 @@ function regionWidth(regions: number): number {
 /** Every check's settings, SLO and alert rule: the check dashboard cannot vary those with its variable. */
 function checksTable(checks: readonly MonitoredCheck[]): string {
   const header = '| check | name | type | every | regions | down when | latency alarm over | SLO |\n|---|---|---|---|---|---|---|---|';
-  const rows = checks.map(({ check, alarms, sloPercent }) => {
+  const rows = checks.map(({ check, latencyThresholdMillis, sloPercent }) => {
     const p = check.alertPolicy;
     const down = `${p.failingLocations} of ${check.regions.length} regions fail in ${p.failingPeriods} of ${p.evaluationPeriods} periods of ${formatDuration(periodLengthMs(check))}`;
-    return `| \`${check.id}\` | ${escapeMarkdown(check.name)} | ${check.type} | ${formatDuration(check.intervalMs)} | ${check.regions.join(', ')} | ${down} | ${alarms.latencyThresholdMillis} ms | ${sloPercent}% |`;
+    return `| \`${check.id}\` | ${escapeMarkdown(check.name)} | ${check.type} | ${formatDuration(check.intervalMs)} | ${check.regions.join(', ')} | ${down} | ${latencyThresholdMillis} ms | ${sloPercent}% |`;
   });
   return `## Checks\n${header}\n${rows.join('\n')}`;
 }
@@ -408,6 +459,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out.length === 0 ? [[]] : out;
+}
+
+/** Links to the overview: one, or each of its pages. */
+function overviewLinks(pageNames: readonly string[]): string {
+  const [first] = pageNames;
+  if (pageNames.length === 1 && first !== undefined) return `[overview](${dashboardConsolePath(first)})`;
+  return `overview (pages ${pageNames.map((name, i) => `[${i + 1}](${dashboardConsolePath(name)})`).join(', ')})`;
 }
 
 function alarmWidgetHeight(alarms: number): number {

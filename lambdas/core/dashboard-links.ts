@@ -3,14 +3,18 @@
  * the dashboards and writes their links with these, the notifier puts `checkDashboardUrl` in every alert
  * about a check. A constant table and pure functions: no SDK, no env.
  *
- * Two dashboards in the home region, whatever the number of checks (CloudWatch bills $3 a month for a
- * dashboard beyond the first three):
- * - the overview: every check's state, availability and p95 by region, and this month against its SLO;
- * - the check dashboard: one check in depth, the check picked with a dashboard variable.
+ * The dashboards in the home region (CloudWatch bills $3 a month for a dashboard beyond the first three):
+ * - the overview: every check's state, availability and p95 by region, and this month against its SLO, in
+ *   pages of at most 100 checks (`<project>-overview`, then `<project>-overview-2`, …); page 1 also holds the
+ *   probe locations' state and the probes' own health;
+ * - the check dashboard: one check in depth, the check picked with a dashboard variable (one for every check).
  */
 
 export const DASHBOARD_NAMES = {
+  /** The overview's page 1: the link of alerts about no one check. */
   overview: (project: string) => `${project}-overview`,
+  /** Page `page` (from 1) of the overview; page 1 is `overview`. */
+  overviewPage: (project: string, page: number) => (page === 1 ? `${project}-overview` : `${project}-overview-${page}`),
   check: (project: string) => `${project}-check`,
 } as const;
 
@@ -58,3 +62,6 @@ export function checkDashboardUrl(homeRegion: string, project: string, checkId: 
 export function checkDashboardPath(project: string, checkId: string): string {
   return `${dashboardConsolePath(DASHBOARD_NAMES.check(project))}?${checkVariableQuery(checkId)}`;
 }
+
+/** Checks on one overview page: 3 widgets each, so a page stays well under CloudWatch's 500 widgets (the cost model counts the pages). */
+export const OVERVIEW_PAGE_MAX_CHECKS = 100;

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ConfigError } from '../../lambdas/core/errors.ts';
-import { intervalProblem, MAX_CHECKS_PER_PROJECT } from '../../infra/deployment-rules.ts';
+import { CHECK_GROUPS, checkGroupOf } from '../../infra/check-groups.ts';
+import { deploymentIssues, intervalProblem, MAX_ALARMS_PER_CHECK_GROUP, MAX_CHECK_ALARMS_PER_PROJECT } from '../../infra/deployment-rules.ts';
 import { addSkyprobeStacks, parseAccount, parseRetainTable } from '../../infra/skyprobe-app.ts';
 import { configOf, offlineEnv, REPO, run } from './support.ts';
 
@@ -44,11 +45,34 @@ describe('deployment rules', () => {
     assert.equal(down?.Properties.Metrics.length, 2, 'one metric and the expression');
   });
 
-  it('rejects more checks than one project can deploy, naming the count and the limits', () => {
-    const checks = Array.from({ length: MAX_CHECKS_PER_PROJECT + 1 }, (_, i) => check(`c${i}`));
-    const [line, ...rest] = deployErrors({ checks });
+  it('rejects more check alarms than one cloudformation operation can create, naming the count and the limit', () => {
+    const tls = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `cert-${i}`, type: 'tls', host: `h${i}.example.com` }));
+    assert.equal(MAX_CHECK_ALARMS_PER_PROJECT % 3, 0);
+    const atLimit = MAX_CHECK_ALARMS_PER_PROJECT / 3;
+    assert.deepEqual(deploymentIssues(configOf({ checks: tls(atLimit) })), [], `${atLimit} tls checks deploy`);
+    const [line, ...rest] = deployErrors({ checks: tls(atLimit + 1) });
     assert.deepEqual(rest, []);
-    assert.match(line ?? '', /^checks: one project deploys at most 150 checks to aws .*500 resources.*1 MB template.*500 widgets\), got 151: split them into several projects/);
+    assert.equal(
+      line,
+      `checks: one project deploys at most ${MAX_CHECK_ALARMS_PER_PROJECT} check alarms to aws (2 a check, 3 a tls check: cloudformation creates, updates or deletes ` +
+        `at most 2,500 resources in one operation of a stack and its nested stacks), got ${MAX_CHECK_ALARMS_PER_PROJECT + 3} for ${atLimit + 1} checks: ` +
+        'split them into several projects (configs with their own `project`)',
+    );
+    // Two alarms a check otherwise: half as many again.
+    assert.deepEqual(deploymentIssues(configOf({ checks: Array.from({ length: MAX_CHECK_ALARMS_PER_PROJECT / 2 }, (_, i) => check(`c${i}`)) })), []);
+  });
+
+  it('rejects a check group fuller than its nested stack holds, naming the group and some of its checks', () => {
+    // Ids that all hash to group 1: far more than any real set of ids puts in one group.
+    const ids: string[] = [];
+    for (let i = 0; ids.length * 2 <= MAX_ALARMS_PER_CHECK_GROUP; i++) if (checkGroupOf(`g-${i}`) === 0) ids.push(`g-${i}`);
+    const [line, ...rest] = deployErrors({ checks: ids.map((id) => check(id)) });
+    assert.deepEqual(rest, []);
+    assert.equal(
+      line,
+      `checks: check group 1 of ${CHECK_GROUPS} (the checks whose ids hash to it) would hold ${ids.length * 2} alarms, at most ${MAX_ALARMS_PER_CHECK_GROUP} fit its nested stack: ` +
+        `give some of its checks other ids (${ids.slice(0, 3).join(', ')}, …)`,
+    );
   });
 
   it('rejects intervals the once-a-minute scheduler cannot keep, and accepts those it can', () => {

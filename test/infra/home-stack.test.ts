@@ -387,7 +387,7 @@ describe('home stack', () => {
     assert.match(JSON.stringify(decrypt[0]!['Condition']), /ssm\.us-east-1\.amazonaws\.com/);
   });
 
-  it('builds two dashboards, whatever the number of checks: the overview and a check dashboard with a check variable', () => {
+  it('builds two dashboards for up to 100 checks: one overview page and a check dashboard with a check variable', () => {
     const bodies = dashboardBodies(s, HOME);
     // Plus the failover dashboard: the example config has a failover entry.
     assert.deepEqual([...bodies.keys()].sort(), ['skyprobe-check', 'skyprobe-failover', 'skyprobe-overview']);

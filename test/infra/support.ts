@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, NestedStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
@@ -27,9 +27,9 @@ export async function loadExample(): Promise<{ config: Config; raw: unknown }> {
 export interface Synthesized {
   readonly stacks: SkyprobeStacks;
   readonly outdir: string;
-  /** By stack name. */
+  /** By stack name; a nested stack's as `<parent stack name>/<its construct id>`. */
   readonly templates: ReadonlyMap<string, Template>;
-  /** By stack name, the raw JSON. */
+  /** By stack name (nested: as in `templates`), the raw JSON. */
   readonly json: ReadonlyMap<string, Record<string, unknown>>;
   /** CDK's policy validation report (cdk-nag). */
   readonly validationReport: ValidationReport;
@@ -63,6 +63,14 @@ export function synthesize(props: SkyprobeAppProps, options: { readonly bundle?:
   for (const stack of assembly.stacks) {
     json.set(stack.stackName, stack.template as Record<string, unknown>);
     templates.set(stack.stackName, Template.fromJSON(stack.template as Record<string, unknown>));
+  }
+  // Nested stacks are file assets of their parent, not stacks of the assembly.
+  for (const nested of app.node.findAll().filter((c): c is NestedStack => NestedStack.isNestedStack(c))) {
+    const parent = nested.nestedStackParent;
+    if (parent === undefined) throw new Error(`nested stack ${nested.node.path} has no parent stack`);
+    const template = JSON.parse(readFileSync(join(outdir, nested.templateFile), 'utf8')) as Record<string, unknown>;
+    json.set(`${parent.stackName}/${nested.node.id}`, template);
+    templates.set(`${parent.stackName}/${nested.node.id}`, Template.fromJSON(template));
   }
   const validationReport = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
   return { stacks, outdir, templates, json, validationReport };
