@@ -1,3 +1,4 @@
+import { OVERVIEW_PAGE_MAX_CHECKS } from './dashboard-links.ts';
 import type { Check, Config } from './check.ts';
 import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
 import { dueTimesInMinute, planMinute } from './minute-plan.ts';
@@ -75,8 +76,8 @@ export const COST_ASSUMPTIONS = {
   /** Incidents opened and closed per check a month (4 incidents), each published once to SNS. */
   notificationsPerCheckMonth: 8,
   emailSubscribers: 1,
-  /** Home-region dashboards: the overview and the check dashboard (one for every check, a variable picks the check). */
-  dashboards: 2,
+  /** Metrics a failover dashboard reads per failover service (its health checks' status). */
+  failoverDashboardMetricsPerService: 2,
   /** Metrics the overview reads besides each check's one `Failed` (availability by region comes from Logs Insights): per probe region LocationAlive, SkippedRuns and the probe's Lambda Errors, Throttles, Duration; the notifier's Errors and Invocations. */
   overviewMetricsPerRegion: 5,
   overviewMetricsFixed: 2,
@@ -892,12 +893,18 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     spread((followed === undefined ? pairs : pairsByCheck.get(followed)) ?? pairs, costOf(a.failoverAlarmsPerService, alarmPrice), 'direct');
   }
   const dashboardPrice = prices.cloudwatch.dashboards;
-  // The two dashboards and the metrics each reads; a dashboard is free when among the free ones and within their metric limit.
+  // The overview's pages (page 1 also reads the probes' own metrics), the check dashboard and the failover dashboard, and
+  // the metrics each reads; a dashboard is free when among the free ones and within their metric limit.
+  const overviewPages = Math.max(1, Math.ceil(config.checks.length / OVERVIEW_PAGE_MAX_CHECKS));
   const dashboardMetrics = [
-    config.checks.length + probeRegions.length * a.overviewMetricsPerRegion + a.overviewMetricsFixed,
+    ...Array.from({ length: overviewPages }, (_, page) =>
+      Math.min(OVERVIEW_PAGE_MAX_CHECKS, config.checks.length - page * OVERVIEW_PAGE_MAX_CHECKS) +
+      (page === 0 ? probeRegions.length * a.overviewMetricsPerRegion + a.overviewMetricsFixed : 0),
+    ),
     probeRegions.length * a.checkDashboardMetricsPerRegion + a.checkDashboardMetricsFixed,
+    ...(failoverServices.length > 0 ? [failoverServices.length * a.failoverDashboardMetricsPerService] : []),
   ];
-  const dashboards = options.dashboards ?? a.dashboards;
+  const dashboards = options.dashboards ?? dashboardMetrics.length;
   const billedDashboards =
     options.dashboards !== undefined
       ? Math.max(0, dashboards - dashboardPrice.freeDashboards)
@@ -1135,8 +1142,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       dashboardPrice,
       options.dashboards !== undefined
         ? `${dashboards} dashboard${dashboards === 1 ? '' : 's'}, ${dashboardPrice.freeDashboards} free`
-        : `${dashboards} dashboards, whatever the number of checks: the overview (~${n(dashboardMetrics[0] ?? 0)} metrics) and the check dashboard ` +
-          `(~${n(dashboardMetrics[1] ?? 0)} metrics; a variable picks the check); the first ${dashboardPrice.freeDashboards} dashboards are free ` +
+        : `${dashboards} dashboards: the overview in ${overviewPages} page${overviewPages === 1 ? '' : 's'} of at most ${OVERVIEW_PAGE_MAX_CHECKS} checks ` +
+          `(~${n(dashboardMetrics[0] ?? 0)} metrics on the first), the check dashboard (~${n(dashboardMetrics[overviewPages] ?? 0)} metrics; a variable picks the check)` +
+          `${failoverServices.length > 0 ? ` and the failover dashboard (~${n(dashboardMetrics[overviewPages + 1] ?? 0)} metrics)` : ''}; the first ${dashboardPrice.freeDashboards} dashboards are free ` +
           `up to ${dashboardPrice.freeDashboardMaxMetrics} metrics each; Logs Insights queries of the dashboards are reads, not counted`,
     ),
     line(

@@ -130,7 +130,7 @@ describe('skyprobe cost', () => {
     assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: met; 10 of 10 check-regions meet it on their own/);
     // Two dashboards whatever the number of checks, both within the free tier here.
     assert.match(run.stdout, /\nCloudWatch +dashboards beyond the free ones +0 +dashboard-months +\$3\.00 +\$0\.00\n/);
-    assert.match(run.stdout, /\n {2}- CloudWatch, dashboards beyond the free ones: 2 dashboards, whatever the number of checks: the overview \(~17 metrics\) and the check dashboard/);
+    assert.match(run.stdout, /\n {2}- CloudWatch, dashboards beyond the free ones: 2 dashboards: the overview in 1 page of at most 100 checks \(~17 metrics on the first\), the check dashboard/);
     assert.match(run.stdout, /\n {2}- CloudWatch, custom metrics: Failed, DurationMs and TlsDaysRemaining \(TLS checks\) per check, all regions in one/);
     assert.doesNotMatch(run.stdout, /Failed per check and region,|TlsDaysRemaining per TLS check and region|quorum \(metric math over Failed, one metric per region\)/);
     assert.match(run.stdout, /\n {2}- DynamoDB, result writes: per result: a raw put of ~850 B .*a rollup update billed on its size, 250 B \+ 5 B per run .*no latest-state item\n/);

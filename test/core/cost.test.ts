@@ -217,7 +217,7 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     close(item(e, 'cloudwatch.alarms'), (3 + 1 + 1 + 3 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
     // Overview: 3 Failed + 3 regions × 5 + 2 = 20 metrics; check dashboard: 3 × 3 + 3 = 12. Both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'two dashboards, both free');
-    assert.match(e.lineItems.find((l) => l.id === 'cloudwatch.dashboards')?.assumption ?? '', /the overview \(~20 metrics\) and the check dashboard \(~12 metrics;/);
+    assert.match(e.lineItems.find((l) => l.id === 'cloudwatch.dashboards')?.assumption ?? '', /the overview in 1 page of at most 100 checks \(~20 metrics on the first\), the check dashboard \(~12 metrics;/);
     close(
       item(e, 'cloudwatchLogs.ingestion'),
       (((invocations * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
@@ -385,6 +385,14 @@ describe('estimateMonthlyCost: the goal', () => {
     // Overview: 60 Failed + 5 + 2 = 67 metrics: billed; the check dashboard, 3 + 3 = 6: free.
     close(item(e, 'cloudwatch.dashboards'), P.cloudwatch.dashboards.usd, 'one dashboard billed');
     assert.equal(e.canary.goalMet, true);
+  });
+
+  it('counts one overview page per 100 checks: 250 checks are 3 pages and the check dashboard', () => {
+    const many = Array.from({ length: 250 }, (_, i) => ({ id: `c-${i}`, type: 'http', url: `https://example.com/${i}` }));
+    const e = estimateMonthlyCost(config({ checks: many }));
+    // Pages: 100 + 5 + 2 = 107 metrics (billed), 100 (billed), 50 (free: third of the free 3, within 50); check dashboard: 4th, billed.
+    close(item(e, 'cloudwatch.dashboards'), 3 * P.cloudwatch.dashboards.usd, 'three dashboards billed');
+    assert.match(e.lineItems.find((l) => l.id === 'cloudwatch.dashboards')?.assumption ?? '', /^4 dashboards: the overview in 3 pages of at most 100 checks/);
   });
 
   it('would miss it with a dashboard per check: $3 a month each beyond the free 3', () => {
