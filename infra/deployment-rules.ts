@@ -62,7 +62,12 @@ export function deploymentIssues(config: Config): ConfigIssue[] {
         'shorten heartbeat ids, or split them into several projects (configs with their own `project`)',
     });
   }
-  const alarms = config.checks.reduce((sum, check) => sum + checkAlarmNames(config.project, check).length, 0);
+  const alarmsByGroup = new Map<number, number>();
+  for (const check of config.checks) {
+    const group = checkGroupOf(check.id);
+    alarmsByGroup.set(group, (alarmsByGroup.get(group) ?? 0) + checkAlarmNames(config.project, check).length);
+  }
+  const alarms = [...alarmsByGroup.values()].reduce((sum, count) => sum + count, 0);
   if (alarms > MAX_CHECK_ALARMS_PER_PROJECT) {
     issues.push({
       path: 'checks',
@@ -70,11 +75,6 @@ export function deploymentIssues(config: Config): ConfigIssue[] {
         `one project deploys at most ${MAX_CHECK_ALARMS_PER_PROJECT} check alarms to aws (2 a check, 3 a tls check: cloudformation creates, updates or deletes ` +
         `at most 2,500 resources in one operation of a stack and its nested stacks), got ${alarms} for ${config.checks.length} checks: split them into several projects (configs with their own \`project\`)`,
     });
-  }
-  const alarmsByGroup = new Map<number, number>();
-  for (const check of config.checks) {
-    const group = checkGroupOf(check.id);
-    alarmsByGroup.set(group, (alarmsByGroup.get(group) ?? 0) + checkAlarmNames(config.project, check).length);
   }
   for (const [group, count] of [...alarmsByGroup].sort(([a], [b]) => a - b)) {
     if (count <= MAX_ALARMS_PER_CHECK_GROUP) continue;

@@ -247,12 +247,7 @@ export class CheckDashboard extends Construct {
     const month = monthToDate(dailyAvailability(checkId));
     // One Logs Insights chart per probe region: a region the picked check does not probe from has no data.
     const byRegion = (title: (region: string) => string, queryLines: string[], view: LogQueryVisualizationType) =>
-      inRows(
-        regions.map(
-          (region) =>
-            new LogQueryWidget({ title: title(region), region, logGroupNames: [props.probeLogGroupName], queryLines, view, width: regionWidth(regions.length), height: HEIGHT }),
-        ),
-      );
+      regionQueryWidgets(regions, props.probeLogGroupName, title, queryLines, view);
 
     const rows: IWidget[][] = [
       [
@@ -282,7 +277,7 @@ export class CheckDashboard extends Construct {
         new GraphWidget({ title: 'Availability per day (%)', left: [month.dailyPercent], leftYAxis: { max: 100, showUnits: false }, start: MONTH_WINDOW, width: HALF, height: HEIGHT }),
       ],
       [new TextWidget({ markdown: '## Phase breakdown (Logs Insights over the probe result lines, average per hour)', width: FULL, height: 1 })],
-      ...phaseBreakdownWidgets(checkId, regions, props.probeLogGroupName),
+      ...byRegion((region) => `Phase times in ${region} (average ms per hour)`, phaseBreakdownQueryLines(checkId), LogQueryVisualizationType.STACKEDAREA),
       [new TextWidget({ markdown: `## Probe function in ${regions.join(', ')}`, width: FULL, height: 1 })],
       probeFunctionWidgets(props.probeFunctionName, regions),
       [new TextWidget({ markdown: checksTable(props.checks), width: FULL, height: Math.min(30, 3 + Math.ceil(props.checks.length / 2)) })],
@@ -410,30 +405,27 @@ function checksTable(checks: readonly MonitoredCheck[]): string {
   return `## Checks\n${header}\n${rows.join('\n')}`;
 }
 
-/**
- * Average time of each request phase per hour, one stacked chart per probe region. The phases come from
- * the probe's result log lines (`resultLogLine`), queried in the probe region's log group by name: phase
- * metrics would cost five custom metrics per check and region. A phase that did not happen (no TLS on
- * plain HTTP, nothing after a timeout) is null in the line and left out of its average.
- */
-function phaseBreakdownWidgets(checkId: string, regions: readonly string[], logGroupName: string): IWidget[][] {
+/** One Logs Insights chart per probe region, reading the probe's log group there by name, in rows of three. */
+function regionQueryWidgets(
+  regions: readonly string[],
+  logGroupName: string,
+  title: (region: string) => string,
+  queryLines: string[],
+  view: LogQueryVisualizationType,
+): IWidget[][] {
   return inRows(
     regions.map(
-      (region) =>
-        new LogQueryWidget({
-          title: `Phase times in ${region} (average ms per hour)`,
-          region,
-          logGroupNames: [logGroupName],
-          queryLines: phaseBreakdownQueryLines(checkId),
-          view: LogQueryVisualizationType.STACKEDAREA,
-          width: regionWidth(regions.length),
-          height: HEIGHT,
-        }),
+      (region) => new LogQueryWidget({ title: title(region), region, logGroupNames: [logGroupName], queryLines, view, width: regionWidth(regions.length), height: HEIGHT }),
     ),
   );
 }
 
-/** The Logs Insights query of one check's phase breakdown (CDK joins the lines with `\n| `). */
+/**
+ * The Logs Insights query of one check's phase breakdown: the average time of each request phase per hour,
+ * from the probe's result log lines (`resultLogLine`): phase metrics would cost five custom metrics per check
+ * and region. A phase that did not happen (no TLS on plain HTTP, nothing after a timeout) is null in the line
+ * and left out of its average. (CDK joins the lines with `\n| `.)
+ */
 function phaseBreakdownQueryLines(checkId: string): string[] {
   const f = RESULT_LOG_FIELDS;
   const averages = RESULT_LOG_PHASES.map((p) => `avg(${p.field}) as ${p.label}`).join(', ');

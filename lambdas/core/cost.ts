@@ -27,10 +27,11 @@ import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './fa
  * alarms are the quorum rule (the Sum of the check's one `Failed` when each
  * period holds one run per region, else metric math over one `Failed` per
  * region), a latency alarm on the check's one `DurationMs` p95, a TLS alarm on
- * the check's one `TlsDaysRemaining` and self-monitoring alarms; two dashboards
- * (an overview and one check dashboard with a check variable) whatever the
- * number of checks, each reading a check's one `Failed` (availability and
- * latency by region come from the result lines, with Logs Insights). The home region also
+ * the check's one `TlsDaysRemaining` and self-monitoring alarms; the overview
+ * in pages of 100 checks, one check dashboard with a check variable, and a
+ * failover dashboard with failover services, each reading a check's one
+ * `Failed` (availability and latency by region come from the result lines,
+ * with Logs Insights). The home region also
  * runs the notifier (alarm events; a sweep every minute with maintenance
  * windows), the heartbeat functions (a ping function, a sweep every minute, a
  * backup-event handler), the monthly report and a daily rollup compaction.
@@ -859,7 +860,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   );
 
   // ---- CloudWatch metrics and alarms ----
-  // Per check and region: Failed with the Location dimension, put only for checks whose quorum reads locations.
+  // Per check and region: Failed with the Location dimension, put only for checks whose quorum reads locations,
+  // and read by that quorum (one alarm metric each).
   const pairMetrics = (p: PairAccount) => (quorumReadsLocations(p.check) ? 1 : 0);
   // Per check, every region in one metric (dimension CheckId only): Failed, DurationMs, TlsDaysRemaining for TLS checks.
   const checkMetrics = (check: Check) => 2 + (check.type === 'tls' ? 1 : 0);
@@ -867,20 +869,19 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     pairs.reduce((sum, p) => sum + pairMetrics(p), 0) + config.checks.reduce((sum, c) => sum + checkMetrics(c), 0) + probeRegions.length * a.metricsPerRegion;
   const metricsUsd = tieredMetricsUsd(metricCount, prices);
   const blendedMetricUsd = metricCount > 0 ? metricsUsd / metricCount : prices.cloudwatch.customMetrics.tiers[0]?.usdPerMetricMonth ?? 0;
-  // The quorum reads one Failed per region when it reads locations, else the check's one Failed (its Sum);
-  // the latency alarm reads the check's one DurationMs, the TLS alarm its one TlsDaysRemaining.
-  const pairAlarmMetrics = (p: PairAccount) => (quorumReadsLocations(p.check) ? 1 : 0);
+  // The quorum reads one Failed per region when it reads locations (`pairMetrics`), else the check's one Failed
+  // (its Sum); the latency alarm reads the check's one DurationMs, the TLS alarm its one TlsDaysRemaining.
   const checkAlarmMetrics = (check: Check) => (quorumReadsLocations(check) ? 0 : 1) + 1 + (check.type === 'tls' ? 1 : 0);
   const selfAlarmMetrics = probeRegions.length * a.selfMonitoringAlarmMetricsPerRegion;
   const failoverServices: readonly FailoverService[] = Array.isArray(config.failover) ? config.failover.filter(isFailoverService) : [];
   const failoverAlarmMetrics = failoverServices.length * a.failoverAlarmsPerService;
   const alarmMetricCount =
-    pairs.reduce((sum, p) => sum + pairAlarmMetrics(p), 0) +
+    pairs.reduce((sum, p) => sum + pairMetrics(p), 0) +
     config.checks.reduce((sum, c) => sum + checkAlarmMetrics(c), 0) +
     selfAlarmMetrics +
     failoverAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
-  for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairAlarmMetrics(p), alarmPrice);
+  for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairMetrics(p), alarmPrice);
   for (const check of config.checks) {
     spread(pairsByCheck.get(check) ?? [], checkMetrics(check) * blendedMetricUsd + costOf(checkAlarmMetrics(check), alarmPrice), 'direct');
   }
