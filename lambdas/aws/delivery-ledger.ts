@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../core/ports.ts';
@@ -13,7 +14,8 @@ import type { DeliveryLedger } from '../monitor/alarm-monitor.ts';
  * A delivery is claimed (conditional put) before publishing and marked sent after, so a retried or
  * duplicated event never publishes twice, and a publish that failed is released for the retry. A claim
  * whose holder died (a timeout) goes stale after `leaseMs` and may be taken over: at-least-once, with a
- * duplicate possible only when a notifier dies between publishing and marking.
+ * duplicate possible only when a notifier dies between publishing and marking. Each claim carries a token
+ * only its claimant knows, so a claimant whose lease passed releases nothing once another one took over.
  */
 
 export const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }) as const;
@@ -40,6 +42,8 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   readonly #clock: Clock;
   readonly #leaseMs: number;
   readonly #retentionSeconds: number;
+  /** The token of each claim this ledger holds: what `release` may delete. */
+  readonly #tokens = new Map<string, string>();
 
   constructor(props: DynamoDeliveryLedgerProps) {
     this.#client = props.client;
@@ -52,6 +56,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   async claim(deliveryId: string): Promise<boolean> {
     const now = this.#clock.now();
     const key = deliveryKey(deliveryId);
+    const token = randomUUID();
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -61,12 +66,14 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
             sk: { S: key.sk },
             deliveryState: { S: SENDING },
             claimedAt: { N: String(now) },
+            claimToken: { S: token },
             expiresAt: { N: String(Math.floor(now / 1000) + this.#retentionSeconds) },
           },
           ConditionExpression: 'attribute_not_exists(pk) OR (deliveryState = :sending AND claimedAt <= :stale)',
           ExpressionAttributeValues: { ':sending': { S: SENDING }, ':stale': { N: String(now - this.#leaseMs) } },
         }),
       );
+      this.#tokens.set(deliveryId, token);
       return true;
     } catch (error) {
       if (errorName(error) === 'ConditionalCheckFailedException') return false;
@@ -75,6 +82,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   }
 
   async markSent(deliveryId: string): Promise<void> {
+    this.#tokens.delete(deliveryId);
     const key = deliveryKey(deliveryId);
     await this.#client.send(
       new UpdateItemCommand({
@@ -87,18 +95,21 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   }
 
   async release(deliveryId: string): Promise<void> {
+    const token = this.#tokens.get(deliveryId);
+    if (token === undefined) return;
+    this.#tokens.delete(deliveryId);
     const key = deliveryKey(deliveryId);
     try {
       await this.#client.send(
         new DeleteItemCommand({
           TableName: this.#table,
           Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-          ConditionExpression: 'deliveryState = :sending',
-          ExpressionAttributeValues: { ':sending': { S: SENDING } },
+          ConditionExpression: 'deliveryState = :sending AND claimToken = :token',
+          ExpressionAttributeValues: { ':sending': { S: SENDING }, ':token': { S: token } },
         }),
       );
     } catch (error) {
-      // Already sent by someone else meanwhile: nothing to release.
+      // Taken over after our lease passed, or sent by the heir meanwhile: not ours to release.
       if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
     }
   }
