@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { Webhook } from '../core/check.ts';
 import { formatDuration } from '../core/duration.ts';
 import { webhookMatches, type AlertEvent } from '../core/notification.ts';
-import type { SecretSource } from '../core/ports.ts';
+import { UnusableSecretError, type SecretSource } from '../core/ports.ts';
 import { createRedactor } from '../core/redact.ts';
 import { stableHash } from '../core/schedule.ts';
 import { renderForDisplay, templateNames } from '../core/templates.ts';
@@ -22,8 +22,8 @@ export interface WebhookTarget {
   readonly label: string;
   wants(event: AlertEvent): boolean;
   /**
-   * Delivers the event. Resolves when a receiver took it, or refused it for good (a 4xx, a missing secret:
-   * trying again would not help; logged); rejects with `WebhookDeliveryError` when every attempt failed in a
+   * Delivers the event. Resolves when a receiver took it, or refused it for good (a 4xx, a missing secret,
+   * a secret stored unencrypted: trying again would not help; logged); rejects with `WebhookDeliveryError` when every attempt failed in a
    * way a later retry may fix (network, timeout, 429, 5xx).
    */
   send(event: AlertEvent): Promise<'delivered' | 'refused'>;
@@ -73,7 +73,15 @@ export function webhookTargets(webhooks: readonly Webhook[], props: WebhookTarge
       async send(event) {
         const secrets: Record<string, string> = {};
         for (const name of secretNames) {
-          const value = await props.secrets.get(name);
+          let value: string | undefined;
+          try {
+            value = await props.secrets.get(name);
+          } catch (error) {
+            if (!(error instanceof UnusableSecretError)) throw error;
+            // Final like a missing secret: a retry would find the same parameter.
+            props.log(`${label}: ${event.eventId} not delivered, not retried: secret:${name}: ${error.message}`);
+            return 'refused';
+          }
           if (value !== undefined) secrets[name] = value;
         }
         const redact = createRedactor(Object.values(secrets));

@@ -1,13 +1,17 @@
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { resourceNames } from '../core/deployment.ts';
-import type { Clock, SecretSource } from '../core/ports.ts';
+import { UnusableSecretError, type Clock, type SecretSource } from '../core/ports.ts';
 
 /**
  * `{{secret:NAME}}` values from SSM Parameter Store: the SecureString `/<project>/secrets/NAME`, decrypted.
  * Values (and "not there") are cached for `ttlMs`, so a warm probe asks SSM once per 5 minutes; names
  * asked together go out in GetParameters calls of at most 10. Concurrent asks for a name share one call.
  * Values are never logged and never part of an error message.
+ *
+ * A parameter of another type (a plain String or a StringList) is refused: a secret stored unencrypted is a
+ * mistake to fix, not a value to use. Asking for it rejects with `UnusableSecretError` naming the parameter
+ * (cached like a value, so the fix is seen within `ttlMs`).
  */
 
 /** SSM: GetParameters takes at most 10 names. */
@@ -25,8 +29,12 @@ export interface SsmSecretSourceProps {
 
 interface CacheEntry {
   readonly value: string | undefined;
+  /** Why the parameter must not be used; its value is then not kept. */
+  readonly refused?: string;
   readonly expiresAt: number;
 }
+
+const SECURE_STRING = 'SecureString';
 
 export class SsmSecretSource implements SecretSource {
   readonly #client: SSMClient;
@@ -52,7 +60,10 @@ export class SsmSecretSource implements SecretSource {
     return (await this.getMany([name]))[name];
   }
 
-  /** Every name's value; a name with no parameter maps to undefined. Rejects when SSM cannot be asked. */
+  /**
+   * Every name's value; a name with no parameter maps to undefined. Rejects when SSM cannot be asked, and
+   * with `UnusableSecretError` (naming every such parameter) when one of them is not a SecureString.
+   */
   async getMany(names: readonly string[]): Promise<Record<string, string | undefined>> {
     const unique = [...new Set(names)];
     const now = this.#clock.now();
@@ -72,19 +83,32 @@ export class SsmSecretSource implements SecretSource {
         out[name] = pending === undefined ? this.#cache.get(name)?.value : await pending;
       }),
     );
+    const refused = unique.flatMap((name) => this.#cache.get(name)?.refused ?? []);
+    if (refused.length > 0) throw new UnusableSecretError(refused.join('; '));
     return out;
   }
 
   async #fetch(names: readonly string[]): Promise<Map<string, string | undefined>> {
     const byParameter = new Map(names.map((name) => [this.parameterName(name), name]));
     const out = await this.#client.send(new GetParametersCommand({ Names: [...byParameter.keys()], WithDecryption: true }));
-    const values = new Map<string, string | undefined>(names.map((name) => [name, undefined]));
+    const entries = new Map<string, Omit<CacheEntry, 'expiresAt'>>(names.map((name) => [name, { value: undefined }]));
     for (const parameter of out.Parameters ?? []) {
       const name = parameter.Name === undefined ? undefined : byParameter.get(parameter.Name);
-      if (name !== undefined) values.set(name, parameter.Value);
+      if (name === undefined) continue;
+      entries.set(
+        name,
+        parameter.Type === SECURE_STRING
+          ? { value: parameter.Value }
+          : {
+              value: undefined,
+              refused:
+                `SSM parameter ${parameter.Name} is a ${parameter.Type ?? 'parameter of unknown type'}, not a SecureString: ` +
+                `secrets must be stored encrypted (put it again with --type SecureString --overwrite)`,
+            },
+      );
     }
     const expiresAt = this.#clock.now() + this.#ttlMs;
-    for (const [name, value] of values) this.#cache.set(name, { value, expiresAt });
-    return values;
+    for (const [name, entry] of entries) this.#cache.set(name, { ...entry, expiresAt });
+    return new Map([...entries].map(([name, entry]) => [name, entry.value]));
   }
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import type { Clock } from '../../lambdas/core/ports.ts';
+import { UnusableSecretError, type Clock } from '../../lambdas/core/ports.ts';
 import { SsmSecretSource } from '../../lambdas/aws/ssm-secrets.ts';
 import { motoClients, startMoto, type Moto } from '../support/moto.ts';
 
@@ -75,6 +75,29 @@ describe('SsmSecretSource against moto', () => {
     assert.equal(b, 'value-1');
     assert.deepEqual(c, { TOKEN_1: 'value-1', TOKEN_2: 'value-2' });
     assert.deepEqual(calls, [['/shop/secrets/TOKEN_1'], ['/shop/secrets/TOKEN_2']]);
+  });
+
+  it('rejects a secret stored as a plain String, naming its parameter and never its value', async () => {
+    await client.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/PLAIN`, Value: 'plain-value-7', Type: 'String', Overwrite: true }));
+    await client.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/LIST`, Value: 'a,b', Type: 'StringList', Overwrite: true }));
+    const clock = manualClock();
+    const source = new SsmSecretSource({ client, project: PROJECT, clock });
+    await assert.rejects(source.get('PLAIN'), (error: Error) => {
+      assert.ok(error instanceof UnusableSecretError);
+      assert.equal(error.message, `SSM parameter /${PROJECT}/secrets/PLAIN is a String, not a SecureString: secrets must be stored encrypted (put it again with --type SecureString --overwrite)`);
+      return true;
+    });
+    await assert.rejects(source.getMany(['TOKEN_1', 'LIST', 'PLAIN']), (error: Error) => {
+      assert.match(error.message, /\/shop\/secrets\/LIST is a StringList, not a SecureString.*; SSM parameter \/shop\/secrets\/PLAIN is a String/);
+      assert.ok(!error.message.includes('plain-value-7') && !error.message.includes('a,b'));
+      return true;
+    });
+    assert.equal(await source.get('TOKEN_1'), 'value-1', 'the good secret read alongside is still served');
+    // Fixed in SSM: seen once the cached refusal expires.
+    await put('PLAIN', 'now-secure');
+    assert.equal(await source.get('PLAIN').catch(() => 'still refused'), 'still refused');
+    clock.advance(5 * 60_000 + 1);
+    assert.equal(await source.get('PLAIN'), 'now-secure');
   });
 
   it('rejects when SSM cannot be reached, without a value in the message', async () => {

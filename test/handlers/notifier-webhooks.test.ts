@@ -229,6 +229,17 @@ describe('notifier handler: webhooks', () => {
     assert.equal(receiver.hits.length, 1);
   });
 
+  it('refuses for good a webhook whose secret is a plain String parameter, naming the parameter', async () => {
+    await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/HOOK_TOKEN`, Type: 'String', Value: TOKEN, Overwrite: true }));
+    const { handler, lines } = notifier();
+    const outcome = await handler(apiDown);
+    assert.equal(outcome.published, true, 'the topic still gets the alert');
+    assert.equal(receiver.hits.length, 0);
+    const log = lines.join('\n');
+    assert.match(log, /webhook\[0\] .*\/ops: .* not delivered, not retried: secret:HOOK_TOKEN: SSM parameter \/shop\/secrets\/HOOK_TOKEN is a String, not a SecureString/);
+    assert.ok(!log.includes(TOKEN), 'the value is never logged');
+  });
+
   it('refuses to send a webhook whose secret is not in SSM, and says which one', async () => {
     await moto.reset();
     await ensureTable(dynamo, TABLE);
