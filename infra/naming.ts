@@ -11,6 +11,7 @@ export const functionNames = {
   heartbeatPing: (project: string) => `${project}-heartbeat-ping`,
   heartbeatSweep: (project: string) => `${project}-heartbeat-sweep`,
   backupEvents: (project: string) => `${project}-backup-events`,
+  heartbeatTokenCleanup: (project: string) => `${project}-heartbeat-token-cleanup`,
   monthlyReport: (project: string) => `${project}-monthly-report`,
   rollupCompaction: (project: string) => `${project}-rollup-compaction`,
 } as const;

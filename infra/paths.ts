@@ -11,6 +11,7 @@ export const HANDLER_ENTRIES = {
   heartbeatPing: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-ping.ts'),
   heartbeatSweep: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-sweep.ts'),
   backupEvent: join(REPO_ROOT, 'lambdas', 'handlers', 'backup-event.ts'),
+  heartbeatTokenCleanup: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-token-cleanup.ts'),
   monthlyReport: join(REPO_ROOT, 'lambdas', 'handlers', 'monthly-report.ts'),
   rollupCompaction: join(REPO_ROOT, 'lambdas', 'handlers', 'rollup-compaction.ts'),
 } as const;

@@ -9,8 +9,10 @@ import type { Config, HeartbeatCheck } from '../../lambdas/core/check.ts';
 import { HEARTBEAT_PING_URL_OUTPUT, heartbeatTokenParameterPrefix } from '../../lambdas/core/heartbeat.ts';
 import { acknowledgeNag, asNagFinding } from '../nag.ts';
 import { grantWebhookSecretRead, leadingKeysStatement } from '../permissions.ts';
+import { functionNames } from '../naming.ts';
 import { HANDLER_ENTRIES } from '../paths.ts';
 import { HandlerFunction } from './handler-function.ts';
+import { HeartbeatTokenCleanup } from './heartbeat-token-cleanup.ts';
 
 export interface HeartbeatsProps {
   readonly config: Config;
@@ -57,7 +59,8 @@ const ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Put
  *   created by `skyprobe heartbeat url --aws`, never by the template);
  * - the sweep, every minute, which opens incidents for missed deadlines;
  * - when a heartbeat names AWS Backup vaults or plans, a rule sending their "Backup Job State Change"
- *   events to the backup-event function.
+ *   events to the backup-event function;
+ * - the token cleanup, a custom resource that deletes the tokens when the stack (or this construct) is deleted.
  * Every role reads and writes only its heartbeats' items (DynamoDB fine-grained access) and may publish to
  * the alert topic.
  */
@@ -66,6 +69,7 @@ export class Heartbeats extends Construct {
   readonly pingUrl: FunctionUrl;
   readonly sweep: HandlerFunction;
   readonly backupEvents: HandlerFunction | null;
+  readonly tokenCleanup: HeartbeatTokenCleanup;
 
   constructor(scope: Construct, id: string, props: HeartbeatsProps) {
     super(scope, id);
@@ -125,6 +129,8 @@ export class Heartbeats extends Construct {
       `Resource::${asNagFinding(this, keys)}`,
     );
     this.pingUrl = this.ping.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE, invokeMode: InvokeMode.BUFFERED });
+    // Its id is fixed: a changed id deletes every token on the next deploy (see HeartbeatTokenCleanup).
+    this.tokenCleanup = new HeartbeatTokenCleanup(this, 'TokenCleanup', { config, functionName: functionNames.heartbeatTokenCleanup(config.project) });
     const output = new CfnOutput(this, 'PingUrl', { value: this.pingUrl.url, description: 'Heartbeat pings: POST <url>ping/<id> (skyprobe heartbeat url <id> --aws prints it with its token)' });
     output.overrideLogicalId(HEARTBEAT_PING_URL_OUTPUT);
 

@@ -1,14 +1,18 @@
-import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeleteParametersCommand, GetParameterCommand, GetParametersByPathCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { heartbeatTokenParameter } from '../core/heartbeat.ts';
+import { heartbeatTokenParameter, heartbeatTokenParameterPrefix } from '../core/heartbeat.ts';
 import type { Clock } from '../core/ports.ts';
 
 /**
  * Heartbeat tokens in AWS: one SSM SecureString per heartbeat, `/<project>/heartbeat-tokens/<id>`, in the
  * home region (encrypted with the account's aws/ssm key). CloudFormation cannot create SecureStrings, and a
  * token must never sit in a template, so `skyprobe heartbeat url <id> --aws` creates it (`ensure`) the first
- * time; the ping function only reads (`get`, cached). Values are never logged.
+ * time; the ping function only reads (`get`, cached); the stack's deletion deletes them all (`deleteAll`,
+ * lambdas/handlers/heartbeat-token-cleanup.ts). Values are never logged.
  */
+
+/** DeleteParameters takes at most this many names per call. */
+const DELETE_BATCH = 10;
 
 export interface SsmHeartbeatTokensProps {
   /** A client in the home region. */
@@ -82,6 +86,27 @@ export class SsmHeartbeatTokens {
     }
     this.#cache.delete(heartbeatId);
     return { token, created: true };
+  }
+
+  /**
+   * Deletes every parameter under `/<project>/heartbeat-tokens/` and returns their names: all of them are
+   * listed first (GetParametersByPath, paginated, values never decrypted), then deleted in batches. A name
+   * already gone is not an error, so a repeated call deletes nothing and succeeds.
+   */
+  async deleteAll(): Promise<string[]> {
+    const path = heartbeatTokenParameterPrefix(this.#project).replace(/\/$/, '');
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#client.send(new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: false, MaxResults: 10, NextToken: nextToken }));
+      for (const parameter of page.Parameters ?? []) if (parameter.Name !== undefined) names.push(parameter.Name);
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+    for (let i = 0; i < names.length; i += DELETE_BATCH) {
+      await this.#client.send(new DeleteParametersCommand({ Names: names.slice(i, i + DELETE_BATCH) }));
+    }
+    this.#cache.clear();
+    return names;
   }
 
   async #read(heartbeatId: string): Promise<string | undefined> {

@@ -6,6 +6,7 @@ import type { Config } from '../../lambdas/core/check.ts';
 import { resourceNames } from '../../lambdas/core/deployment.ts';
 import { HEARTBEAT_PING_URL_OUTPUT } from '../../lambdas/core/heartbeat.ts';
 import { backupDetailPattern, heartbeatLeadingKeys } from '../../infra/constructs/heartbeats.ts';
+import { HEARTBEAT_TOKEN_CLEANUP_TYPE } from '../../infra/constructs/heartbeat-token-cleanup.ts';
 import { MAX_HEARTBEAT_KEY_CHARS } from '../../infra/deployment-rules.ts';
 import { ConfigError } from '../../lambdas/core/errors.ts';
 import { functionNames } from '../../infra/naming.ts';
@@ -104,6 +105,39 @@ describe('heartbeats in the home stack', () => {
     assert.match(JSON.stringify(read?.Resource), /parameter\/skyprobe\/heartbeat-tokens\/\*/);
     const decrypt = statements.find((st) => st.Sid === 'DecryptHeartbeatTokens');
     assert.deepEqual(decrypt?.Condition?.['StringEquals'], { 'kms:ViaService': 'ssm.us-east-1.amazonaws.com' });
+  });
+
+  it('deletes the tokens with the stack: a custom resource answered by the cleanup function, within 5 minutes', () => {
+    const template = templateOf(s, home);
+    const resources = Object.entries(template.findResources(HEARTBEAT_TOKEN_CLEANUP_TYPE));
+    assert.equal(resources.length, 1);
+    const [, resource] = resources[0]!;
+    const fnId = ((resource['Properties'] as { ServiceToken: { 'Fn::GetAtt': [string, string] } }).ServiceToken)['Fn::GetAtt'][0];
+    const fn = template.toJSON()['Resources'][fnId] as { Type: string; Properties: Record<string, unknown>; DependsOn: string[] };
+    assert.equal(fn.Type, 'AWS::Lambda::Function');
+    assert.equal(fn.Properties['FunctionName'], functionNames.heartbeatTokenCleanup(config.project));
+    assert.deepEqual(resource['Properties'], { ServiceToken: { 'Fn::GetAtt': [fnId, 'Arn'] }, ServiceTimeout: '300' });
+    // Deleted before the function's policy, so the grants still hold when the Delete runs.
+    assert.ok(fn.DependsOn.some((id) => /^HeartbeatsTokenCleanupFunctionRoleDefaultPolicy/.test(id)), fn.DependsOn.join(', '));
+    // Its logs are the stack's too (a log group with retention, deleted with the stack), and it cannot create another.
+    const logGroupId = ((fn.Properties['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup).Ref;
+    const logGroup = template.toJSON()['Resources'][logGroupId] as { Type: string; Properties: Record<string, unknown>; DeletionPolicy: string };
+    assert.deepEqual([logGroup.Type, logGroup.Properties['RetentionInDays'], logGroup.DeletionPolicy], ['AWS::Logs::LogGroup', 30, 'Delete']);
+  });
+
+  it('lets the cleanup function list the token path and delete what is under it, and nothing else: no token value is read', () => {
+    const statements = roleStatements(functionNames.heartbeatTokenCleanup(config.project));
+    const arn = (resourceName: string) => ({ 'Fn::Join': ['', ['arn:aws:ssm:us-east-1:', { Ref: 'AWS::AccountId' }, `:parameter/${resourceName}`]] });
+    const ssm = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('ssm:') || a.startsWith('kms:')));
+    assert.deepEqual(
+      ssm.map((st) => [st.Sid, actionsOf(st), st.Resource]),
+      [
+        ['ListHeartbeatTokens', ['ssm:GetParametersByPath'], arn('skyprobe/heartbeat-tokens')],
+        ['DeleteHeartbeatTokens', ['ssm:DeleteParameters'], arn('skyprobe/heartbeat-tokens/*')],
+      ],
+    );
+    const others = statements.filter((st) => !ssm.includes(st)).flatMap(actionsOf);
+    assert.deepEqual([...new Set(others)].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('lets every heartbeat function touch only its heartbeats\' items, never Query or Scan', () => {
@@ -206,6 +240,7 @@ describe('heartbeats in the home stack', () => {
     const plain = synthesize({ config: configOf({ checks: [{ id: 'web', type: 'http', url: 'https://example.com/' }] }) });
     const template = templateOf(plain, home);
     template.resourceCountIs('AWS::Lambda::Url', 0);
+    template.resourceCountIs(HEARTBEAT_TOKEN_CLEANUP_TYPE, 0);
     assert.deepEqual(Object.keys(template.findOutputs(HEARTBEAT_PING_URL_OUTPUT)), []);
   });
 });
