@@ -102,7 +102,7 @@ export class HomeStack extends Stack {
           alarmDescription:
             `probe location ${region} silent: it reported in fewer than ${LOCATION_SILENT_MINUTES} of the last ${LOCATION_WINDOW_MINUTES} minutes. ` +
             'Skyprobe itself is not probing from there; this says nothing about the targets.',
-          metric: locationAliveMetric(region, Duration.minutes(1)),
+          metric: locationAliveMetric(project, region, Duration.minutes(1)),
           threshold: 1,
           comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: LOCATION_WINDOW_MINUTES,

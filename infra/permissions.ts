@@ -1,13 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
-import { METRIC_NAMESPACE } from '../lambdas/core/alert-policy.ts';
+import { metricNamespace } from '../lambdas/core/alert-policy.ts';
 import type { Config } from '../lambdas/core/check.ts';
 import { resourceNames } from '../lambdas/core/deployment.ts';
 import { templateNames } from '../lambdas/core/templates.ts';
 import type { Construct } from 'constructs';
 import { acknowledgeNag, asNagFinding } from './nag.ts';
 
-/** Item-level DynamoDB actions the handlers use; no Scan, no table management. */
+/** Item-level DynamoDB actions the notifier uses; no Scan, no table management. */
 export const TABLE_DATA_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -43,18 +43,45 @@ export function leadingKeysStatement(scope: Construct, project: string, sid: str
   });
 }
 
+/**
+ * What the probe of `location` does in the table, and nothing else (lambdas/store/dynamo-store.ts and
+ * claim-store.ts): each partition it touches, with the actions it calls there. Its own location is in the
+ * partition key of everything it writes but the location markers, so a probe region can write no other
+ * region's results, rollups or claims: the one-writer-region rule of a global table, held by IAM.
+ */
+export function probeTableAccess(location: string): readonly { readonly sid: string; readonly actions: readonly string[]; readonly leadingKeys: readonly string[] }[] {
+  return [
+    // Raw results: BatchWriteItem of PutRequests, `RES#<check>#<location>`.
+    { sid: 'WriteResults', actions: ['dynamodb:BatchWriteItem'], leadingKeys: [`RES#*#${location}`] },
+    // Hourly rollup increments and the dirty mark of a closed day's pack: `ROLL#<check>#<location>`.
+    { sid: 'CountRollups', actions: ['dynamodb:UpdateItem'], leadingKeys: [`ROLL#*#${location}`] },
+    // Location markers: read, then a conditional put when missing (pk `LOCATIONS`, sk `<check>#<location>`).
+    { sid: 'MarkLocations', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], leadingKeys: ['LOCATIONS'] },
+    // Scheduled-minute and continuation claims: conditional puts, `CLAIM#<location>#…`.
+    { sid: 'ClaimRuns', actions: ['dynamodb:PutItem'], leadingKeys: [`CLAIM#${location}#*`] },
+  ];
+}
+
+/** The probe's statements on its region's replica of the table: `probeTableAccess`, one statement each. */
+export function probeTableStatements(scope: Construct, project: string, location: string): PolicyStatement[] {
+  return probeTableAccess(location).map(({ sid, actions, leadingKeys }) => leadingKeysStatement(scope, project, sid, actions, leadingKeys));
+}
+
 /** Sending continuation messages to the one queue of the probe's region (consuming is granted by the event source mapping). */
 export function sendContinuationsStatement(queueArn: string): PolicyStatement {
   return new PolicyStatement({ sid: 'SendProbeContinuations', actions: ['sqs:SendMessage'], resources: [queueArn] });
 }
 
-/** PutMetricData has no resource-level permissions; the namespace condition keeps it to skyprobe's metrics. */
-export function putMetricDataStatement(): PolicyStatement {
+/**
+ * PutMetricData has no resource-level permissions; the namespace condition keeps it to the project's own
+ * namespace (StringEquals, not a prefix: project "shop" may not put to "Skyprobe/shop-eu").
+ */
+export function putMetricDataStatement(project: string): PolicyStatement {
   return new PolicyStatement({
     sid: 'PutSkyprobeMetrics',
     actions: ['cloudwatch:PutMetricData'],
     resources: ['*'],
-    conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+    conditions: { StringEquals: { 'cloudwatch:namespace': metricNamespace(project) } },
   });
 }
 

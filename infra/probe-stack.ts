@@ -12,12 +12,13 @@ import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
 import { HANDLER_ENV, resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
+import { metricNamespace } from '../lambdas/core/alert-policy.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { lambdaMetric } from './metrics.ts';
 import { functionNames, handlerEnvironment, queueNames } from './naming.ts';
 import { HANDLER_ENTRIES } from './paths.ts';
 import { acknowledgeNag } from './nag.ts';
-import { grantSecretRead, putMetricDataStatement, sendContinuationsStatement, tableDataStatement } from './permissions.ts';
+import { grantSecretRead, probeTableStatements, putMetricDataStatement, sendContinuationsStatement } from './permissions.ts';
 
 export interface ProbeStackProps extends StackProps {
   readonly config: Config;
@@ -77,8 +78,8 @@ export class ProbeStack extends Stack {
     });
     const fn = this.probe.function;
     const role = this.probe.role;
-    role.addToPolicy(tableDataStatement(this, project, region));
-    role.addToPolicy(putMetricDataStatement());
+    for (const statement of probeTableStatements(this, project, region)) role.addToPolicy(statement);
+    role.addToPolicy(putMetricDataStatement(project));
     grantSecretRead(role, project, region);
     // A failed minute is not retried by Lambda either: the next minute's run is the retry.
     fn.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
@@ -171,7 +172,7 @@ export class ProbeStack extends Stack {
     acknowledgeNag(
       role,
       'IAM5',
-      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the condition cloudwatch:namespace = Skyprobe.',
+      `cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the condition cloudwatch:namespace = ${metricNamespace(project)} (this project's own).`,
       'Resource::*',
     );
     acknowledgeNag(

@@ -51,7 +51,7 @@ export class CheckAlarms extends Construct {
     this.check = check;
     const period = Duration.millis(periodLengthMs(check));
 
-    this.definition = quorumAlarmDefinition(check, { alarmNamePrefix: project });
+    this.definition = quorumAlarmDefinition(check, { project });
     const down = quorumAlarm(this, 'Down', this.definition);
     this.down = Alarm.fromAlarmArn(this, 'DownRef', down.attrArn);
 
@@ -61,7 +61,7 @@ export class CheckAlarms extends Construct {
       alarmDescription:
         `${check.name} is slow: p95 total time of its runs in all regions over ${this.latencyThresholdMillis} ms ` +
         `in ${check.alertPolicy.failingPeriods} of the last ${check.alertPolicy.evaluationPeriods} periods of ${period.toSeconds()} s`,
-      metric: durationMetric(check.id, { period, label: 'p95 total time, all regions (ms)' }),
+      metric: durationMetric(project, check.id, { period, label: 'p95 total time, all regions (ms)' }),
       threshold: this.latencyThresholdMillis,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: check.alertPolicy.evaluationPeriods,
@@ -73,7 +73,7 @@ export class CheckAlarms extends Construct {
       this.tlsExpiry = new Alarm(this, 'TlsExpiry', {
         alarmName: alarmNames.tlsExpiry(project, check.id),
         alarmDescription: `${check.name}: the certificate of ${check.host}:${check.port} expires in fewer than ${check.minDaysRemaining} days`,
-        metric: tlsDaysRemainingMetric(check.id, { period, label: 'fewest days remaining, all regions' }),
+        metric: tlsDaysRemainingMetric(project, check.id, { period, label: 'fewest days remaining, all regions' }),
         threshold: check.minDaysRemaining,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,

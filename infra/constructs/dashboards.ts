@@ -10,6 +10,7 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
+  PeriodOverride,
   SingleValueWidget,
   Stats,
   TextWidget,
@@ -47,9 +48,14 @@ const THIRD = 8;
 const QUARTER = 6;
 const HEIGHT = 6;
 const ROW_HEIGHT = 4;
-const DAY_SECONDS = 86_400;
-/** Long enough to hold every day of the current month and some of the last one; the math keeps this month only. */
-const MONTH_WINDOW = '-P32D';
+/**
+ * The time range this month's widgets read, at MONTH_PERIOD. Over 63 days, so CloudWatch rounds its start down
+ * to a whole hour (GetMetricData: a start 15 to 63 days ago is rounded to 5 minutes, an older one to the hour)
+ * and every hourly bucket begins on a UTC hour: the first of the month at 00:00 is a bucket boundary. It holds
+ * all of this month at 1,536 datapoints per metric.
+ */
+const MONTH_WINDOW = '-P64D';
+const MONTH_PERIOD = Duration.hours(1);
 /** The check dashboard serves checks of every interval: its graphs use this period (the console can change it). */
 const CHECK_DASHBOARD_PERIOD = Duration.minutes(5);
 /** The same period as a Logs Insights `bin()` of the check dashboard's charts by region. */
@@ -149,26 +155,27 @@ export class OverviewDashboard extends Construct {
     ];
     for (const { check, alarmNames, sloPercent } of props.checks) {
       const period = Duration.millis(periodLengthMs(check));
-      const month = monthToDate(dailyAvailability(check.id), sloPercent);
+      const month = monthToDate(props.project, check.id, [sloPercent]);
       rows.push([
         new AlarmStatusWidget({ title: check.name, alarms: alarmsOf(alarmNames), width: QUARTER, height: ROW_HEIGHT }),
         new SingleValueWidget({
           title: `${check.name}: this month vs SLO ${sloPercent}%`,
-          metrics: [month.availability, month.budgetLeft],
+          metrics: [month.availability, ...month.budgetLeft],
           start: MONTH_WINDOW,
           fullPrecision: true,
           width: QUARTER,
           height: ROW_HEIGHT,
         }),
-        availabilityWidget(check.id, `${check.name}: availability, all regions (%)`, period, HALF, ROW_HEIGHT),
+        availabilityWidget(props.project, check.id, `${check.name}: availability, all regions (%)`, period, HALF, ROW_HEIGHT),
       ]);
     }
     if (projectWide) {
       rows.push(
         [new TextWidget({ markdown: '## Probes (self-monitoring)', width: FULL, height: 1 })],
         [
-          new GraphWidget({ title: 'Probe invocations reported (LocationAlive)', left: props.probeRegions.map((r) => locationAliveMetric(r, minute)), width: THIRD, height: HEIGHT }),
-          new GraphWidget({ title: 'Scheduled runs skipped', left: props.probeRegions.map((r) => skippedRunsMetric(r, minute)), width: THIRD, height: HEIGHT }),
+          new GraphWidget({ title: 'Probe invocations reported (LocationAlive)', left: props.probeRegions.map((r) => locationAliveMetric(props.project, r, minute)), width: THIRD, height: HEIGHT }),
+          // The probes put SkippedRuns only when they skip some: an empty graph means none were skipped.
+          new GraphWidget({ title: 'Scheduled runs skipped (no line: none skipped)', left: props.probeRegions.map((r) => skippedRunsMetric(props.project, r, minute)), width: THIRD, height: HEIGHT }),
           new GraphWidget({
             title: 'Notifier errors',
             left: [lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Errors', Stats.SUM, minute), lambdaMetric(props.notifierFunctionName, props.homeRegion, 'Invocations', Stats.SUM, minute)].map(
@@ -181,7 +188,8 @@ export class OverviewDashboard extends Construct {
         probeFunctionWidgets(props.probeFunctionName, props.probeRegions),
       );
     }
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName, widgets: rows });
+    // Each graph's own period is obeyed: this month's math needs its hourly buckets (MONTH_WINDOW).
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName, widgets: rows, periodOverride: PeriodOverride.INHERIT });
   }
 }
 
@@ -219,10 +227,15 @@ export interface CheckDashboardProps {
  * One check in depth, on one dashboard for every check: a PATTERN variable (`CHECK_VARIABLE_ID`) rewrites
  * CHECK_PLACEHOLDER everywhere in the dashboard's JSON with the picked check's id: in the alarm ARNs, the
  * metric dimensions (CheckId only) and the Logs Insights queries. Shows its alarms (the quorum as the alarm
- * computes it, the latency alarm's p95 against its threshold), availability over all regions (metric) and by
- * region (Logs Insights, one chart per probe region: a region the check does not probe from stays empty),
- * p50/p95 by region, the certificate's days left, this month's availability, the phase breakdown, and a
- * table of every check's settings and SLO (month against each SLO: on the overview).
+ * computes it, the latency alarm's p95 against its threshold, the TLS expiry alarm when the project has tls
+ * checks), availability over all regions (metric) and by region (Logs Insights, one chart per probe region: a
+ * region the check does not probe from stays empty), p50/p95 by region, the certificate's days left, this
+ * month's availability against the SLO with the error budget left, the phase breakdown, and a table of every
+ * check's settings and SLO.
+ *
+ * The variable substitutes the check id only, and metric math cannot turn an id into a number, so the SLO
+ * cannot follow the pick: the error budget is shown for each SLO the project's checks use (one line when they
+ * share one, as they do by default), and the check menu names each check's SLO when they differ.
  */
 export class CheckDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -242,9 +255,15 @@ export class CheckDashboard extends Construct {
       Alarm.fromAlarmArn(this, constructId, Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
     const down = alarmByName('DownAlarm', alarmNames.quorum(props.project, checkId));
     const latency = alarmByName('LatencyAlarm', alarmNames.latency(props.project, checkId));
+    // Only tls checks have one; for another check the widget finds no alarm of that name.
+    const tlsChecks = props.checks.filter((c) => c.check.type === 'tls').length;
+    const tlsExpiry = tlsChecks === 0 ? [] : [alarmByName('TlsExpiryAlarm', alarmNames.tlsExpiry(props.project, checkId))];
+    const alarmsTitle = tlsChecks === 0 || tlsChecks === props.checks.length ? 'Alarms' : 'Alarms (TLS expiry: tls checks only)';
 
-    const tlsDays = tlsDaysRemainingMetric(checkId, { period, label: 'fewest days remaining, all regions' });
-    const month = monthToDate(dailyAvailability(checkId));
+    const tlsDays = tlsDaysRemainingMetric(props.project, checkId, { period, label: 'fewest days remaining, all regions' });
+    const slos = distinctSlos(props.checks);
+    const month = monthToDate(props.project, checkId, slos);
+    const sloTitle = slos.length === 1 ? `SLO ${slos[0]}%` : 'each SLO in use (the check\'s: in the Check menu)';
     // One Logs Insights chart per probe region: a region the picked check does not probe from has no data.
     const byRegion = (title: (region: string) => string, queryLines: string[], view: LogQueryVisualizationType) =>
       regionQueryWidgets(regions, props.probeLogGroupName, title, queryLines, view);
@@ -254,16 +273,16 @@ export class CheckDashboard extends Construct {
         new TextWidget({
           markdown:
             `# Check \`${checkId}\`\nPick the check with **Check** above. Its settings and SLO: the table at the bottom; ` +
-            `this month against its SLO and the error budget left: the ${overviewLinks(props.overviewPageNames)}. ` +
+            `every check at a glance: the ${overviewLinks(props.overviewPageNames)}. ` +
             `Graphs at ${formatDuration(period.toMilliseconds())} periods; the alarms use the check's own period.`,
           width: FULL,
           height: 2,
         }),
       ],
-      [new AlarmStatusWidget({ title: 'Alarms', alarms: [down, latency], width: FULL, height: 2 })],
+      [new AlarmStatusWidget({ title: alarmsTitle, alarms: [down, latency, ...tlsExpiry], width: FULL, height: 2 })],
       [
         new AlarmWidget({ title: 'Failing regions (the quorum alarm\'s own math and threshold)', alarm: down, leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
-        availabilityWidget(checkId, 'Availability, all regions (%)', period, HALF, HEIGHT),
+        availabilityWidget(props.project, checkId, 'Availability, all regions (%)', period, HALF, HEIGHT),
       ],
       [new TextWidget({ markdown: `## By region: availability and p50 / p95 total time per ${formatDuration(period.toMilliseconds())} (Logs Insights over the probe result lines)`, width: FULL, height: 1 })],
       ...byRegion((region) => `Availability in ${region} (%)`, availabilityQueryLines(checkId), LogQueryVisualizationType.LINE),
@@ -273,8 +292,22 @@ export class CheckDashboard extends Construct {
         new GraphWidget({ title: 'Days until the certificate expires (tls checks)', left: [tlsDays], leftYAxis: { min: 0, showUnits: false }, width: HALF, height: HEIGHT }),
       ],
       [
-        new SingleValueWidget({ title: 'This month (UTC): availability, all regions', metrics: [month.availability], start: MONTH_WINDOW, fullPrecision: true, width: HALF, height: HEIGHT }),
-        new GraphWidget({ title: 'Availability per day (%)', left: [month.dailyPercent], leftYAxis: { max: 100, showUnits: false }, start: MONTH_WINDOW, width: HALF, height: HEIGHT }),
+        new SingleValueWidget({
+          title: `This month (UTC), all regions: availability vs ${sloTitle}`,
+          metrics: [month.availability, ...month.budgetLeft],
+          start: MONTH_WINDOW,
+          fullPrecision: true,
+          width: HALF,
+          height: HEIGHT,
+        }),
+        new GraphWidget({
+          title: 'This month (UTC) so far, hour by hour (%)',
+          left: [month.toDate, ...month.budgetLeftToDate],
+          leftYAxis: { max: 100, showUnits: false },
+          start: MONTH_WINDOW,
+          width: HALF,
+          height: HEIGHT,
+        }),
       ],
       [new TextWidget({ markdown: '## Phase breakdown (Logs Insights over the probe result lines, average per hour)', width: FULL, height: 1 })],
       ...byRegion((region) => `Phase times in ${region} (average ms per hour)`, phaseBreakdownQueryLines(checkId), LogQueryVisualizationType.STACKEDAREA),
@@ -289,29 +322,29 @@ export class CheckDashboard extends Construct {
       label: 'Check',
       // "select" is the drop-down (the CDK's doc comments of RADIO and SELECT are swapped).
       inputType: VariableInputType.SELECT,
-      values: Values.fromValues(...props.checks.map(({ check }) => ({ value: check.id, label: check.name === check.id ? check.id : `${check.name} (${check.id})` }))),
+      values: Values.fromValues(
+        ...props.checks.map(({ check, sloPercent }) => {
+          const name = check.name === check.id ? check.id : `${check.name} (${check.id})`;
+          return { value: check.id, label: slos.length === 1 ? name : `${name} · SLO ${sloPercent}%` };
+        }),
+      ),
       defaultValue: DefaultValue.value(first.check.id),
       visible: true,
     });
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, widgets: rows, variables: [this.variable] });
+    // Each graph's own period is obeyed: this month's math needs its hourly buckets (MONTH_WINDOW).
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: props.dashboardName, widgets: rows, variables: [this.variable], periodOverride: PeriodOverride.INHERIT });
   }
 }
 
 /** 100 × (1 − failure rate of every run in every region): one series from the check's one `Failed` metric. */
-function availabilityWidget(checkId: string, title: string, period: Duration, width: number, height: number): GraphWidget {
+function availabilityWidget(project: string, checkId: string, title: string, period: Duration, width: number, height: number): GraphWidget {
   return new GraphWidget({
     title,
-    left: [expression('100 * (1 - f)', { f: failedMetric(checkId, { period }) }, 'all regions', period)],
+    left: [expression('100 * (1 - f)', { f: failedMetric(project, checkId, { period }) }, 'all regions', period)],
     leftYAxis: { label: '%', max: 100, showUnits: false },
     width,
     height,
   });
-}
-
-/** Each day's availability (0..1) over every run in every region: 1 − the daily Average of the check's `Failed`. */
-function dailyAvailability(checkId: string): MathExpression {
-  const day = Duration.days(1);
-  return expression('1 - f', { f: failedMetric(checkId, { period: day }) }, 'daily availability', day);
 }
 
 function expression(text: string, usingMetrics: Record<string, IMetric>, label: string, period: Duration): MathExpression {
@@ -319,29 +352,50 @@ function expression(text: string, usingMetrics: Record<string, IMetric>, label: 
 }
 
 interface MonthToDate {
+  /** Failed runs ÷ runs this month, as availability in percent: one value (the latest point). */
   readonly availability: MathExpression;
-  /** Present when an SLO is given. */
-  readonly budgetLeft: MathExpression;
-  readonly dailyPercent: MathExpression;
+  /** Per SLO given: the error budget left this month, in percent (negative once overspent). */
+  readonly budgetLeft: readonly MathExpression[];
+  /** The same two, hour by hour through the month (running sums). */
+  readonly toDate: MathExpression;
+  readonly budgetLeftToDate: readonly MathExpression[];
+}
+
+/** The SLOs of the checks, highest first, each once. */
+function distinctSlos(checks: readonly MonitoredCheck[]): number[] {
+  return [...new Set(checks.map((c) => c.sloPercent))].sort((a, b) => b - a);
 }
 
 /**
- * This calendar month (UTC) from `day`, a daily availability series (0..1). CloudWatch has no "start of
- * month" time range, so the widgets read 32 days of daily datapoints and metric math keeps the days of the
- * latest datapoint's month: EPOCH gives each day's timestamp, DATE the day of the month, so the month began
- * `DATE(latest)` days before the latest day ends. Availability is the average of those days.
+ * This calendar month (UTC) of a check, exact to the run. CloudWatch has no "start of month" time range and
+ * no re-bucketing, so:
+ * - buckets: hourly Sum (failed runs) and SampleCount (runs) of the check's `Failed` over MONTH_WINDOW, whose
+ *   start CloudWatch rounds to a whole hour, so no bucket straddles the month's first 00:00 UTC. (Daily buckets
+ *   over a -P32D range began at the range's start, rounded only to 5 minutes, not at midnight, so the first
+ *   day counted up to a day of the previous month or missed one of this.)
+ * - this month: MONTH() of a series is defined at every bucket of the range (not only where there is data),
+ *   so the bucket with the greatest EPOCH() is the current hour, and its month is the current month; the
+ *   hours of that month are kept.
+ * - availability: 1 − Σ failed ÷ Σ runs over those hours, each run weighing the same (an average of daily
+ *   averages weighs a day with few runs, a deploy day, like a full one).
+ * Each run counts in the hour of its due time (its datum's timestamp), so the figure is exact to the run.
  */
-function monthToDate(day: MathExpression, sloPercent?: number): MonthToDate {
-  const period = Duration.days(1);
-  const latest = expression('MAX(EPOCH(day))', { day }, 'latest day', period);
-  const today = expression('MAX(IF(EPOCH(day) == latest, DATE(day), 0))', { day, latest }, 'day of month', period);
-  const thisMonth = expression(`IF(EPOCH(day) > latest - today * ${DAY_SECONDS}, day)`, { day, latest, today }, 'days this month', period);
-  const availability = expression('100 * (day * 0 + AVG(month))', { day, month: thisMonth }, 'availability this month (UTC), %', period);
-  const slo = sloPercent ?? 100;
-  const budgetShare = round((100 - slo) / 100);
-  const budgetLeft = expression(`100 * (1 - (1 - (day * 0 + AVG(month))) / ${budgetShare})`, { day, month: thisMonth }, `error budget left (SLO ${slo}%), %`, period);
-  const dailyPercent = expression('100 * day', { day }, 'availability per day, %', period);
-  return { availability, budgetLeft, dailyPercent };
+function monthToDate(project: string, checkId: string, sloPercents: readonly number[]): MonthToDate {
+  const period = MONTH_PERIOD;
+  const thisMonthOnly = (id: string) => `IF(MONTH(${id}) == MAX(IF(EPOCH(${id}) == MAX(EPOCH(${id})), MONTH(${id}), 0)), ${id})`;
+  const failed = expression(thisMonthOnly('f'), { f: failedMetric(project, checkId, { period, statistic: Stats.SUM }) }, '', period);
+  const runs = expression(thisMonthOnly('n'), { n: failedMetric(project, checkId, { period, statistic: Stats.SAMPLE_COUNT }) }, '', period);
+  const using = { failed, runs };
+  const failureRate = 'SUM(failed) / SUM(runs)';
+  const failureRateToDate = 'RUNNING_SUM(failed) / RUNNING_SUM(runs)';
+  const budgetShare = (slo: number) => round((100 - slo) / 100);
+  const budgetLabel = (slo: number) => (sloPercents.length === 1 ? `error budget left (SLO ${slo}%), %` : `error budget left if the SLO is ${slo}%, %`);
+  return {
+    availability: expression(`TIME_SERIES(100 * (1 - ${failureRate}))`, using, 'availability this month (UTC), %', period),
+    budgetLeft: sloPercents.map((slo) => expression(`TIME_SERIES(100 * (1 - (${failureRate}) / ${budgetShare(slo)}))`, using, budgetLabel(slo), period)),
+    toDate: expression(`100 * (1 - ${failureRateToDate})`, using, 'availability this month so far, %', period),
+    budgetLeftToDate: sloPercents.map((slo) => expression(`100 * (1 - (${failureRateToDate}) / ${budgetShare(slo)})`, using, budgetLabel(slo), period)),
+  };
 }
 
 /** Availability in percent from the result lines' `failed` (1/0): the share of runs that passed. */

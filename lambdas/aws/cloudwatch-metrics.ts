@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, Dimension, MetricDatum, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { isFailedRun, METRIC_DIMENSIONS, METRIC_NAMESPACE, METRICS, quorumReadsLocations } from '../core/alert-policy.ts';
+import { isFailedRun, METRIC_DIMENSIONS, METRICS, quorumReadsLocations } from '../core/alert-policy.ts';
 import type { ProbeResult } from '../core/result.ts';
 import type { CycleMetrics, MeasuredRun, ProbeMetricsSink } from '../monitor/probe-cycle.ts';
 import { AWS_PROBE_METRICS } from '../core/probe-metrics.ts';
@@ -34,7 +34,8 @@ export interface MetricDataOptions {
  * - `DurationMs` (total time; left out for a run that made no attempt) with CheckId only: the latency
  *   alarm's p95 over every region (per-region latency comes from the result log lines);
  * - `TlsDaysRemaining` per TLS run, CheckId only: the expiry alarm reads its Minimum over every region.
- * Once per invocation: `LocationAlive` = 1 and `SkippedRuns`, with Location only.
+ * Once per invocation, with Location only: `LocationAlive` = 1, and `SkippedRuns` when it skipped any (a 0
+ * would make CloudWatch bill the metric every hour for a graph that shows nothing).
  */
 export function metricDataFor(runs: readonly MeasuredRun[], location: string, options: MetricDataOptions): MetricDatum[] {
   const data: MetricDatum[] = [];
@@ -60,13 +61,10 @@ export function metricDataFor(runs: readonly MeasuredRun[], location: string, op
   const locationOnly: Dimension[] = [{ Name: METRIC_DIMENSIONS.Location, Value: location }];
   const at = new Date(options.atMs);
   data.push({ MetricName: METRICS.LocationAlive.name, Dimensions: locationOnly, Timestamp: at, Value: 1, Unit: METRICS.LocationAlive.unit });
-  data.push({
-    MetricName: AWS_PROBE_METRICS.SkippedRuns.name,
-    Dimensions: locationOnly,
-    Timestamp: at,
-    Value: options.skippedRuns ?? 0,
-    Unit: AWS_PROBE_METRICS.SkippedRuns.unit,
-  });
+  const skipped = options.skippedRuns ?? 0;
+  if (skipped > 0) {
+    data.push({ MetricName: AWS_PROBE_METRICS.SkippedRuns.name, Dimensions: locationOnly, Timestamp: at, Value: skipped, Unit: AWS_PROBE_METRICS.SkippedRuns.unit });
+  }
   return data;
 }
 
@@ -109,8 +107,8 @@ export class MetricsPutError extends Error {
 export interface CloudWatchMetricsSinkProps {
   /** A client for the home region. */
   readonly client: CloudWatchClient;
-  /** @default METRIC_NAMESPACE */
-  readonly namespace?: string;
+  /** The project's namespace, `metricNamespace(project)`: the only one its probes may put to. */
+  readonly namespace: string;
   /** Sends per chunk when CloudWatch throttles, the first included (on top of the SDK's own retries). @default 5 */
   readonly maxAttempts?: number;
   /** Backoff before the first throttle retry, doubled each time, with full jitter. @default 200 */
@@ -145,7 +143,7 @@ export class CloudWatchMetricsSink implements ProbeMetricsSink {
 
   constructor(props: CloudWatchMetricsSinkProps) {
     this.#client = props.client;
-    this.#namespace = props.namespace ?? METRIC_NAMESPACE;
+    this.#namespace = props.namespace;
     this.#maxAttempts = props.maxAttempts ?? 5;
     this.#baseDelayMs = props.baseDelayMs ?? 200;
     this.#maxBytes = props.maxBytesPerPut ?? MAX_PUT_BYTES;

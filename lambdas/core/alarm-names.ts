@@ -30,7 +30,7 @@ export const FAILOVER_ALARM_ROLES = ['primary', 'secondary'] as const;
 export type FailoverAlarmRole = (typeof FAILOVER_ALARM_ROLES)[number];
 
 export const alarmNames = {
-  /** The check is down by the quorum rule (`quorumAlarmDefinition(check, { alarmNamePrefix: project })` gives the same name). */
+  /** The check is down by the quorum rule (`quorumAlarmDefinition(check, { project })` names its alarm with this). */
   quorum: (project: string, checkId: string) => `${project}-${checkId}${ALARM_SUFFIXES.quorum}`,
   /** The check is slow. */
   latency: (project: string, checkId: string) => `${project}-${checkId}${ALARM_SUFFIXES.latency}`,

@@ -1,3 +1,4 @@
+import { alarmNames } from './alarm-names.ts';
 import type { AlertPolicy, Check } from './check.ts';
 import { MINUTE_MS } from './duration.ts';
 import { ConfigError } from './errors.ts';
@@ -29,8 +30,19 @@ import type { ProbeResult } from './result.ts';
  * a metric per check and location.
  */
 
-/** Namespace every probe metric is put in (in the home region). */
-export const METRIC_NAMESPACE = 'Skyprobe';
+/** Start of every project's metric namespace. */
+export const METRIC_NAMESPACE_PREFIX = 'Skyprobe/';
+
+/**
+ * The namespace a project's probe metrics are put in (home region), and the only one its probes may put to
+ * (IAM condition `cloudwatch:namespace`): one per project, so two projects in one account whose checks share
+ * an id never mix their runs or read each other's in an alarm. A project name (validated: 1 to 31 of
+ * `a-z0-9-`) is within what CloudWatch allows in a namespace (ASCII letters, digits, `.-_/#: `, up to 255,
+ * not starting with `AWS/`).
+ */
+export function metricNamespace(project: string): string {
+  return `${METRIC_NAMESPACE_PREFIX}${project}`;
+}
 
 /** Probe metrics; units are CloudWatch `StandardUnit` names. */
 export const METRICS = {
@@ -259,7 +271,8 @@ export function evaluateAlertPolicy(
 export interface AlarmMetric {
   /** Id used in the expression: m0, m1, … */
   readonly id: string;
-  readonly namespace: typeof METRIC_NAMESPACE;
+  /** `metricNamespace(project)` */
+  readonly namespace: string;
   readonly metricName: typeof METRICS.Failed.name;
   /** Keyed by METRIC_DIMENSIONS names. */
   readonly dimensions: { readonly CheckId: string; readonly Location?: string };
@@ -287,8 +300,8 @@ export interface QuorumAlarmDefinition {
 }
 
 export interface QuorumAlarmOptions {
-  /** Start of the alarm name, e.g. the project name. @default "skyprobe" */
-  readonly alarmNamePrefix?: string;
+  /** The project: starts the alarm name and names the namespace the alarm reads (`metricNamespace`). @default "skyprobe" */
+  readonly project?: string;
 }
 
 /**
@@ -311,23 +324,24 @@ export function quorumAlarmDefinition(check: Check, options: QuorumAlarmOptions 
   if (issues.length > 0) throw new ConfigError(issues);
 
   const { failingLocations: k, failingPeriods: m, evaluationPeriods: n } = check.alertPolicy;
+  const project = options.project ?? 'skyprobe';
+  const namespace = metricNamespace(project);
   const perLocation = quorumReadsLocations(check);
   const metrics: AlarmMetric[] = perLocation
     ? check.regions.map((region, i) => ({
         id: `m${i}`,
-        namespace: METRIC_NAMESPACE,
+        namespace,
         metricName: METRICS.Failed.name,
         dimensions: { CheckId: check.id, Location: region },
         stat: 'Average',
         periodSeconds,
       }))
-    : [{ id: 'm0', namespace: METRIC_NAMESPACE, metricName: METRICS.Failed.name, dimensions: { CheckId: check.id }, stat: 'Sum', periodSeconds }];
+    : [{ id: 'm0', namespace, metricName: METRICS.Failed.name, dimensions: { CheckId: check.id }, stat: 'Sum', periodSeconds }];
   const expression = perLocation
     ? metrics.map((metric) => `IF(FILL(${metric.id}, 0) >= ${LOCATION_FAILURE_RATIO}, 1, 0)`).join(' + ')
     : 'FILL(m0, 0)';
-  const prefix = options.alarmNamePrefix ?? 'skyprobe';
   return {
-    alarmName: `${prefix}-${check.id}-down`,
+    alarmName: alarmNames.quorum(project, check.id),
     alarmDescription:
       `${check.name} is down: ${k} of ${check.regions.length} regions failing (${perLocation ? 'at least half of their runs' : 'their run'}) ` +
       `in ${m} of the last ${n} periods of ${periodSeconds} s`,

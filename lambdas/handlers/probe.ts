@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { metricNamespace } from '../core/alert-policy.ts';
 import type { Check, Config } from '../core/check.ts';
 import { HANDLER_ENV, shardOf, type ProbeInvocation } from '../core/deployment.ts';
 import { describeError, type ProbeError } from '../core/errors.ts';
@@ -134,7 +135,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   const log = deps.log ?? ((line: string) => console.log(line));
   // Built once per container: the store's outbox and the secrets cache outlive one invocation.
   const store = new DynamoResultsStore({ client: deps.dynamo, tableName: deps.tableName, clock });
-  const metrics = new CloudWatchMetricsSink({ client: deps.cloudwatch });
+  const metrics = new CloudWatchMetricsSink({ client: deps.cloudwatch, namespace: metricNamespace(deps.project) });
   const secrets = new SsmSecretSource({ client: deps.ssm, project: deps.project, clock });
   const baseCtx = createProbeContext({ location: deps.location, clock, ...(deps.retryDelayMs === undefined ? {} : { retryDelayMs: deps.retryDelayMs }) });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { METRIC_NAMESPACE } from '../../lambdas/core/alert-policy.ts';
+import { metricNamespace } from '../../lambdas/core/alert-policy.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
 import type { MeasuredRun } from '../../lambdas/monitor/probe-cycle.ts';
 import {
@@ -18,6 +18,7 @@ import { motoClientConfig, motoClients, startMoto, type Moto } from '../support/
 
 const REGION = 'us-east-1';
 const LOCATION = 'eu-west-1';
+const NAMESPACE = metricNamespace('shop');
 // Recent, whole minutes: CloudWatch keeps minute datapoints, and moto answers for the times asked.
 const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000;
 
@@ -114,6 +115,12 @@ describe('metricDataFor', () => {
     );
   });
 
+  it('puts no SkippedRuns when the invocation skipped none (a 0 would be billed every hour)', () => {
+    for (const options of [{ atMs: T0 }, { atMs: T0, skippedRuns: 0 }]) {
+      assert.deepEqual(metricDataFor(runs([result({ at: T0 })]), LOCATION, options).map((d) => d.MetricName), ['Failed', 'DurationMs', 'LocationAlive']);
+    }
+  });
+
   it('adds TlsDaysRemaining for TLS results: the earliest expiry of leaf, chain and addresses', () => {
     const data = metricDataFor(runs([tlsResult(T0, { leaf: 80, chain: 60, addresses: [70, 12] })], 3_600_000), LOCATION, { atMs: T0 });
     const tls = data.filter((d) => d.MetricName === 'TlsDaysRemaining');
@@ -132,7 +139,7 @@ describe('chunkMetricData', () => {
   it('cuts at 1000 datums per request', () => {
     const data = metricDataFor(runs(Array.from({ length: 1250 }, (_, i) => result({ at: T0 + i }))), LOCATION, { atMs: T0 });
     const chunks = chunkMetricData(data);
-    assert.deepEqual(chunks.map((c) => c.length), [1000, 1000, 502]);
+    assert.deepEqual(chunks.map((c) => c.length), [1000, 1000, 501]);
     assert.ok(chunks.every((c) => c.length <= MAX_DATUMS_PER_PUT));
     assert.deepEqual(chunks.flat(), data);
   });
@@ -177,7 +184,7 @@ describe('CloudWatchMetricsSink against moto', () => {
           {
             Id: 'm0',
             MetricStat: {
-              Metric: { Namespace: METRIC_NAMESPACE, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
+              Metric: { Namespace: NAMESPACE, MetricName: metric, Dimensions: Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value })) },
               Period: 60,
               Stat: stat,
             },
@@ -191,7 +198,7 @@ describe('CloudWatchMetricsSink against moto', () => {
   it('sends a cycle of 1200 results in 3 requests and every datum lands in the home region', async () => {
     const results = Array.from({ length: 1200 }, (_, i) => result({ at: T0 + i * 10, checkId: 'bulk', ok: i % 4 !== 0 }));
     puts = 0;
-    await new CloudWatchMetricsSink({ client }).putCycle({ location: LOCATION, runs: runs(results), skippedRuns: 2, atMs: T0 + 30_000 });
+    await new CloudWatchMetricsSink({ client, namespace: NAMESPACE }).putCycle({ location: LOCATION, runs: runs(results), skippedRuns: 2, atMs: T0 + 30_000 });
     assert.equal(puts, 3);
     assert.equal(await sum('Failed', { CheckId: 'bulk' }, 'SampleCount'), 1200);
     assert.equal(await sum('Failed', { CheckId: 'bulk' }), 300);
@@ -200,7 +207,7 @@ describe('CloudWatchMetricsSink against moto', () => {
     assert.equal(await sum('DurationMs', { CheckId: 'bulk', Location: LOCATION }), 0, 'no DurationMs per location');
     assert.equal(await sum('LocationAlive', { Location: LOCATION }), 1);
     assert.equal(await sum('SkippedRuns', { Location: LOCATION }), 2);
-    const listed = await client.send(new ListMetricsCommand({ Namespace: METRIC_NAMESPACE, MetricName: 'LocationAlive' }));
+    const listed = await client.send(new ListMetricsCommand({ Namespace: NAMESPACE, MetricName: 'LocationAlive' }));
     assert.deepEqual(listed.Metrics?.map((m) => m.Dimensions), [[{ Name: 'Location', Value: LOCATION }]]);
   });
 
@@ -247,7 +254,7 @@ describe('CloudWatchMetricsSink against moto', () => {
       faults.push('throttle', 'throttle');
       forwarded = 0;
       const proxied = noSdkRetries();
-      await new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(metricDataFor(runs([result({ at: T0, checkId: 'throttled' })]), LOCATION, { atMs: T0 }));
+      await new CloudWatchMetricsSink({ client: proxied, namespace: NAMESPACE, baseDelayMs: 5 }).put(metricDataFor(runs([result({ at: T0, checkId: 'throttled' })]), LOCATION, { atMs: T0 }));
       proxied.destroy();
       assert.equal(faults.length, 0);
       assert.equal(forwarded, 1);
@@ -259,7 +266,7 @@ describe('CloudWatchMetricsSink against moto', () => {
       forwarded = 0;
       const proxied = noSdkRetries();
       const data = metricDataFor(runs(Array.from({ length: 600 }, (_, i) => result({ at: T0 + i, checkId: 'refused' }))), LOCATION, { atMs: T0 });
-      await assert.rejects(new CloudWatchMetricsSink({ client: proxied, baseDelayMs: 5 }).put(data), (error: unknown) => {
+      await assert.rejects(new CloudWatchMetricsSink({ client: proxied, namespace: NAMESPACE, baseDelayMs: 5 }).put(data), (error: unknown) => {
         assert.ok(error instanceof MetricsPutError);
         assert.equal(error.failedDatums, 1000);
         assert.match(error.message, /InvalidParameterValue|bad datum/);

@@ -26,7 +26,7 @@ describe('alarm names', () => {
 
   it("names the quorum alarm exactly as core's alarm definition does", () => {
     const [check] = validateConfig({ checks: [{ id: 'api', type: 'http', url: 'https://example.com/' }] }).checks;
-    assert.equal(quorumAlarmDefinition(check!, { alarmNamePrefix: 'shop' }).alarmName, alarmNames.quorum('shop', 'api'));
+    assert.equal(quorumAlarmDefinition(check!, { project: 'shop' }).alarmName, alarmNames.quorum('shop', 'api'));
   });
 
   it('rejects names that are not ours', () => {

@@ -20,7 +20,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  METRIC_NAMESPACE,
+  metricNamespace,
   evaluateAlertPolicy,
   locationPeriodsFromResults,
   periodLengthMs,
@@ -28,6 +28,7 @@ import {
   quorumAlarmDefinition,
 } from '../../lambdas/core/alert-policy.ts';
 import { metricDataFor } from '../../lambdas/aws/cloudwatch-metrics.ts';
+import { parse, type Node } from '../support/metric-math.ts';
 import type { QuorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import type { AlertPolicy, HttpCheck } from '../../lambdas/core/check.ts';
 import type { ProbeResult, RunStatus } from '../../lambdas/core/result.ts';
@@ -44,79 +45,6 @@ interface Datum {
 }
 
 type Value = number | null; // null: no datapoint
-
-type Node =
-  | { readonly t: 'num'; readonly v: number }
-  | { readonly t: 'ref'; readonly id: string }
-  | { readonly t: 'call'; readonly fn: string; readonly args: readonly Node[] }
-  | { readonly t: 'bin'; readonly op: string; readonly a: Node; readonly b: Node };
-
-function tokenize(src: string): string[] {
-  const tokens: string[] = [];
-  const re = /\s*(>=|<=|==|!=|>|<|\+|-|\*|\/|\(|\)|,|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?)/y;
-  let pos = 0;
-  while (pos < src.length) {
-    re.lastIndex = pos;
-    const m = re.exec(src);
-    if (m === null) {
-      if (/^\s*$/.test(src.slice(pos))) break;
-      throw new Error(`cannot tokenize ${JSON.stringify(src.slice(pos))}`);
-    }
-    tokens.push(m[1] as string);
-    pos = re.lastIndex;
-  }
-  return tokens;
-}
-
-/** Precedence: comparisons < + - < * / < primary. */
-function parse(src: string): Node {
-  const tokens = tokenize(src);
-  let i = 0;
-  const peek = () => tokens[i];
-  const take = (expected?: string): string => {
-    const tok = tokens[i++];
-    if (tok === undefined || (expected !== undefined && tok !== expected)) throw new Error(`expected ${expected ?? 'a token'} at ${i - 1} in ${src}`);
-    return tok;
-  };
-  const comparison = (): Node => {
-    let a = additive();
-    while (['>=', '<=', '==', '!=', '>', '<'].includes(peek() ?? '')) a = { t: 'bin', op: take(), a, b: additive() };
-    return a;
-  };
-  const additive = (): Node => {
-    let a = multiplicative();
-    while (peek() === '+' || peek() === '-') a = { t: 'bin', op: take(), a, b: multiplicative() };
-    return a;
-  };
-  const multiplicative = (): Node => {
-    let a = primary();
-    while (peek() === '*' || peek() === '/') a = { t: 'bin', op: take(), a, b: primary() };
-    return a;
-  };
-  const primary = (): Node => {
-    const tok = take();
-    if (tok === '(') {
-      const inner = comparison();
-      take(')');
-      return inner;
-    }
-    if (/^\d/.test(tok)) return { t: 'num', v: Number(tok) };
-    if (peek() === '(') {
-      take('(');
-      const args: Node[] = [comparison()];
-      while (peek() === ',') {
-        take(',');
-        args.push(comparison());
-      }
-      take(')');
-      return { t: 'call', fn: tok, args };
-    }
-    return { t: 'ref', id: tok };
-  };
-  const node = comparison();
-  if (i !== tokens.length) throw new Error(`trailing tokens in ${src}`);
-  return node;
-}
 
 function evaluate(node: Node, env: ReadonlyMap<string, Value>): Value {
   switch (node.t) {
@@ -201,6 +129,7 @@ function alarmState(def: QuorumAlarmDefinition, data: readonly Datum[], nowPerio
 const ALL_REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'sa-east-1', 'eu-central-1'];
 const INTERVALS_MS = [10_000, 30_000, 60_000, 90_000, 120_000, 300_000, 3_600_000];
 const EPOCH = Date.UTC(2025, 5, 1, 0, 0, 0);
+const PROJECT = 'shop';
 
 function makeCheck(regions: readonly string[], alertPolicy: AlertPolicy, intervalMs: number): HttpCheck {
   return {
@@ -293,7 +222,7 @@ function historyArb(check: HttpCheck) {
  * What the probes put, from the probe's own `metricDataFor`: each run is stamped with its due time (here
  * its start). A probe runs only the checks of its own region, so the stray location puts nothing.
  */
-function putMetricData(check: HttpCheck, runs: readonly Run[]): Datum[] {
+function putMetricData(check: HttpCheck, runs: readonly Run[], project = PROJECT): Datum[] {
   return runs
     .filter((r) => check.regions.includes(r.location))
     .flatMap((r) =>
@@ -301,7 +230,7 @@ function putMetricData(check: HttpCheck, runs: readonly Run[]): Datum[] {
     )
     .filter((d) => d.MetricName === 'Failed')
     .map((d) => ({
-      namespace: METRIC_NAMESPACE,
+      namespace: metricNamespace(project),
       metricName: d.MetricName ?? '',
       dimensions: Object.fromEntries((d.Dimensions ?? []).map((x) => [x.Name ?? '', x.Value ?? ''])),
       timestampMs: d.Timestamp?.getTime() ?? Number.NaN,
@@ -344,7 +273,7 @@ describe('the quorum alarm and the local rule', () => {
     fc.assert(
       fc.property(scenario, ({ check, runs, nowPeriodStart }) => {
         const local = localState(check, runs, nowPeriodStart);
-        const alarm = alarmState(quorumAlarmDefinition(check), putMetricData(check, runs), nowPeriodStart);
+        const alarm = alarmState(quorumAlarmDefinition(check, { project: PROJECT }), putMetricData(check, runs), nowPeriodStart);
         assert.equal(local.state === 'down', alarm === 'ALARM', `local ${local.state} (${local.failingPeriods} failing periods), alarm ${alarm}`);
       }),
       { numRuns: 1500 },
@@ -358,9 +287,26 @@ describe('the quorum alarm and the local rule', () => {
     fc.assert(
       fc.property(scenario, ({ check, runs, nowPeriodStart }) => {
         assert.notEqual(localState(check, runs, nowPeriodStart).state, 'down');
-        assert.equal(alarmState(quorumAlarmDefinition(check), putMetricData(check, runs), nowPeriodStart), 'OK');
+        assert.equal(alarmState(quorumAlarmDefinition(check, { project: PROJECT }), putMetricData(check, runs), nowPeriodStart), 'OK');
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('never read another project\'s runs of a check with the same id (same account and home region)', () => {
+    const scenario = checkArb.chain((check) => historyArb(check).map((h) => ({ check, ...h })));
+    fc.assert(
+      fc.property(scenario, ({ check, runs, nowPeriodStart }) => {
+        // Project "shop-eu" watches a check with the same id, failing everywhere all the time.
+        const failing = check.regions.flatMap((location) =>
+          Array.from({ length: check.alertPolicy.evaluationPeriods + 1 }, (_, p) => ({ location, startedAtMs: nowPeriodStart - p * periodLengthMs(check), ok: false, status: 'down' as RunStatus })),
+        );
+        const data = [...putMetricData(check, runs), ...putMetricData(check, failing, 'shop-eu')];
+        const local = localState(check, runs, nowPeriodStart);
+        assert.equal(alarmState(quorumAlarmDefinition(check, { project: PROJECT }), data, nowPeriodStart) === 'ALARM', local.state === 'down');
+        assert.equal(alarmState(quorumAlarmDefinition(check, { project: 'shop-eu' }), data, nowPeriodStart), 'ALARM', 'the other project\'s own alarm still sees its runs');
+      }),
+      { numRuns: 300 },
     );
   });
 

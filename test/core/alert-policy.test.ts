@@ -6,7 +6,7 @@ import {
   METRICS,
   METRIC_DIMENSIONS,
   METRIC_NAMES,
-  METRIC_NAMESPACE,
+  metricNamespace,
   evaluateAlertPolicy,
   locationDegraded,
   locationFailed,
@@ -19,6 +19,7 @@ import {
 } from '../../lambdas/core/alert-policy.ts';
 import type { LocationPeriod } from '../../lambdas/core/alert-policy.ts';
 import type { AlertPolicy, HttpCheck } from '../../lambdas/core/check.ts';
+import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import { ConfigError } from '../../lambdas/core/errors.ts';
 
 const MIN = 60_000;
@@ -275,7 +276,17 @@ describe('locationPeriodsFromResults', () => {
 
 describe('metric names', () => {
   it('names the namespace, metrics and dimensions the probes put and the alarms read', () => {
-    assert.equal(METRIC_NAMESPACE, 'Skyprobe');
+    assert.equal(metricNamespace('shop'), 'Skyprobe/shop');
+    assert.notEqual(metricNamespace('shop'), metricNamespace('shop-eu'));
+  });
+
+  it('derives a namespace CloudWatch accepts from every project name the config allows', () => {
+    // CloudWatch: 1 to 255 of letters, digits, . - _ / # : and space, not starting with AWS/.
+    const accepted = /^(?!AWS\/)[A-Za-z0-9.\-_/#: ]{1,255}$/;
+    for (const project of ['a', 'skyprobe', 'shop-eu-2', `z${'-9'.repeat(15)}`]) {
+      assert.equal(validateConfig({ project, checks: [{ id: 'api', type: 'http', url: 'https://example.com/' }] }).project, project);
+      assert.match(metricNamespace(project), accepted, project);
+    }
     assert.deepEqual(METRIC_NAMES, { Failed: 'Failed', DurationMs: 'DurationMs', LocationAlive: 'LocationAlive' });
     assert.equal(METRICS.DurationMs.unit, 'Milliseconds');
     assert.deepEqual(METRIC_DIMENSIONS, { CheckId: 'CheckId', Location: 'Location' });
@@ -290,7 +301,7 @@ describe('quorumAlarmDefinition', () => {
       alarmDescription: 'API is down: 2 of 3 regions failing (at least half of their runs) in 2 of the last 3 periods of 60 s',
       metrics: REGIONS3.map((region, i) => ({
         id: `m${i}`,
-        namespace: 'Skyprobe',
+        namespace: 'Skyprobe/skyprobe',
         metricName: 'Failed',
         dimensions: { CheckId: 'api', Location: region },
         stat: 'Average',
@@ -309,7 +320,7 @@ describe('quorumAlarmDefinition', () => {
   it('sums one Failed metric per check when every period holds one run per region (whole minutes)', () => {
     for (const [intervalMs, periodSeconds] of [[MIN, 60], [5 * MIN, 300], [60 * MIN, 3600]] as const) {
       const def = quorumAlarmDefinition(makeCheck({ intervalMs }));
-      assert.deepEqual(def.metrics, [{ id: 'm0', namespace: 'Skyprobe', metricName: 'Failed', dimensions: { CheckId: 'api' }, stat: 'Sum', periodSeconds }]);
+      assert.deepEqual(def.metrics, [{ id: 'm0', namespace: 'Skyprobe/skyprobe', metricName: 'Failed', dimensions: { CheckId: 'api' }, stat: 'Sum', periodSeconds }]);
       assert.equal(def.expression, 'FILL(m0, 0)');
       assert.equal(def.threshold, 2);
       assert.equal(def.alarmDescription, `API is down: 2 of 3 regions failing (their run) in 2 of the last 3 periods of ${periodSeconds} s`);
@@ -328,8 +339,12 @@ describe('quorumAlarmDefinition', () => {
     assert.ok(def.metrics.every((m) => m.periodSeconds === 180));
   });
 
-  it('takes the alarm name prefix from options', () => {
-    assert.equal(quorumAlarmDefinition(makeCheck(), { alarmNamePrefix: 'shop' }).alarmName, 'shop-api-down');
+  it('names the alarm and the namespace it reads after the project', () => {
+    const def = quorumAlarmDefinition(makeCheck(), { project: 'shop' });
+    assert.equal(def.alarmName, 'shop-api-down');
+    assert.deepEqual(def.metrics.map((m) => m.namespace), ['Skyprobe/shop']);
+    const perRegion = quorumAlarmDefinition(makeCheck({ intervalMs: 30_000 }), { project: 'shop-eu' });
+    assert.deepEqual([...new Set(perRegion.metrics.map((m) => m.namespace))], ['Skyprobe/shop-eu']);
   });
 
   it(`accepts ${MAX_ALARM_METRICS} regions when it reads one metric per region, and any number when it sums one per check`, () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { quorumAlarmDefinition, quorumReadsLocations } from '../../lambdas/core/alert-policy.ts';
+import { metricNamespace, quorumAlarmDefinition, quorumReadsLocations } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { MAINTENANCE_SWEEP_EVENT, resourceNames } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
@@ -61,16 +61,26 @@ interface MetricRead {
   readonly dimensions: Record<string, string>;
 }
 
+/** The project's own namespace: every skyprobe metric the tests' configs (project "skyprobe") put and read. */
+const NS = metricNamespace('skyprobe');
+
+/** A skyprobe namespace must be the project's own: never the shared one of old, nor another project's. */
+function isSkyprobeNamespace(namespace: unknown): boolean {
+  if (typeof namespace !== 'string' || !namespace.startsWith('Skyprobe')) return false;
+  assert.equal(namespace, NS, 'every skyprobe metric in the project\'s own namespace');
+  return true;
+}
+
 /** Every Skyprobe metric the home stack's alarms and dashboards read. */
 function skyprobeMetricReads(s: Synthesized, stack: string): MetricRead[] {
   const reads: MetricRead[] = [];
   for (const [name, alarm] of alarmsByName(s, stack)) {
     for (const m of (alarm['Metrics'] ?? []) as { MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] } } }[]) {
       const metric = m.MetricStat?.Metric;
-      if (metric?.Namespace !== 'Skyprobe') continue;
+      if (metric === undefined || !isSkyprobeNamespace(metric.Namespace)) continue;
       reads.push({ where: `alarm ${name}`, metricName: metric.MetricName, dimensions: Object.fromEntries(metric.Dimensions.map((d) => [d.Name, d.Value])) });
     }
-    if (alarm['Namespace'] === 'Skyprobe') {
+    if (isSkyprobeNamespace(alarm['Namespace'])) {
       const dims = (alarm['Dimensions'] ?? []) as { Name: string; Value: string }[];
       reads.push({ where: `alarm ${name}`, metricName: String(alarm['MetricName']), dimensions: Object.fromEntries(dims.map((d) => [d.Name, d.Value])) });
     }
@@ -79,7 +89,7 @@ function skyprobeMetricReads(s: Synthesized, stack: string): MetricRead[] {
     const dashboardName = String(r.Properties['DashboardName']);
     for (const w of dashboardWidgets(s, stack, dashboardName)) {
       for (const m of (w.properties['metrics'] ?? []) as unknown[][]) {
-        if (m[0] !== 'Skyprobe') continue;
+        if (!isSkyprobeNamespace(m[0])) continue;
         const pairs = m.slice(2).filter((x): x is string => typeof x === 'string');
         const dimensions: Record<string, string> = {};
         for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
@@ -195,7 +205,7 @@ describe('home stack', () => {
     const alarms = alarmsByName(s, HOME);
     assert.equal([...alarms.keys()].filter((n) => n.endsWith('-down')).length, config.checks.length);
     for (const check of config.checks) {
-      const def = quorumAlarmDefinition(check, { alarmNamePrefix: config.project });
+      const def = quorumAlarmDefinition(check, { project: config.project });
       assert.equal(def.alarmName, alarmNames.quorum(config.project, check.id));
       const alarm = alarms.get(def.alarmName);
       assert.ok(alarm, `alarm ${def.alarmName}`);
@@ -212,7 +222,7 @@ describe('home stack', () => {
           Id: metric.id,
           ReturnData: false,
           MetricStat: {
-            Metric: { Namespace: 'Skyprobe', MetricName: 'Failed', Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+            Metric: { Namespace: NS, MetricName: 'Failed', Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })) },
             Period: metric.periodSeconds,
             Stat: metric.stat,
           },
@@ -273,7 +283,7 @@ describe('home stack', () => {
     const [only, ...more] = storefront['Metrics'] as Props[];
     assert.deepEqual(more, [], 'no metric math: one metric');
     assert.deepEqual(only!['MetricStat'], {
-      Metric: { Namespace: 'Skyprobe', MetricName: 'DurationMs', Dimensions: [{ Name: 'CheckId', Value: 'storefront' }] },
+      Metric: { Namespace: NS, MetricName: 'DurationMs', Dimensions: [{ Name: 'CheckId', Value: 'storefront' }] },
       Period: 60,
       Stat: 'p95',
     });
@@ -301,7 +311,7 @@ describe('home stack', () => {
     const [only, ...more] = alarm['Metrics'] as Props[];
     assert.deepEqual(more, [], 'no metric math over regions: one metric');
     assert.deepEqual(only!['MetricStat'], {
-      Metric: { Namespace: 'Skyprobe', MetricName: 'TlsDaysRemaining', Dimensions: [{ Name: 'CheckId', Value: 'storefront-cert' }] },
+      Metric: { Namespace: NS, MetricName: 'TlsDaysRemaining', Dimensions: [{ Name: 'CheckId', Value: 'storefront-cert' }] },
       Period: 3600, // the check's hourly period
       Stat: 'Minimum',
     });
@@ -318,7 +328,7 @@ describe('home stack', () => {
       assert.equal(alarm['Threshold'], 1);
       const [metric] = alarm['Metrics'] as Array<{ MetricStat: { Metric: Props; Period: number; Stat: string } }>;
       assert.deepEqual(metric!.MetricStat, {
-        Metric: { Namespace: 'Skyprobe', MetricName: 'LocationAlive', Dimensions: [{ Name: 'Location', Value: region }] },
+        Metric: { Namespace: NS, MetricName: 'LocationAlive', Dimensions: [{ Name: 'Location', Value: region }] },
         Period: 60,
         Stat: 'Sum',
       });
@@ -425,6 +435,13 @@ describe('home stack', () => {
     const alarmArns = byCheck.filter((w) => w.type === 'alarm').flatMap((w) => w.properties['alarms'] as string[]);
     assert.ok(alarmArns.some((a) => a.endsWith(`:alarm:${alarmNames.quorum('skyprobe', CHECK_PLACEHOLDER)}`)), 'quorum alarm by name');
     assert.ok(alarmArns.some((a) => a.endsWith(`:alarm:${alarmNames.latency('skyprobe', CHECK_PLACEHOLDER)}`)), 'latency alarm by name');
+    const status = byCheck.find((w) => w.type === 'alarm' && w.properties['annotations'] === undefined && String(w.properties['title']).startsWith('Alarms'));
+    assert.deepEqual(
+      (status?.properties['alarms'] as string[]).map((a) => a.slice(a.indexOf(':alarm:') + 7)),
+      [alarmNames.quorum('skyprobe', CHECK_PLACEHOLDER), alarmNames.latency('skyprobe', CHECK_PLACEHOLDER), alarmNames.tlsExpiry('skyprobe', CHECK_PLACEHOLDER)],
+      'the picked check\'s alarm states, TLS expiry included (the config has a tls check)',
+    );
+    assert.equal(status?.properties['title'], 'Alarms (TLS expiry: tls checks only)');
     const alarmGraphs = byCheck.filter((w) => w.type === 'metric' && (w.properties['annotations'] as Props | undefined)?.['alarms'] !== undefined);
     assert.equal(alarmGraphs.length, 2, 'the quorum and latency alarms graphed with their thresholds');
     const metricsOf = (title: string) => {
@@ -434,14 +451,20 @@ describe('home stack', () => {
     };
     assert.deepEqual(
       metricsOf('Availability, all regions (%)'),
-      [[{ label: 'all regions', expression: '100 * (1 - f)' }], ['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false }]],
+      [[{ label: 'all regions', expression: '100 * (1 - f)' }], [NS, 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false }]],
       'availability of the picked check over every region, from its one Failed metric',
     );
-    const month = metricsOf('This month (UTC): availability, all regions');
-    assert.deepEqual(month.filter((m) => m[0] === 'Skyprobe'), [['Skyprobe', 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false, period: 86400 }]], 'month to date from daily data');
-    assert.ok(JSON.stringify(month).includes('MAX(EPOCH(day))') && JSON.stringify(month).includes('DATE(day)'), 'month-to-date math');
+    const month = metricsOf('This month (UTC), all regions: availability vs SLO 99.9%');
+    assert.deepEqual(
+      month.filter((m) => m[0] === NS),
+      [
+        [NS, 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'f', visible: false, period: 3600, stat: 'Sum' }],
+        [NS, 'Failed', 'CheckId', CHECK_PLACEHOLDER, { id: 'n', visible: false, period: 3600, stat: 'SampleCount' }],
+      ],
+      'this month from hourly failed runs and runs (the month\'s math: test/infra/dashboards.test.ts)',
+    );
     assert.deepEqual(metricsOf('Days until the certificate expires (tls checks)'), [
-      ['Skyprobe', 'TlsDaysRemaining', 'CheckId', CHECK_PLACEHOLDER, { label: 'fewest days remaining, all regions', stat: 'Minimum' }],
+      [NS, 'TlsDaysRemaining', 'CheckId', CHECK_PLACEHOLDER, { label: 'fewest days remaining, all regions', stat: 'Minimum' }],
     ]);
     // Every check's settings and SLO in a table.
     const table = widgets.filter((w) => w.type === 'text').map((w) => String(w.properties['markdown'])).find((m) => m.startsWith('## Checks'))!;
@@ -462,15 +485,18 @@ describe('home stack', () => {
       config.checks.map((c) => `${c.name}: this month vs SLO ${c.sloPercent}%`),
     );
     const storefront = JSON.stringify(rows[0]);
-    assert.ok(storefront.includes('MAX(EPOCH(day))') && storefront.includes('DATE(day)'), 'month-to-date math');
+    assert.ok(storefront.includes('SUM(failed) / SUM(runs)'), 'this month: failed runs over runs');
     assert.ok(storefront.includes('/ 0.001)'), 'error budget of a 99.9% SLO');
     const withSlo = rowsOf(extra).map((w) => JSON.stringify(w));
     assert.ok(withSlo[0]!.includes('/ 0.005)'), 'defaults.slo 99.5');
     assert.ok(withSlo.some((w) => w.includes('SLO 99.99%') && w.includes('/ 0.0001)')), 'per-check slo');
     assert.deepEqual(
-      (rows[0]!.properties['metrics'] as unknown[][]).filter((m) => m[0] === 'Skyprobe'),
-      [['Skyprobe', 'Failed', 'CheckId', 'storefront', { id: 'f', visible: false, period: 86400 }]],
-      'this month from the daily Average of the check\'s one Failed metric',
+      (rows[0]!.properties['metrics'] as unknown[][]).filter((m) => m[0] === NS),
+      [
+        [NS, 'Failed', 'CheckId', 'storefront', { id: 'f', visible: false, period: 3600, stat: 'Sum' }],
+        [NS, 'Failed', 'CheckId', 'storefront', { id: 'n', visible: false, period: 3600, stat: 'SampleCount' }],
+      ],
+      'this month from the hourly Sum and SampleCount of the check\'s one Failed metric',
     );
     // Each row: the check's alarms, this month, availability over all regions at the check's period.
     const overview = dashboardWidgets(s, HOME, 'skyprobe-overview');
@@ -480,7 +506,7 @@ describe('home stack', () => {
       assert.equal(overview[i + 1]!.properties['title'], `${check.name}: availability, all regions (%)`);
       const [series, failed] = overview[i + 1]!.properties['metrics'] as unknown[][];
       assert.equal((series![0] as Props)['expression'], '100 * (1 - f)');
-      assert.deepEqual(failed!.slice(0, 4), ['Skyprobe', 'Failed', 'CheckId', check.id]);
+      assert.deepEqual(failed!.slice(0, 4), [NS, 'Failed', 'CheckId', check.id]);
     }
   });
 

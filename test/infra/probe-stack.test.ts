@@ -165,15 +165,14 @@ describe('probe stacks', () => {
     assert.deepEqual(probeSqs, [], 'the probe itself touches no queue');
   });
 
-  it('lets the probe use only its region\'s table replica, only Skyprobe metrics and only its secrets', () => {
+  it('lets the probe use only its region\'s table replica, only its project\'s metrics and only its secrets', () => {
     for (const region of probeRegionsOf(config)) {
       const statements = probeStatements(s, `skyprobe-probe-${region}`);
       const text = (x: unknown) => JSON.stringify(x);
       const dynamo = statements.filter((st) => asList(st['Action']).some((a) => String(a).startsWith('dynamodb:')));
-      assert.equal(dynamo.length, 1);
-      assert.match(text(dynamo[0]!['Resource']), new RegExp(`arn:aws:dynamodb:${region}:.*:table/skyprobe-results"`));
+      for (const st of dynamo) assert.match(text(st['Resource']), new RegExp(`arn:aws:dynamodb:${region}:.*:table/skyprobe-results"`));
       const put = statements.find((st) => asList(st['Action']).includes('cloudwatch:PutMetricData'));
-      assert.deepEqual(put?.['Condition'], { StringEquals: { 'cloudwatch:namespace': 'Skyprobe' } });
+      assert.deepEqual(put?.['Condition'], { StringEquals: { 'cloudwatch:namespace': 'Skyprobe/skyprobe' } });
       const ssm = statements.find((st) => asList(st['Action']).includes('ssm:GetParameters'));
       assert.match(text(ssm?.['Resource']), new RegExp(`arn:aws:ssm:${region}:.*:parameter/skyprobe/secrets/\\*`));
       const kms = statements.find((st) => asList(st['Action']).includes('kms:Decrypt'));
@@ -181,6 +180,23 @@ describe('probe stacks', () => {
       for (const st of statements) {
         if (st['Resource'] === '*') assert.deepEqual(asList(st['Action']), ['cloudwatch:PutMetricData'], 'only PutMetricData has no resource');
       }
+    }
+  });
+
+  it('grants the probe exactly the table actions it calls, each on the partitions of its own location only', () => {
+    const leadingKeys = (keys: string[]) => ({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });
+    for (const region of probeRegionsOf(config)) {
+      const dynamo = probeStatements(s, `skyprobe-probe-${region}`).filter((st) => asList(st['Action']).some((a) => String(a).startsWith('dynamodb:')));
+      assert.deepEqual(
+        dynamo.map((st) => [st['Sid'], asList(st['Action']), st['Condition']]),
+        [
+          ['WriteResults', ['dynamodb:BatchWriteItem'], leadingKeys([`RES#*#${region}`])],
+          ['CountRollups', ['dynamodb:UpdateItem'], leadingKeys([`ROLL#*#${region}`])],
+          ['MarkLocations', ['dynamodb:GetItem', 'dynamodb:PutItem'], leadingKeys(['LOCATIONS'])],
+          ['ClaimRuns', ['dynamodb:PutItem'], leadingKeys([`CLAIM#${region}#*`])],
+        ],
+        `probe in ${region}: no Query, Scan, DeleteItem, DescribeTable or ConditionCheckItem, no other location's keys`,
+      );
     }
   });
 
