@@ -1,5 +1,6 @@
 import { MAX_ALARM_METRICS, quorumReadsLocations } from '../lambdas/core/alert-policy.ts';
-import type { Config } from '../lambdas/core/check.ts';
+import type { Check, Config } from '../lambdas/core/check.ts';
+import { MAX_WORST_CASE_RUN_MS, PROBE_TIMEOUT_MS, RETRY_DELAY_MS, worstCaseRunMs } from '../lambdas/core/deployment.ts';
 import { formatDuration } from '../lambdas/core/duration.ts';
 import type { ConfigIssue } from '../lambdas/core/errors.ts';
 import { CHECK_GROUPS, checkGroupOf } from './check-groups.ts';
@@ -98,8 +99,26 @@ export function deploymentIssues(config: Config): ConfigIssue[] {
     }
     const intervalMessage = intervalProblem(check.intervalMs);
     if (intervalMessage !== undefined) issue('interval', intervalMessage);
+    const worstCaseMessage = worstCaseProblem(check);
+    if (worstCaseMessage !== undefined) issue('timeout', worstCaseMessage);
   });
   return issues;
+}
+
+/**
+ * Why one probe invocation could never finish a run of this check when every attempt times out, or undefined
+ * when it can: the cycle would skip it every time (only SkippedRuns would say so, never the check's alarm).
+ */
+export function worstCaseProblem(check: Pick<Check, 'timeoutMs' | 'retries'>): string | undefined {
+  const worst = worstCaseRunMs(check);
+  if (worst <= MAX_WORST_CASE_RUN_MS) return undefined;
+  const attempts = check.retries + 1;
+  const pauses = check.retries === 0 ? '' : ` + ${check.retries} × ${formatDuration(RETRY_DELAY_MS)} between them`;
+  return (
+    `a run that times out on every attempt takes ${formatDuration(worst)} (${attempts} × ${formatDuration(check.timeoutMs)}${pauses}), ` +
+    `longer than the ${formatDuration(MAX_WORST_CASE_RUN_MS)} one probe invocation gives a run (lambda stops it at ${formatDuration(PROBE_TIMEOUT_MS)}): ` +
+    `lower timeout or retries`
+  );
 }
 
 /** Why EventBridge Scheduler (at most once a minute) cannot keep this interval, or undefined when it can. */

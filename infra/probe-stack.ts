@@ -5,12 +5,12 @@ import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
-import { HANDLER_ENV, resourceNames, shardsNeeded, type ProbeInvocation } from '../lambdas/core/deployment.ts';
+import { HANDLER_ENV, PROBE_SCHEDULE_EXPRESSION, PROBE_TIMEOUT_MS, resourceNames, shardsFor, type ProbeInvocation } from '../lambdas/core/deployment.ts';
 import { alarmNames } from '../lambdas/core/alarm-names.ts';
 import { metricNamespace } from '../lambdas/core/alert-policy.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
@@ -25,7 +25,7 @@ export interface ProbeStackProps extends StackProps {
 }
 
 /** Below the one-minute schedule, so an invocation never runs into the next minute's. */
-export const PROBE_TIMEOUT = Duration.seconds(58);
+export const PROBE_TIMEOUT = Duration.millis(PROBE_TIMEOUT_MS);
 export const PROBE_MEMORY_MB = 512;
 /** A schedule fire older than this is dropped: the next minute's fire is already due. */
 export const SCHEDULE_MAX_EVENT_AGE = Duration.seconds(60);
@@ -64,7 +64,7 @@ export class ProbeStack extends Stack {
     const project = config.project;
     const region = this.region;
     this.checks = config.checks.filter((c) => c.regions.includes(region));
-    this.shards = shardsNeeded(this.checks);
+    this.shards = shardsFor(this.checks);
 
     this.probe = new HandlerFunction(this, 'Probe', {
       entry: HANDLER_ENTRIES.probe,
@@ -119,10 +119,11 @@ export class ProbeStack extends Stack {
       description: `Lets EventBridge Scheduler invoke ${functionNames.probe(project)} in ${region}`,
     });
     for (let shard = 0; shard < this.shards; shard++) {
-      const input: ProbeInvocation = { shard, shards: this.shards };
+      // The scheduled time names the invocation's nominal minute: it fires at any second of that minute.
+      const input: Required<ProbeInvocation> = { shard, shards: this.shards, scheduledTime: ContextAttribute.scheduledTime };
       new Schedule(this, `Shard${shard}`, {
         description: `skyprobe ${region}: shard ${shard + 1} of ${this.shards}, every minute`,
-        schedule: ScheduleExpression.rate(Duration.minutes(1)),
+        schedule: ScheduleExpression.expression(PROBE_SCHEDULE_EXPRESSION),
         timeWindow: TimeWindow.off(),
         target: new LambdaInvoke(fn, {
           input: ScheduleTargetInput.fromObject(input),

@@ -1,7 +1,7 @@
 import { OVERVIEW_PAGE_MAX_CHECKS } from './dashboard-links.ts';
 import type { Check, Config } from './check.ts';
-import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsNeeded } from './deployment.ts';
-import { dueTimesInMinute, planMinute } from './minute-plan.ts';
+import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsFor } from './deployment.ts';
+import { dueTimesInMinute, planMinute, subMinuteSpanOf, type DueWindow } from './minute-plan.ts';
 import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
 import { quorumReadsLocations } from './alert-policy.ts';
 import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './failover.ts';
@@ -85,8 +85,8 @@ export const COST_ASSUMPTIONS = {
   /** The check dashboard: per probe region the probe's 3 Lambda metrics; the picked check's one `Failed`, DurationMs and TlsDaysRemaining (availability and latency by region from Logs Insights). */
   checkDashboardMetricsPerRegion: 3,
   checkDashboardMetricsFixed: 3,
-  /** Metrics with the Location dimension only, per probe region: LocationAlive and SkippedRuns. */
-  metricsPerRegion: 2,
+  /** Metrics with the Location dimension only, per probe region: LocationAlive (SkippedRuns is put only when runs were skipped, so normally never billed). */
+  metricsPerRegion: 1,
   /** Per probe region: "location silent" (LocationAlive), probe errors (Lambda Errors) and probe throttles (Lambda Throttles), one metric each. */
   selfMonitoringAlarmMetricsPerRegion: 3,
   /** The goal from the issue: at most 1/50 of the canary price per check and region. */
@@ -139,6 +139,7 @@ export type CostService =
   | 'CloudWatch'
   | 'CloudWatch Logs'
   | 'SNS'
+  | 'KMS'
   | 'Route 53';
 
 export const COST_SERVICES: readonly CostService[] = [
@@ -150,6 +151,7 @@ export const COST_SERVICES: readonly CostService[] = [
   'CloudWatch',
   'CloudWatch Logs',
   'SNS',
+  'KMS',
   'Route 53',
 ];
 
@@ -185,6 +187,13 @@ export interface CheckRegionCost {
   /** monthlyUsd / canaryMonthlyUsd. */
   readonly ratio: number;
   readonly goalMet: boolean;
+  /**
+   * Its share of the alarms the check must have whatever the design (the quorum alarm's metrics, the latency alarm, a tls
+   * check's expiry alarm), at the standard alarm price: a floor no cost-cutting can go below.
+   */
+  readonly requiredAlarmsUsd: number;
+  /** requiredAlarmsUsd is within goalRatio of the canary: some design could meet the goal here. */
+  readonly goalAttainable: boolean;
 }
 
 export interface CanaryComparison {
@@ -202,6 +211,8 @@ export interface CanaryComparison {
   readonly canaryPerCheckRegionUsd: number;
   /** Check-regions whose own share meets the goal. */
   readonly checkRegionsMeetingGoal: number;
+  /** Check-regions where the goal is out of reach at list prices: their required alarms alone cost more than goalRatio of their canary. */
+  readonly checkRegionsGoalUnattainable: number;
 }
 
 export interface ProbeRegionProfile {
@@ -330,11 +341,12 @@ interface ShardProfile {
 }
 
 /**
- * A shard with sub-minute checks, minute by minute, as the handler plans it (`planMinute`, scheduled
- * invocation at the minute's start): the scheduled invocation runs its part (the longest chain of the
- * runs due at once, later runs at their due time), each continuation arrives `delaySeconds` after it and
- * lasts until its last run ends, waiting in-process for its first; each invocation adds the overhead and
- * flushes its own metrics.
+ * A shard with sub-minute checks, minute by minute, as the handler plans it (`planMinute`): the scheduled
+ * invocation of minute m (modelled as firing at its start) runs the checks of a minute or more due in m at
+ * once (the longest chain), and hands the sub-minute due times of minute m + 1 to continuations, each of
+ * which arrives `delaySeconds` after it and lasts until its last run ends, waiting in-process for its
+ * first; each invocation adds the overhead and flushes its own metrics. (An invocation that fires in the
+ * last HANDOFF_MS of its minute runs the first sub-minute runs itself: cheaper, and left out.)
  */
 function continuationShardProfile(checks: readonly Check[]): ShardProfile {
   const cycle = cycleMinutes(checks);
@@ -353,24 +365,28 @@ function continuationShardProfile(checks: readonly Check[]): ShardProfile {
   };
   for (let m = 0; m < cycle; m++) {
     const now = m * MINUTE_MS;
-    const plan = planMinute(checks, { nowMs: now, shard: 0, shards: 1 });
-    const runs = checks.flatMap((c) => dueTimesInMinute(c, now).map((dueAt) => ({ check: c, dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })));
+    const span = subMinuteSpanOf(now);
+    const plan = planMinute(checks, { nowMs: now, minuteStartMs: span, shard: 0, shards: 1 });
+    const runs = checks.flatMap((c) =>
+      dueTimesInMinute(c, c.intervalMs < MINUTE_MS ? span : now).map((dueAt) => ({ check: c, dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })),
+    );
     /** Billed time of one invocation: the chain of the runs due when it arrives, and how far its later runs reach past that. */
-    const invocation = (from: number, to: number, arrivalMs: number) => {
-      const mine = runs.filter((r) => r.dueAt >= from && r.dueAt < to);
+    const invocation = (windows: readonly DueWindow[], arrivalMs: number) => {
+      const mine = runs.filter((r) => windows.some((w) => r.dueAt >= w.startMs && r.dueAt < w.endMs));
       const later = mine.filter((r) => r.dueAt > arrivalMs);
       const atOnceMs = longestChainMs(mine.filter((r) => r.dueAt <= arrivalMs).map((r) => r.runMs), INVOCATION_CONCURRENCY);
       const laterEndMs = Math.max(0, ...later.map((r) => r.dueAt - arrivalMs + r.runMs));
       const puts = Math.ceil((COST_ASSUMPTIONS.metricsPerRegion + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
       return { mine, later, atOnceMs, laterMs: Math.max(0, laterEndMs - atOnceMs), puts };
     };
-    const scheduled = invocation(plan.owned.startMs, plan.owned.endMs, now);
+    // Its own minute's checks of a minute or more, and the sub-minute runs it keeps (none when it fires at the minute's start).
+    const scheduled = invocation([{ startMs: now, endMs: now + MINUTE_MS }, plan.owned], now);
     scheduledMs += scheduled.atOnceMs + overhead;
     waitMs += scheduled.laterMs;
     scheduledPuts += scheduled.puts;
     count(waitedRuns, scheduled.later);
     for (const c of plan.continuations) {
-      const run = invocation(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1000);
+      const run = invocation([{ startMs: c.event.wakeAtMs, endMs: c.event.windowEndMs }], now + c.delaySeconds * 1000);
       continuationMs += run.atOnceMs + run.laterMs + overhead;
       continuationPuts += run.puts;
       count(continuationRuns, run.mine);
@@ -417,7 +433,7 @@ function shardProfile(checks: readonly Check[]): ShardProfile {
   for (let m = 0; m < cycle; m++) {
     const startingNow: number[] = [];
     let laterEndMs = 0;
-    let datums = COST_ASSUMPTIONS.metricsPerRegion; // LocationAlive, SkippedRuns
+    let datums = COST_ASSUMPTIONS.metricsPerRegion; // LocationAlive
     for (const c of checks) {
       const runMs = expectedRunMs(c);
       if (c.intervalMs <= MINUTE_MS) {
@@ -702,7 +718,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   const logGbOf = (count: number) => (count * a.logBytesPerInvocation) / GB;
   for (const region of probeRegions) {
     const checks = config.checks.filter((c) => c.regions.includes(region));
-    const shards = shardsNeeded(checks);
+    const shards = shardsFor(checks);
     const regionPairs = pairsInRegion(region);
     const regionContinuationRuns = new Map<Check, number>();
     let regionInvocations = 0;
@@ -787,6 +803,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   const invocationLogGb = (invocations * a.logBytesPerInvocation) / GB;
 
   // ---- DynamoDB and replication transfer: per check-region ----
+  // Every replica keeps continuous backups (point-in-time recovery), billed on what it stores.
+  const storedUsd = (bytes: number) => costOf(bytes / GB, prices.dynamodb.storage) + costOf(bytes / GB, prices.dynamodb.pitrStorage);
   let resultWriteUnits = 0;
   let ttlDeleteUnits = 0;
   let storageBytes = 0;
@@ -809,8 +827,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     ttlDeleteUnits += deletes;
     storageBytes += stored;
     replicatedBytes += replicated;
-    p.direct +=
-      costOf(writes + deletes, writePrice) + costOf(stored / GB, prices.dynamodb.storage) + costOf(replicated / GB, prices.dataTransfer.interRegion);
+    p.direct += costOf(writes + deletes, writePrice) + storedUsd(stored) + costOf(replicated / GB, prices.dataTransfer.interRegion);
   }
 
   // ---- home region: notifier, heartbeat functions, monthly report, daily rollup compaction ----
@@ -848,7 +865,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     p.direct +=
       costOf(dayPackWriteUnitsPerPair, writePrice) +
       costOf(compactionReadUnitsPerPair + reportReadUnitsPerPair, readPrice) +
-      costOf(dayPackStoredBytesPerPair / GB, prices.dynamodb.storage);
+      storedUsd(dayPackStoredBytesPerPair);
   }
   const homeWriteUnits = homeWriteUnitsShared + pairs.length * dayPackWriteUnitsPerPair;
   const readUnits = sweepReadUnits + pairs.length * (compactionReadUnitsPerPair + reportReadUnitsPerPair);
@@ -881,6 +898,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     selfAlarmMetrics +
     failoverAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
+  const requiredAlarmsUsd = (p: PairAccount) =>
+    costOf(pairMetrics(p), alarmPrice) + costOf(checkAlarmMetrics(p.check), alarmPrice) / Math.max(1, (pairsByCheck.get(p.check) ?? []).length);
   for (const p of pairs) p.direct += pairMetrics(p) * blendedMetricUsd + costOf(pairMetrics(p), alarmPrice);
   for (const check of config.checks) {
     spread(pairsByCheck.get(check) ?? [], checkMetrics(check) * blendedMetricUsd + costOf(checkAlarmMetrics(check), alarmPrice), 'direct');
@@ -920,17 +939,19 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     p.direct += costOf(gb, prices.cloudwatch.logsIngestion);
   }
 
-  // ---- SNS ----
+  // ---- SNS: each publish goes to every subscription of the config ----
   const publishes = config.checks.length * a.notificationsPerCheckMonth;
-  const emails = publishes * a.emailSubscribers;
+  const subscribers = { email: config.alerts.email.length, sms: config.alerts.sms.length, https: config.alerts.https.length };
+  const deliveriesUsd = (n: number) =>
+    costOf(n * subscribers.email, prices.sns.emailDeliveries) + costOf(n * subscribers.sms, prices.sns.smsUs) + costOf(n * subscribers.https, prices.sns.httpDeliveries);
   for (const check of config.checks) {
     const n = a.notificationsPerCheckMonth;
-    spread(
-      pairsByCheck.get(check) ?? [],
-      costOf(n, prices.sns.publishes) + costOf(n * a.emailSubscribers, prices.sns.emailDeliveries),
-      'direct',
-    );
+    spread(pairsByCheck.get(check) ?? [], costOf(n, prices.sns.publishes) + deliveriesUsd(n), 'direct');
   }
+  // The alert topic's customer managed key: SNS asks KMS for a data key when it encrypts a message and each
+  // subscription's delivery decrypts it (at most; SNS reuses data keys for a while).
+  const kmsRequests = publishes * (1 + subscribers.email + subscribers.sms + subscribers.https);
+  spread(pairs, costOf(1, prices.kms.customerManagedKeys) + costOf(kmsRequests, prices.kms.requests), 'shared');
 
   // ---- Route 53 ----
   const tiedHealthChecks = options.failover !== undefined ? tiedHealthChecksFrom(options.failover) : tiedHealthChecksOfConfig(config);
@@ -953,6 +974,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
 
   // ---- line items ----
   const n = (value: number) => formatCount(value);
+  /** A price in an assumption: cents and up to 5 significant digits below them. */
+  const usd = (value: number) => `$${value >= 0.01 ? value.toFixed(2) : Number(value.toPrecision(3)).toString()}`;
   const line = (id: string, service: CostService, item: string, count: number, price: PriceEntry, assumption: string): CostLineItem => ({
     id,
     service,
@@ -989,7 +1012,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       lambdaDuration,
       `average invocation ${n(averageInvocationMs)} ms: runs of ~${a.runMs.httpStep} ms per HTTP step, ${a.runMs.tcp} ms TCP/DNS, ${a.runMs.tls} ms TLS, ` +
         `${INVOCATION_CONCURRENCY} at once (the longest chain counts), waits under ${HANDOFF_MS / 1000} s between runs and a continuation's wait for its first run ` +
-        `(it arrives ${CONTINUATION_LEAD_MS / 1000}-${CONTINUATION_LEAD_MS / 1000 + 1} s early), +${a.invocationOverheadMs} ms overhead per invocation`,
+        `(it arrives up to ${CONTINUATION_LEAD_MS / 1000 + 1} s early), +${a.invocationOverheadMs} ms overhead per invocation`,
     ),
     line(
       'lambda.init',
@@ -1095,6 +1118,14 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
         `+${overheadBytes} B overhead per item; GB = 2^30 bytes`,
     ),
     line(
+      'dynamodb.pitr',
+      'DynamoDB',
+      globalTable ? `point-in-time recovery × ${replicas} replicas` : 'point-in-time recovery',
+      storageBytes / GB,
+      prices.dynamodb.pitrStorage,
+      'continuous backups (35 days) are on in every replica, billed on what each stores',
+    ),
+    line(
       'dataTransfer.replication',
       'Data transfer',
       'global table replication',
@@ -1113,7 +1144,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       assumption:
         `Failed, DurationMs and TlsDaysRemaining (TLS checks) per check, all regions in one (availability and latency by region come from the result log lines); ` +
         `Failed per check and region too for checks with several runs per alarm period (sub-minute intervals or intervals not a whole number of minutes); ` +
-        `LocationAlive + SkippedRuns per region; ` +
+        `LocationAlive per region (SkippedRuns only in hours with skipped runs, normally none); ` +
         `tiered (${metricTiers})`,
     },
     line(
@@ -1164,7 +1195,28 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       prices.sns.publishes,
       `${a.notificationsPerCheckMonth} notifications per check a month (4 incidents opened and closed); webhooks are called directly`,
     ),
-    line('sns.email', 'SNS', 'email deliveries', emails, prices.sns.emailDeliveries, `${a.emailSubscribers} email subscriber; SMS not used (about $${prices.sns.smsUs.usd} per US message plus carrier fees; varies by country)`),
+    line(
+      'sns.deliveries',
+      'SNS',
+      'alert deliveries',
+      publishes,
+      { ...prices.sns.publishes, usd: publishes > 0 ? deliveriesUsd(1) : 0, per: 1, unit: 'publishes' },
+      subscribers.email + subscribers.sms + subscribers.https === 0
+        ? `no subscriptions in the config's alerts (email, sms, https); each one you add costs ${usd(costOf(1, prices.sns.emailDeliveries))} an email, ` +
+            `${usd(prices.sns.smsUs.usd)} a US text message (plus carrier fees; varies by country) or ${usd(costOf(1, prices.sns.httpDeliveries))} an https delivery per publish`
+        : `every publish to the config's ${subscribers.email} email, ${subscribers.sms} sms and ${subscribers.https} https subscriptions: ` +
+            `${usd(costOf(1, prices.sns.emailDeliveries))} an email, ${usd(prices.sns.smsUs.usd)} a US text message (plus carrier fees; varies by country), ` +
+            `${usd(costOf(1, prices.sns.httpDeliveries))} an https delivery`,
+    ),
+    line(
+      'kms.key',
+      'KMS',
+      'alert topic key (customer managed, rotated yearly)',
+      1,
+      prices.kms.customerManagedKeys,
+      `one key encrypts the alert topic; ${prices.kms.customerManagedKeys.note}`,
+    ),
+    line('kms.requests', 'KMS', 'alert topic key requests', kmsRequests, prices.kms.requests, 'at most a data key per publish and a decrypt per delivery (SNS reuses data keys for a while)'),
     {
       id: 'route53.healthChecks',
       service: 'Route 53',
@@ -1199,6 +1251,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       canaryMonthlyUsd: canaryUsd,
       ratio,
       goalMet: ratio <= a.goalRatio,
+      requiredAlarmsUsd: requiredAlarmsUsd(p),
+      goalAttainable: requiredAlarmsUsd(p) <= canaryUsd * a.goalRatio,
     };
   });
   const canaryRuns = perCheckRegion.reduce((sum, c) => sum + c.canaryRunsPerMonth, 0);
@@ -1216,19 +1270,21 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     skyprobePerCheckRegionUsd: pairs.length > 0 ? totalUsd / pairs.length : 0,
     canaryPerCheckRegionUsd: pairs.length > 0 ? canaryUsd / pairs.length : 0,
     checkRegionsMeetingGoal: perCheckRegion.filter((c) => c.goalMet).length,
+    checkRegionsGoalUnattainable: perCheckRegion.filter((c) => !c.goalAttainable).length,
   };
 
   const assumptions = [
     `A ${MONTH_HOURS}-hour month; ${prices.region} list prices in ${prices.currency} taken ${prices.takenOn}, applied to every region; free tiers, taxes and discounts left out.`,
     `Normal operation: targets pass, no retries; failing targets take longer (up to timeout × attempts) and cost more.`,
-    `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region from shardsNeeded (worst case); the scheduled invocation of a shard with sub-minute ` +
-      `intervals runs what is due within ${HANDOFF_MS / 1000} s of the previous run and hands each later part of the minute (at least ${CONTINUATION_WINDOW_MS / 1000} s of it) ` +
-      `to a continuation invocation through SQS, as the probe handler plans it; it is invoked at the start of the minute. ` +
+    `Lambda: arm64, ${a.lambdaMemoryMb} MB; shards per region as the stacks size them (shardsFor: every run of a shard starts in time even when every attempt of every check times out); ` +
+      `the scheduled invocation of a minute runs the checks of a minute or more due in it at once and hands the sub-minute runs of the next minute, which sit at the start of each ` +
+      `of their intervals, to continuation invocations through SQS (one per instant, at least ${CONTINUATION_WINDOW_MS / 1000} s apart), as the probe handler plans it; modelled as ` +
+      `invoked at the start of its minute (one that fires in the last ${HANDOFF_MS / 1000} s of it runs the first sub-minute runs itself, which costs less). ` +
       `Every invocation first claims its work with one conditional write to the global table (the scheduled one its minute, a continuation its window), ` +
       `expired by TTL an hour later, so a repeated delivery runs nothing.`,
     `Canaries: one CloudWatch Synthetics canary per check and region (a multi-step HTTP scenario is one canary), one run per interval ` +
       `(canaries run at most once a minute, so a sub-minute interval needs several); canary Lambda, S3 and alarm charges not included.`,
-    `Per check and region, each cost goes to what causes it. Per-run costs (result writes, their replication and storage, result log lines) ` +
+    `Per check and region, each cost goes to what causes it. Per-run costs (result writes, their replication, storage and continuous backups, result log lines) ` +
       `are the check's own. Continuations exist only for sub-minute checks (intervals under a minute): their Lambda requests and duration, ` +
       `PutMetricData requests, log lines and window claims, and the continuation queue's requests (sends, receives, deletes and the idle long polls; ` +
       `a region has the queue only when it has sub-minute checks) go to the sub-minute checks of their shard (the idle polls: of their region) ` +
@@ -1243,7 +1299,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       `alarms are direct costs of the check the service follows, spread over its regions (a health check that follows no check is spread ` +
       `evenly over every check and region).`,
     `Not counted: reads by people (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, \`skyprobe report\`), incident items, ` +
-      `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, KMS (AWS-owned key).`,
+      `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, the results table's KMS requests (AWS managed key, which DynamoDB caches).`,
   ];
 
   return {

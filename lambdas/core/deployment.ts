@@ -46,15 +46,30 @@ export interface ProbeInvocation {
   /** Which shard of this region's checks to run: 0 ≤ shard < shards. */
   readonly shard: number;
   readonly shards: number;
+  /**
+   * The time the invocation was scheduled for (ISO 8601, the scheduler's `<aws.scheduler.scheduled-time>`
+   * context attribute): its nominal minute, which a repeated delivery shares and which the firing second
+   * (anywhere in the minute) does not change. @default the minute the invocation starts in
+   */
+  readonly scheduledTime?: string;
 }
+
+/** The probe stack's schedule: every minute on the minute, so `scheduledTime` is a minute boundary. */
+export const PROBE_SCHEDULE_EXPRESSION = 'cron(* * * * ? *)';
 
 /** Stable shard of a check, so a check stays in its shard as others are added. */
 export function shardOf(checkId: string, shards: number): number {
   return stableHash(checkId) % shards;
 }
 
-/** One invocation runs for at most this long, leaving room before the next minute's invocation. */
-export const INVOCATION_BUDGET_MS = 50_000;
+/** The probe function's timeout: below the one-minute schedule, so an invocation never runs into the next minute's. */
+export const PROBE_TIMEOUT_MS = 58_000;
+/** Time the probe handler keeps between its cycle's deadline and Lambda's timeout (flushing, logging). */
+export const PROBE_RESERVE_MS = 5_000;
+/** Time a cycle keeps after its last run for writing results and sending metrics. */
+export const RUN_MARGIN_MS = 2_000;
+/** The engine's pause between two attempts of one run. */
+export const RETRY_DELAY_MS = 1_000;
 /** Checks one invocation runs at once. */
 export const INVOCATION_CONCURRENCY = 32;
 
@@ -69,15 +84,69 @@ export const INVOCATION_CONCURRENCY = 32;
 export const HANDOFF_MS = 2_000;
 /** A continuation covers at least this much of the minute, so a minute has at most 60 s / 5 s = 12 of them, whatever the checks. */
 export const CONTINUATION_WINDOW_MS = 5_000;
-/** A continuation is asked to arrive this much before its first run (SQS delays are whole seconds; the poller adds latency). */
-export const CONTINUATION_LEAD_MS = 1_000;
+/**
+ * A continuation is asked to arrive this much before its first run, on top of rounding its SQS delay down
+ * to whole seconds (up to 1 s more). None: the rounding already has it arrive up to a second early, the
+ * event source mapping's polling latency eats into that second, and waiting for the run is billed. A run
+ * that starts a moment after its due time is still stamped with it.
+ */
+export const CONTINUATION_LEAD_MS = 0;
 
 /**
- * Shards needed for a region's checks so one invocation finishes inside its budget even when every check
- * hits its timeout on every attempt: the worst case decides, since an outage is when probes must not fall behind.
+ * How long after an invocation starts its runs may still be starting, and ending: a continuation arrives up
+ * to CONTINUATION_LEAD_MS + 1 s (SQS delays are whole seconds) before its first run; every run must end
+ * RUN_MARGIN_MS before the cycle's deadline, PROBE_RESERVE_MS before Lambda's timeout.
  */
-export function shardsNeeded(checks: readonly Pick<Check, 'intervalMs' | 'timeoutMs' | 'retries'>[]): number {
-  // Worst-case busy time per minute, in "slot-milliseconds", spread over the concurrency.
-  const workMs = checks.reduce((sum, c) => sum + (60_000 / Math.min(c.intervalMs, 60_000)) * c.timeoutMs * (1 + c.retries), 0);
-  return Math.max(1, Math.ceil(workMs / (INVOCATION_CONCURRENCY * INVOCATION_BUDGET_MS)));
+export const RUN_FIRST_START_MS = CONTINUATION_LEAD_MS + 1_000;
+export const RUN_LAST_END_MS = PROBE_TIMEOUT_MS - PROBE_RESERVE_MS - RUN_MARGIN_MS;
+/** The longest worst case one run may have: every attempt timing out, and the pauses between them. */
+export const MAX_WORST_CASE_RUN_MS = RUN_LAST_END_MS - RUN_FIRST_START_MS;
+
+/** Worst-case time of one run: every attempt times out. */
+export function worstCaseRunMs(check: Pick<Check, 'timeoutMs' | 'retries'>, retryDelayMs: number = RETRY_DELAY_MS): number {
+  return check.timeoutMs * (1 + check.retries) + retryDelayMs * check.retries;
+}
+
+/**
+ * Whether the runs of one invocation all start in time when every attempt of every run times out: what the
+ * probe cycle does, simulated. Runs start together at RUN_FIRST_START_MS (the worst case of both a scheduled
+ * invocation and a continuation: each check runs at most once in one), longest worst case first, each on
+ * the first of INVOCATION_CONCURRENCY slots to free up; a run that would start too late to end by
+ * RUN_LAST_END_MS is skipped by the cycle, so here it does not fit.
+ */
+export function fitsOneInvocation(checks: readonly Pick<Check, 'timeoutMs' | 'retries'>[], concurrency: number = INVOCATION_CONCURRENCY): boolean {
+  const worst = checks.map((c) => worstCaseRunMs(c)).sort((a, b) => b - a);
+  const freeAt = new Array<number>(Math.min(concurrency, worst.length)).fill(RUN_FIRST_START_MS);
+  for (const w of worst) {
+    let slot = 0;
+    for (let i = 1; i < freeAt.length; i++) if ((freeAt[i] as number) < (freeAt[slot] as number)) slot = i;
+    const start = freeAt[slot] as number;
+    if (start + w > RUN_LAST_END_MS) return false;
+    freeAt[slot] = start + w;
+  }
+  return true;
+}
+
+/** A region's checks cannot be sharded so that every run fits: one run alone is longer than MAX_WORST_CASE_RUN_MS. */
+export class UnshardableChecksError extends Error {
+  override readonly name = 'UnshardableChecksError';
+}
+
+/**
+ * Shards for a region's checks: the fewest such that, with each check in its shard (`shardOf`, by id, so
+ * shards are as uneven as the hash makes them), every shard's invocations run all their runs in time even
+ * when every check hits its timeout on every attempt: an outage is when probes must not fall behind.
+ */
+export function shardsFor(checks: readonly Pick<Check, 'id' | 'timeoutMs' | 'retries'>[]): number {
+  const tooLong = checks.find((c) => worstCaseRunMs(c) > MAX_WORST_CASE_RUN_MS);
+  if (tooLong !== undefined) {
+    throw new UnshardableChecksError(`check ${tooLong.id}: a run's worst case is ${worstCaseRunMs(tooLong)} ms, over the ${MAX_WORST_CASE_RUN_MS} ms one probe invocation gives a run`);
+  }
+  // Every shard holds at most INVOCATION_CONCURRENCY slots × the run budget of work: where the search starts.
+  const work = checks.reduce((sum, c) => sum + worstCaseRunMs(c), 0);
+  for (let shards = Math.max(1, Math.ceil(work / (INVOCATION_CONCURRENCY * MAX_WORST_CASE_RUN_MS))); ; shards++) {
+    const byShard = Array.from({ length: shards }, () => [] as Pick<Check, 'timeoutMs' | 'retries'>[]);
+    for (const c of checks) byShard[shardOf(c.id, shards)]?.push(c);
+    if (byShard.every((list) => fitsOneInvocation(list))) return shards;
+  }
 }

@@ -4,21 +4,41 @@ import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS } from './depl
 import { nextDueAt, spreadOffsetMs } from './schedule.ts';
 
 /**
- * Sub-minute checks without paying Lambda to wait. EventBridge Scheduler invokes the probe once a minute;
- * instead of staying alive (and billed) until the last sub-minute run of the minute, the scheduled
- * invocation runs what is due now and soon, and hands the later parts of the minute to continuation
- * invocations: SQS messages with a delay, which the queue's event source mapping turns into invocations.
- *
- * The minute is cut into contiguous windows, so every due time belongs to exactly one invocation:
- * - the scheduled invocation owns [minute start, the first due time that follows a gap of HANDOFF_MS or
- *   more): waiting less than that in-process is cheaper than a continuation;
+ * What one scheduled probe invocation owns, and how it hands the sub-minute part on without paying Lambda
+ * to wait. EventBridge Scheduler invokes the probe once a minute per shard, with 60-second precision: the
+ * invocation scheduled for minute T arrives at any second of [T, T + 60 s). So:
+ * - checks of a minute or more that are due in minute T run as soon as the invocation starts (their
+ *   metric datums are stamped T, so a late start still lands in its own alarm period, once);
+ * - the sub-minute due times it owns are those of the NEXT minute, [T + 60 s, T + 120 s): all still ahead
+ *   of it whatever second it arrived at, and the next invocation owns the minute after. The spans chain
+ *   without gap or overlap, so no run is lost to a late firing second and none runs twice.
+ * It runs the sub-minute due times that follow its start by gaps shorter than HANDOFF_MS itself (waiting
+ * that little in-process is cheaper than a continuation), and hands the rest of that minute to
+ * continuation invocations: SQS messages with a delay, which the queue's event source mapping turns into
+ * invocations. The minute is cut into contiguous windows, each due time in exactly one:
+ * - the scheduled invocation owns [span start, the first due time that follows a gap of HANDOFF_MS or
+ *   more), which is empty unless it arrived in the last HANDOFF_MS of minute T;
  * - each later window starts at a due time (`wakeAt`) and spans at least CONTINUATION_WINDOW_MS, then
  *   grows over due times less than HANDOFF_MS apart; it ends where the next window starts (or the minute
  *   ends). A minute has at most ⌈60 s / window⌉ continuations, whatever the number of checks.
+ * In AWS every sub-minute check runs at the start of each of its intervals (k × interval, epoch aligned;
+ * the allowed sub-minute intervals divide the minute): the due times of a shard's sub-minute checks then
+ * fall on a few shared instants, so a minute needs one continuation per instant (2 for 30 s checks, 6 for
+ * 10 s ones) instead of one per check's own offset (up to 12). The local runner spreads them instead
+ * (lambdas/local/scheduler.ts): it pays nothing to wait.
  *
  * Pure: no clock, no AWS; the probe handler sends what this plans, and the cost model prices it.
  */
 
+/** Epoch ms of the start of the minute holding `t`. */
+export function minuteStartOf(t: number): number {
+  return Math.floor(t / MINUTE_MS) * MINUTE_MS;
+}
+
+/** The minute whose sub-minute due times the invocation scheduled for minute `nominalMinuteMs` owns: the next one. */
+export function subMinuteSpanOf(nominalMinuteMs: number): number {
+  return minuteStartOf(nominalMinuteMs) + MINUTE_MS;
+}
 
 /** A part of one minute, [startMs, endMs), epoch ms. */
 export interface DueWindow {
@@ -26,15 +46,18 @@ export interface DueWindow {
   readonly endMs: number;
 }
 
-/** The due times of a check inside the minute holding `nowMs`, on its epoch-aligned grid. */
+/**
+ * The due times of a check inside the minute holding `nowMs`, on its AWS grid: a check of a minute or more
+ * is due at the minute's start when its grid (k × interval + its spread offset, so checks of 5 minutes do
+ * not all fall in the same minute) has a point in the minute; a sub-minute check at every k × interval.
+ */
 export function dueTimesInMinute(check: Pick<Check, 'id' | 'intervalMs'>, nowMs: number): number[] {
-  const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-  const offset = spreadOffsetMs(check.id, check.intervalMs);
+  const minuteStart = minuteStartOf(nowMs);
+  const offset = check.intervalMs >= MINUTE_MS ? spreadOffsetMs(check.id, check.intervalMs) : 0;
   const out: number[] = [];
   for (let t = nextDueAt(minuteStart - 1, check.intervalMs, offset); t < minuteStart + MINUTE_MS; t += check.intervalMs) out.push(t);
   // A check of a minute or more runs as soon as the invocation of its minute starts: waiting for its offset
-  // inside the minute would keep the invocation alive, and billed, for nothing (EventBridge Scheduler already
-  // fires at an arbitrary moment of the minute, and concurrency is bounded). Its grid still picks the minute.
+  // inside the minute would keep the invocation alive, and billed, for nothing. Its grid still picks the minute.
   if (check.intervalMs >= MINUTE_MS) return out.length > 0 ? [minuteStart] : [];
   return out;
 }
@@ -48,7 +71,7 @@ export interface ContinuationEvent {
   /** The shard of the scheduled invocation that sent it. */
   readonly shard: number;
   readonly shards: number;
-  /** Epoch ms of the minute's start. */
+  /** Epoch ms of the start of the minute the window is in. */
   readonly minuteStartMs: number;
   /** Epoch ms of the window's first due time. */
   readonly wakeAtMs: number;
@@ -57,7 +80,10 @@ export interface ContinuationEvent {
 }
 
 export interface ContinuationPlanOptions {
+  /** When the scheduled invocation plans (its start). */
   readonly nowMs: number;
+  /** The minute (a minute boundary, epoch ms) whose sub-minute due times are planned: `subMinuteSpanOf` its nominal minute. */
+  readonly minuteStartMs: number;
   readonly shard: number;
   readonly shards: number;
   /** Gaps shorter than this are waited in-process. @default HANDOFF_MS */
@@ -75,25 +101,25 @@ export interface PlannedContinuation {
 }
 
 export interface MinutePlan {
-  /** What the scheduled invocation runs itself. */
+  /** The sub-minute due times the scheduled invocation runs itself (empty when it arrived early enough to hand them all off). */
   readonly owned: DueWindow;
   readonly continuations: readonly PlannedContinuation[];
 }
 
-/** Every due time of `checks` in the minute holding `nowMs`, sorted, without repeats. */
-export function dueTimesOfMinute(checks: readonly Pick<Check, 'id' | 'intervalMs'>[], nowMs: number): number[] {
-  return [...new Set(checks.flatMap((c) => dueTimesInMinute(c, nowMs)))].sort((a, b) => a - b);
+/** Every sub-minute due time of `checks` in the minute holding `t`, sorted, without repeats (checks of a minute or more are left out). */
+export function subMinuteDueTimes(checks: readonly Pick<Check, 'id' | 'intervalMs'>[], t: number): number[] {
+  return [...new Set(checks.filter((c) => c.intervalMs < MINUTE_MS).flatMap((c) => dueTimesInMinute(c, t)))].sort((a, b) => a - b);
 }
 
-/** How the scheduled invocation of the minute holding `options.nowMs` splits the minute. */
+/** How a scheduled invocation starting at `options.nowMs` splits the sub-minute due times of the minute `options.minuteStartMs`. */
 export function planMinute(checks: readonly Pick<Check, 'id' | 'intervalMs'>[], options: ContinuationPlanOptions): MinutePlan {
   const handoff = options.handoffMillis ?? HANDOFF_MS;
   const span = options.windowMillis ?? CONTINUATION_WINDOW_MS;
   const lead = options.leadMillis ?? CONTINUATION_LEAD_MS;
-  const { nowMs } = options;
-  const minuteStartMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
+  const { nowMs, minuteStartMs } = options;
+  if (minuteStartMs % MINUTE_MS !== 0) throw new RangeError(`planMinute needs a minute boundary, got ${minuteStartMs}`);
   const minuteEndMs = minuteStartMs + MINUTE_MS;
-  const later = dueTimesOfMinute(checks, nowMs).filter((t) => t > nowMs);
+  const later = subMinuteDueTimes(checks, minuteStartMs).filter((t) => t > nowMs);
 
   // The scheduled invocation keeps every due time reached through gaps shorter than the handoff.
   let i = 0;
@@ -118,4 +144,3 @@ export function planMinute(checks: readonly Pick<Check, 'id' | 'intervalMs'>[], 
   }));
   return { owned, continuations };
 }
-

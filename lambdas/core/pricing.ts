@@ -52,6 +52,13 @@ export interface PriceTable {
     /** On-demand reads: 1 RRU per strongly consistent 4 KB, half for eventually consistent. */
     readonly readRequestUnits: PriceEntry;
     readonly storage: PriceEntry;
+    /** Continuous backups (point-in-time recovery), billed on the table's size in each replica that has it on. */
+    readonly pitrStorage: PriceEntry;
+  };
+  readonly kms: {
+    /** A customer managed key a month; each of its first two automatic rotations adds the same again. */
+    readonly customerManagedKeys: PriceEntry;
+    readonly requests: PriceEntry;
   };
   readonly sqs: {
     /** Standard queue: every API call, empty long-poll receives included, per 64 KB chunk of payload. */
@@ -99,13 +106,15 @@ const SNS = 'Amazon SNS pricing (aws.amazon.com/sns/pricing)';
 const ROUTE53 = 'Amazon Route 53 pricing, health checks (aws.amazon.com/route53/pricing)';
 const DATA_TRANSFER = 'Amazon EC2 on-demand pricing, data transfer (aws.amazon.com/ec2/pricing/on-demand)';
 const SQS = 'Amazon SQS pricing (aws.amazon.com/sqs/pricing)';
+const KMS = 'AWS KMS pricing (aws.amazon.com/kms/pricing)';
+const DYNAMODB_BACKUP = 'Amazon DynamoDB Developer Guide: Understanding billing for backups; DynamoDB pricing, continuous backups (PITR)';
 const LAMBDA_SQS = 'AWS Lambda Developer Guide: Configuring scaling behavior for SQS event source mappings';
 
 export const PRICES = {
   takenOn: '2026-11-01',
   region: 'us-east-1',
   currency: 'USD',
-  sources: [LAMBDA, SCHEDULER, DYNAMODB, DYNAMODB_GLOBAL, SQS, LAMBDA_SQS, CLOUDWATCH, SNS, ROUTE53, DATA_TRANSFER],
+  sources: [LAMBDA, SCHEDULER, DYNAMODB, DYNAMODB_GLOBAL, DYNAMODB_BACKUP, SQS, LAMBDA_SQS, KMS, CLOUDWATCH, SNS, ROUTE53, DATA_TRANSFER],
   lambda: {
     arm64Duration: {
       usd: 0.0000133334,
@@ -160,6 +169,25 @@ export const PRICES = {
       verifiedBy: 'search',
       note: 'Standard table class; each replica stores a full copy; first 25 GB free (ignored here)',
     },
+    pitrStorage: {
+      usd: 0.2,
+      per: 1,
+      unit: 'GB-months',
+      source: DYNAMODB_BACKUP,
+      verifiedBy: 'search',
+      note: 'continuous backups, on the size of the table in each replica with point-in-time recovery on (every replica here)',
+    },
+  },
+  kms: {
+    customerManagedKeys: {
+      usd: 1.0,
+      per: 1,
+      unit: 'key-months',
+      source: KMS,
+      verifiedBy: 'search',
+      note: 'each of the first two automatic yearly rotations adds $1 a month (so $1, then $2, then $3 from the third year on)',
+    },
+    requests: { usd: 0.03, per: 10_000, unit: 'requests', source: KMS, verifiedBy: 'search', note: 'symmetric keys; the first 20,000 a month free (ignored)' },
   },
   sqs: {
     requests: {

@@ -2,6 +2,7 @@ import { rootCertificates, createSecureContext, type SecureContext } from 'node:
 import { performance } from 'node:perf_hooks';
 import { promises as dnsPromises } from 'node:dns';
 import type { Clock, LookupFn, ResolvedAddress } from '../core/ports.ts';
+import { RETRY_DELAY_MS } from '../core/deployment.ts';
 
 /** Everything a probe needs from the outside world, handed in so tests can use real local servers. */
 export interface ProbeContext {
@@ -55,6 +56,6 @@ export function createProbeContext(options: ProbeContextOptions): ProbeContext {
     allowPrivateTargets: options.allowPrivateTargets ?? false,
     secrets: options.secrets ?? {},
     secureContext: createSecureContext(extra.length > 0 ? { ca: [...rootCertificates, ...extra] } : {}),
-    retryDelayMs: options.retryDelayMs ?? 1000,
+    retryDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
   };
 }

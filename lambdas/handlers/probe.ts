@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { metricNamespace } from '../core/alert-policy.ts';
 import type { Check, Config } from '../core/check.ts';
-import { HANDLER_ENV, shardOf, type ProbeInvocation } from '../core/deployment.ts';
+import { HANDLER_ENV, PROBE_RESERVE_MS, shardOf, type ProbeInvocation } from '../core/deployment.ts';
 import { describeError, type ProbeError } from '../core/errors.ts';
 import { MINUTE_MS } from '../core/duration.ts';
 import type { Clock } from '../core/ports.ts';
@@ -13,7 +13,7 @@ import { CloudWatchMetricsSink } from '../aws/cloudwatch-metrics.ts';
 import { SqsContinuationQueue } from '../aws/sqs-continuations.ts';
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
 import { createProbeContext, systemClock } from '../engine/context.ts';
-import { InvalidContinuationError, parseContinuation, planMinute, windowOf } from '../monitor/continuations.ts';
+import { InvalidContinuationError, minuteStartOf, parseContinuation, planMinute, subMinuteSpanOf, windowOf } from '../monitor/continuations.ts';
 import { ProbeCycleError, runProbeCycle, type DueWindow, type ProbeCycleSummary } from '../monitor/probe-cycle.ts';
 import { continuationClaimKey, DynamoClaimStore, scheduledClaimKey } from '../store/claim-store.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
@@ -22,16 +22,17 @@ import { requireEnv, optionalEnv, type Env } from './env.ts';
 
 /**
  * The probe function, one per probe region. EventBridge Scheduler invokes it every minute per shard with
- * a `ProbeInvocation`; it runs this region's checks of that shard that are due in the minute
+ * a `ProbeInvocation`; it runs this region's checks of that shard that are due in its nominal minute
  * (`runProbeCycle`), stores the results in the region's replica of the table and sends the metrics to the
  * home region. Thin: everything it builds, it builds once per container.
  *
- * With a continuation queue (regions with sub-minute checks), the scheduled invocation runs only the part
- * of the minute due now and soon, and sends the later parts as delayed SQS messages
- * (lambdas/monitor/continuations.ts); the queue's event source mapping invokes the function again with
- * them (an SQS event), and each continuation claims its window in the table before running it, so a
- * message delivered twice runs once. When the messages cannot be sent, the scheduled invocation runs
- * those parts itself, waiting in-process as before.
+ * Sub-minute checks (lambdas/core/minute-plan.ts): the invocation of minute T owns their due times in the
+ * minute T + 1, all still ahead of it whatever second of T it fired at. With a continuation queue (regions
+ * with sub-minute checks) it runs only those due within a moment of its start and sends the others as
+ * delayed SQS messages; the queue's event source mapping invokes the function again with them (an SQS
+ * event), and each continuation claims its window in the table before running it, so a message delivered
+ * twice runs once. When the messages cannot be sent, the scheduled invocation runs what it can still
+ * reach before its deadline itself, waiting in-process, and counts the rest as skipped.
  */
 
 /** The part of Lambda's context the handler uses. */
@@ -128,7 +129,7 @@ export class ResultsNotStoredError extends Error {
   override readonly name = 'ResultsNotStoredError';
 }
 
-export const DEFAULT_RESERVE_MS = 5_000;
+export const DEFAULT_RESERVE_MS = PROBE_RESERVE_MS;
 
 export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   const clock = deps.clock ?? systemClock;
@@ -142,17 +143,17 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   const claims = new DynamoClaimStore({ client: deps.dynamo, tableName: deps.tableName });
   const queue = deps.continuations === undefined ? null : new SqsContinuationQueue({ client: deps.continuations.sqs, queueUrl: deps.continuations.queueUrl });
 
-  /** One cycle over the shard's checks, limited to `windows` when given; throws when results were not stored. */
+  /** One cycle over the shard's checks: those due in `minuteMs` and the sub-minute ones due in `windows`; throws when results were not stored. */
   const cycle = async (
     context: LambdaContext,
-    invocation: ProbeInvocation,
-    plan: (checks: readonly Check[]) => Promise<{ windows?: readonly DueWindow[]; sent: number; runHere: number }>,
+    invocation: Pick<ProbeInvocation, 'shard' | 'shards'>,
+    plan: (checks: readonly Check[]) => Promise<{ minuteMs: number | null; windows: readonly DueWindow[]; sent: number; runHere: number }>,
   ): Promise<ProbeHandlerResult> => {
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - (deps.reserveMs ?? DEFAULT_RESERVE_MS);
     const { shard, shards } = invocation;
     const checks = deps.config.checks.filter((c) => c.regions.includes(deps.location) && shardOf(c.id, shards) === shard);
     const resolved = await resolveCheckSecrets(checks, secrets);
-    const { windows, sent, runHere } = await plan(checks);
+    const { minuteMs, windows, sent, runHere } = await plan(checks);
     const about = { location: deps.location, shard, shards, checks: checks.length, continuationsSent: sent, continuationsRunHere: runHere, repeated: false };
     let summary: ProbeCycleSummary;
     try {
@@ -165,7 +166,8 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         deadlineMs,
         log,
         unrunnable: resolved.unrunnable,
-        ...(windows === undefined ? {} : { windows }),
+        minuteMs,
+        windows,
         ...(deps.wait === undefined ? {} : { wait: deps.wait }),
         ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
       });
@@ -173,7 +175,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
       if (error instanceof ProbeCycleError) log(JSON.stringify({ level: 'error', message: error.message, ...about, ...error.summary }));
       throw error;
     }
-    log(JSON.stringify({ level: summary.writeError === null ? 'info' : 'error', message: 'probe cycle done', ...about, ...(windows === undefined ? {} : { windows }), ...summary }));
+    log(JSON.stringify({ level: summary.writeError === null ? 'info' : 'error', message: 'probe cycle done', ...about, minuteMs, windows, ...summary }));
     if (summary.writeError !== null) {
       throw new ResultsNotStoredError(
         `results of ${deps.location} not stored: ${summary.writeError}; ${summary.pendingWrites} item(s) wait for the next invocation`,
@@ -183,36 +185,44 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
   };
 
   /**
-   * The scheduled invocation: claims its minute (a repeated delivery runs nothing), then hands the later
-   * parts of the minute to continuations when it has a queue.
+   * The scheduled invocation: claims its nominal minute (a repeated delivery runs nothing), runs the checks
+   * of a minute or more due in it, and hands the next minute's sub-minute due times to continuations when
+   * it has a queue.
    */
   const scheduled = async (invocation: ProbeInvocation, context: LambdaContext): Promise<ProbeHandlerResult> => {
-    const key = scheduledClaimKey(deps.location, invocation.shard, invocation.shards, Math.floor(clock.now() / MINUTE_MS) * MINUTE_MS);
+    const minuteMs = invocation.scheduledTime === undefined ? minuteStartOf(clock.now()) : minuteStartOf(Date.parse(invocation.scheduledTime));
+    const key = scheduledClaimKey(deps.location, invocation.shard, invocation.shards, minuteMs);
     if (!(await claimOrRunAnyway(key))) {
       log(JSON.stringify({ level: 'info', message: `minute ${key.pk} already claimed: a repeated scheduled invocation, nothing run`, location: deps.location }));
       return { ...emptySummary(deps.location, invocation, store.pendingWrites()), repeated: true };
     }
     return cycle(context, invocation, async (checks) => {
-      if (queue === null || !checks.some((c) => c.intervalMs < MINUTE_MS)) return { sent: 0, runHere: 0 };
+      const span = subMinuteSpanOf(minuteMs);
+      const wholeSpan: DueWindow = { startMs: span, endMs: span + MINUTE_MS };
+      if (!checks.some((c) => c.intervalMs < MINUTE_MS)) return { minuteMs, windows: [], sent: 0, runHere: 0 };
+      // Without a queue (a region deployed without sub-minute checks), what fits before the deadline runs here.
+      if (queue === null) return { minuteMs, windows: [wholeSpan], sent: 0, runHere: 0 };
       const minute = planMinute(checks, {
         nowMs: clock.now(),
-        ...invocation,
+        minuteStartMs: span,
+        shard: invocation.shard,
+        shards: invocation.shards,
         ...(deps.handoffMillis === undefined ? {} : { handoffMillis: deps.handoffMillis }),
         ...(deps.windowMillis === undefined ? {} : { windowMillis: deps.windowMillis }),
         ...(deps.leadMillis === undefined ? {} : { leadMillis: deps.leadMillis }),
       });
-      if (minute.continuations.length === 0) return { windows: [minute.owned], sent: 0, runHere: 0 };
+      if (minute.continuations.length === 0) return { minuteMs, windows: [minute.owned], sent: 0, runHere: 0 };
       const report = await queue.send(minute.continuations);
       if (report.failed.length > 0) {
         // No run is lost: the parts that could not be handed off run here, waiting in-process as before.
         log(JSON.stringify({
           level: 'warn',
-          message: `${report.failed.length} of ${minute.continuations.length} continuation(s) not sent to SQS; running their part of the minute in this invocation`,
+          message: `${report.failed.length} of ${minute.continuations.length} continuation(s) not sent to SQS; running what this invocation can reach of their part of the minute`,
           location: deps.location,
           error: report.error,
         }));
       }
-      return { windows: [minute.owned, ...report.failed.map((c) => windowOf(c.event))], sent: report.sent.length, runHere: report.failed.length };
+      return { minuteMs, windows: [minute.owned, ...report.failed.map((c) => windowOf(c.event))], sent: report.sent.length, runHere: report.failed.length };
     });
   };
 
@@ -250,7 +260,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         continue;
       }
       try {
-        results.push(await cycle(context, continuation, async () => ({ windows: [windowOf(continuation)], sent: 0, runHere: 0 })));
+        results.push(await cycle(context, continuation, async () => ({ minuteMs: null, windows: [windowOf(continuation)], sent: 0, runHere: 0 })));
       } catch (error) {
         errors.push(error);
       }
@@ -291,14 +301,18 @@ function isSqsEvent(event: unknown): event is SqsEvent {
 
 export function parseInvocation(event: unknown): ProbeInvocation {
   const e = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
-  const { shard, shards } = e;
+  const { shard, shards, scheduledTime } = e;
   if (typeof shards !== 'number' || !Number.isInteger(shards) || shards < 1) {
     throw new InvalidInvocationError(`probe invocation needs "shards", a positive integer, got ${JSON.stringify(shards)}`);
   }
   if (typeof shard !== 'number' || !Number.isInteger(shard) || shard < 0 || shard >= shards) {
     throw new InvalidInvocationError(`probe invocation needs "shard", an integer from 0 to ${shards - 1}, got ${JSON.stringify(shard)}`);
   }
-  return { shard, shards };
+  if (scheduledTime === undefined) return { shard, shards };
+  if (typeof scheduledTime !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(scheduledTime) || Number.isNaN(Date.parse(scheduledTime))) {
+    throw new InvalidInvocationError(`probe invocation "scheduledTime" must be an ISO 8601 time like 2026-03-02T10:00:00Z, got ${JSON.stringify(scheduledTime)}`);
+  }
+  return { shard, shards, scheduledTime };
 }
 
 /**

@@ -7,7 +7,7 @@ import { MINUTE_MS } from '../core/duration.ts';
  * model uses it too.
  */
 
-export { dueTimesOfMinute, planMinute, type ContinuationEvent, type ContinuationPlanOptions, type MinutePlan, type PlannedContinuation } from '../core/minute-plan.ts';
+export { minuteStartOf, planMinute, subMinuteDueTimes, subMinuteSpanOf, type ContinuationEvent, type ContinuationPlanOptions, type MinutePlan, type PlannedContinuation } from '../core/minute-plan.ts';
 
 
 /** The window a continuation event owns. */

@@ -1,5 +1,5 @@
 import type { Check } from '../core/check.ts';
-import { INVOCATION_CONCURRENCY } from '../core/deployment.ts';
+import { INVOCATION_CONCURRENCY, RUN_MARGIN_MS, worstCaseRunMs } from '../core/deployment.ts';
 import { describeError, type ProbeError } from '../core/errors.ts';
 import { MINUTE_MS } from '../core/duration.ts';
 import type { Clock } from '../core/ports.ts';
@@ -15,12 +15,14 @@ import { resultLogLine } from '../core/result-log.ts';
  * One probe cycle: the runs of one minute in one location, then their results stored and their metrics
  * sent. The AWS probe handler calls it once per scheduled invocation.
  *
- * Runs sit on the same grid as the local scheduler (`k × interval + spreadOffsetMs(id, interval)`, epoch
- * aligned), so a check with a sub-minute interval runs several times in a minute and one with a longer
- * interval only in the minutes its grid falls in. A run never starts unless its worst case (every attempt
- * timing out, plus the pauses between attempts and `marginMs` for the writes) ends before the deadline: a
- * run due too late for that is moved earlier, to the last moment that still fits, and only when even
- * that is impossible is it skipped. Skipped runs are counted, never silent.
+ * What an invocation runs is given by the handler (lambdas/core/minute-plan.ts): the checks of a minute or
+ * more due in one minute (`minuteMs`: the scheduled invocation's nominal minute; they run at once), and the
+ * sub-minute due times inside `windows` (at their time). A run never starts unless its worst case (every
+ * attempt timing out, plus the pauses between attempts and `marginMs` for the writes) ends before the
+ * deadline: a sub-minute run due too late for that is moved earlier, to the last moment that still fits,
+ * and only when even that is impossible is it skipped. Runs that start together go longest worst case
+ * first (each must start early enough to finish: the earliest latest-start first), which is also the
+ * order `shardsFor` assumes when it sizes the shards. Skipped runs are counted, never silent.
  */
 
 /** Where the cycle's metrics go (CloudWatch in AWS). Called once per cycle, also when the cycle failed. */
@@ -69,11 +71,10 @@ export interface ProbeCycleInput {
   readonly marginMs?: number;
   /** Waits before a run is due. @default a timer */
   readonly wait?: (ms: number) => Promise<void>;
-  /**
-   * The parts of the minute this invocation owns: only due times inside one of them run here (the others
-   * belong to continuation invocations). @default the whole minute holding the clock's now
-   */
-  readonly windows?: readonly DueWindow[];
+  /** The minute (epoch ms, a minute boundary) whose checks of a minute or more run here; null: none (a continuation). */
+  readonly minuteMs: number | null;
+  /** Where the sub-minute due times that run here lie (the others belong to other invocations). */
+  readonly windows: readonly DueWindow[];
 }
 
 export interface ProbeCycleSummary {
@@ -91,11 +92,11 @@ export interface ProbeCycleSummary {
   readonly writeError: string | null;
 }
 
-export const DEFAULT_MARGIN_MS = 2_000;
+export const DEFAULT_MARGIN_MS = RUN_MARGIN_MS;
 /** A run moved earlier starts this long before its last possible moment, so dispatch delays do not push it past. */
 export const MOVED_START_SLACK_MS = 500;
 
-export { dueTimesInMinute, type DueWindow };
+export { dueTimesInMinute, worstCaseRunMs, type DueWindow };
 
 export interface PlannedRun {
   readonly check: Check;
@@ -122,14 +123,12 @@ export interface PlanOptions {
   /** The context's pause between attempts. */
   readonly retryDelayMs: number;
   readonly unrunnable?: ReadonlyMap<string, unknown>;
-  /** Only due times inside these windows are planned. @default the whole minute holding nowMs */
-  readonly windows?: readonly DueWindow[];
+  /** The minute whose checks of a minute or more run now; null: none. */
+  readonly minuteMs: number | null;
+  /** Only sub-minute due times inside these windows are planned. */
+  readonly windows: readonly DueWindow[];
 }
 
-/** Worst-case time of one run: every attempt times out. Unrunnable checks take no time. */
-export function worstCaseRunMs(check: Pick<Check, 'timeoutMs' | 'retries'>, retryDelayMs: number): number {
-  return check.timeoutMs * (1 + check.retries) + retryDelayMs * check.retries;
-}
 
 /** The due times of a check inside `windows` (each inside one minute), sorted. */
 export function dueTimesInWindows(check: Pick<Check, 'id' | 'intervalMs'>, windows: readonly DueWindow[]): number[] {
@@ -139,20 +138,30 @@ export function dueTimesInWindows(check: Pick<Check, 'id' | 'intervalMs'>, windo
 }
 
 /**
- * The runs of this minute (or of the owned windows), sorted by start time. Due times already past collapse
- * into one run now (a late invocation does not fire a burst); due times of a minute already over are
- * skipped as stale; a run due too late to finish starts at the last moment that fits; at most one run per
- * check is moved that way, the others are skipped.
+ * The runs of the invocation, sorted by start time, then longest worst case first. A check of a minute or
+ * more due in `minuteMs` runs now, however late the invocation (its datums are stamped with its minute).
+ * Sub-minute due times already past collapse into one run now (a late invocation does not fire a burst);
+ * those of a minute already over are skipped as stale; a run due too late to finish starts at the last
+ * moment that fits; at most one run per check is moved that way, the others are skipped.
  */
 export function planProbeRuns(checks: readonly Check[], options: PlanOptions): { runs: PlannedRun[]; skipped: SkippedRun[] } {
   const { nowMs, deadlineMs, marginMs } = options;
   const runs: PlannedRun[] = [];
   const skipped: SkippedRun[] = [];
+  const worstOf = (check: Check): number => (options.unrunnable?.has(check.id) ? 0 : worstCaseRunMs(check, options.retryDelayMs));
   for (const check of checks) {
-    const worst = options.unrunnable?.has(check.id) ? 0 : worstCaseRunMs(check, options.retryDelayMs);
+    const worst = worstOf(check);
     const latestStart = deadlineMs - worst - marginMs;
+    if (check.intervalMs >= MINUTE_MS) {
+      const due = options.minuteMs === null ? [] : dueTimesInMinute(check, options.minuteMs);
+      for (const dueAt of due) {
+        if (latestStart < nowMs) skipped.push({ checkId: check.id, dueAt, reason: 'deadline' });
+        else runs.push({ check, dueAt, startAt: nowMs });
+      }
+      continue;
+    }
     const minuteStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-    const all = options.windows === undefined ? dueTimesInMinute(check, nowMs) : dueTimesInWindows(check, options.windows);
+    const all = dueTimesInWindows(check, options.windows);
     for (const t of all) if (t < minuteStart) skipped.push({ checkId: check.id, dueAt: t, reason: 'stale' });
     const dues = all.filter((t) => t >= minuteStart);
     const past = dues.filter((t) => t <= nowMs);
@@ -169,7 +178,7 @@ export function planProbeRuns(checks: readonly Check[], options: PlanOptions): {
       lastStart = startAt;
     }
   }
-  runs.sort((a, b) => a.startAt - b.startAt || a.dueAt - b.dueAt || (a.check.id < b.check.id ? -1 : a.check.id > b.check.id ? 1 : 0));
+  runs.sort((a, b) => a.startAt - b.startAt || worstOf(b.check) - worstOf(a.check) || a.dueAt - b.dueAt || (a.check.id < b.check.id ? -1 : a.check.id > b.check.id ? 1 : 0));
   return { runs, skipped };
 }
 
@@ -215,7 +224,8 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
     marginMs,
     retryDelayMs: ctx.retryDelayMs,
     unrunnable,
-    ...(input.windows === undefined ? {} : { windows: input.windows }),
+    minuteMs: input.minuteMs,
+    windows: input.windows,
   });
   let skipped = plan.skipped.length;
   const errors: unknown[] = [];

@@ -18,7 +18,6 @@ import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import { shardOf } from '../../lambdas/core/deployment.ts';
 import type { Clock } from '../../lambdas/core/ports.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
-import { spreadOffsetMs } from '../../lambdas/core/schedule.ts';
 import { createProbeHandler, InvalidInvocationError, ResultsNotStoredError, type ProbeHandlerDeps } from '../../lambdas/handlers/probe.ts';
 import { planMinute, type ContinuationEvent } from '../../lambdas/monitor/continuations.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
@@ -134,30 +133,24 @@ async function metricSum(metric: string, dimensions: Record<string, string>, sta
 }
 
 describe('probe handler', () => {
-  it('runs a 10 s check six times in its minute, a 1 m check once, and stores every result', async () => {
+  it('runs the 1 m checks of its nominal minute once at its start, however late in the minute it fires, and stores every result', async () => {
     const start = minuteStart();
     const cfg = config([
-      { id: 'fast', url: `${target.url}/ok`, interval: '10s' },
+      { id: 'ok', url: `${target.url}/ok` },
       { id: 'minutely', url: `${target.url}/status/503` },
     ]);
-    const { handler } = probe(cfg, start);
-    const summary = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
-    assert.equal(summary.ran, 7);
-    assert.equal(summary.skipped, 0);
-    assert.equal(summary.failed, 1);
-    assert.equal(summary.pendingWrites, 0);
-    assert.equal(summary.writeError, null);
-    assert.equal(summary.checks, 2);
-
-    const fast = await resultsOf('fast');
-    assert.equal(fast.length, 6);
-    assert.ok(fast.every((r) => r.ok && r.location === LOCATION));
-    const starts = fast.map((r) => Date.parse(r.startedAt));
-    const offset = spreadOffsetMs('fast', 10_000);
-    starts.forEach((t, k) => assert.ok(Math.abs(t - (start + offset + k * 10_000)) < 500, `run ${k} started at +${t - start} ms, due at +${offset + k * 10_000}`));
-    const minutely = await resultsOf('minutely');
-    assert.equal(minutely.length, 1);
-    assert.equal(minutely[0]?.error?.kind, 'http_status');
+    const fired = start + 47_300;
+    const { handler } = probe(cfg, fired);
+    const summary = await handler({ shard: 0, shards: 1, scheduledTime: new Date(start).toISOString() }, lambdaContext(58_000));
+    assert.deepEqual([summary.ran, summary.skipped, summary.failed, summary.pendingWrites, summary.writeError, summary.checks], [2, 0, 1, 0, null, 2]);
+    for (const id of ['ok', 'minutely']) {
+      const [result, ...more] = await resultsOf(id);
+      assert.equal(more.length, 0, id);
+      assert.ok(Math.abs(Date.parse(result!.startedAt) - fired) < 500, `${id} ran at once`);
+    }
+    assert.equal((await resultsOf('minutely'))[0]?.error?.kind, 'http_status');
+    // Its datums land in its nominal minute, not the minute it ran in: one per period, as the quorum sums them.
+    assert.equal(await metricSum('Failed', { CheckId: 'minutely' }, 'SampleCount', start), 1);
   });
 
   it('sends Failed and DurationMs per run and check, Failed per region only for a sub-minute check, and LocationAlive once, to the home region', async () => {
@@ -204,6 +197,14 @@ describe('probe handler', () => {
     assert.ok(lines.some((l) => l.includes('already claimed: a repeated scheduled invocation, nothing run')));
     // Another shard's minute is its own.
     assert.equal((await handler({ shard: 0, shards: 2 }, lambdaContext(120_000))).repeated, false);
+    // The claim is the scheduled minute's, not the clock's: a repeat that arrives in the next minute still finds it,
+    // and the next minute's own invocation is not taken for a repeat.
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const before = (await resultsOf('twice')).length;
+    const nextMinute = probe(cfg, start + 70_000).handler;
+    assert.equal((await nextMinute({ shard: 0, shards: 1, scheduledTime: iso(start) }, lambdaContext(58_000))).repeated, true);
+    assert.equal((await nextMinute({ shard: 0, shards: 1, scheduledTime: iso(start + MINUTE) }, lambdaContext(58_000))).repeated, false);
+    assert.equal((await resultsOf('twice')).length, before + 1);
   });
 
   it('skips and counts a run that could not finish before the deadline, and still runs the one that can', async () => {
@@ -223,14 +224,15 @@ describe('probe handler', () => {
     assert.ok(lines.some((l) => l.includes('1 due run(s) skipped')));
   });
 
-  it('runs the missed due times of a late invocation once, not in a burst, and counts the others as skipped', async () => {
+  it('runs the missed sub-minute due times of an invocation delivered after its minute once, not in a burst, and counts the others as skipped', async () => {
     const start = minuteStart();
-    const late = start + 35_000;
-    const offset = spreadOffsetMs('fast', 10_000);
-    const dues = Array.from({ length: 6 }, (_, k) => start + offset + k * 10_000);
+    // Delivered 95 s after its nominal minute began: the first four 10 s due times of the minute it owns have passed.
+    const late = start + MINUTE + 35_000;
+    const dues = Array.from({ length: 6 }, (_, k) => start + MINUTE + k * 10_000);
     const past = dues.filter((t) => t <= late).length;
     const cfg = config([{ id: 'fast', url: `${target.url}/ok`, interval: '10s' }]);
-    const summary = await probe(cfg, late).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    const summary = await probe(cfg, late).handler({ shard: 0, shards: 1, scheduledTime: new Date(start).toISOString() }, lambdaContext(120_000));
+    assert.equal(past, 4);
     assert.equal(summary.ran, 1 + (dues.length - past));
     assert.equal(summary.skipped, past - 1);
     const starts = (await resultsOf('fast')).map((r) => Date.parse(r.startedAt));
@@ -331,10 +333,13 @@ describe('probe handler', () => {
     for (const id of [...ids, 'elsewhere']) assert.equal((await resultsOf(id)).length, mine.includes(id) ? 1 : 0, id);
   });
 
-  it('rejects an invocation without a valid shard', async () => {
+  it('rejects an invocation without a valid shard or scheduled time', async () => {
     const { handler } = probe(config([{ id: 'x', url: `${target.url}/ok` }]), minuteStart());
     await assert.rejects(handler({ shard: 2, shards: 2 }, lambdaContext(60_000)), InvalidInvocationError);
     await assert.rejects(handler({ shards: 1 } as never, lambdaContext(60_000)), /"shard"/);
+    await assert.rejects(handler({ shard: 0, shards: 1, scheduledTime: 'soon' }, lambdaContext(60_000)), /"scheduledTime" must be an ISO 8601 time .* got "soon"/);
+    await assert.rejects(handler({ shard: 0, shards: 1, scheduledTime: 1_700_000_000 } as never, lambdaContext(60_000)), InvalidInvocationError);
+    assert.equal((await resultsOf('x')).length, 0);
   });
 
   it('fails when results cannot be stored, after sending the metrics', async () => {
@@ -351,14 +356,6 @@ describe('probe handler', () => {
 });
 
 describe('probe handler with continuations (SQS)', () => {
-  /** The first id `<prefix>-<n>` whose 10 s spread offset lies in [fromMs, toMs), so a test knows when its runs fall. */
-  function idWithOffset(prefix: string, fromMs: number, toMs: number): string {
-    for (let n = 0; ; n++) {
-      const offset = spreadOffsetMs(`${prefix}-${n}`, 10_000);
-      if (offset >= fromMs && offset < toMs) return `${prefix}-${n}`;
-    }
-  }
-
   async function continuationQueue(): Promise<{ sqs: SQSClient; queueUrl: string }> {
     const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'shop-probe-continuations' }))).QueueUrl!;
     return { sqs, queueUrl };
@@ -382,17 +379,23 @@ describe('probe handler with continuations (SQS)', () => {
     return out;
   }
 
-  it('sends the later parts of the minute as delayed messages, ten to a batch, and runs only its own part', async () => {
-    const start = minuteStart();
-    const ids = ['a', 'b', 'c'].map((p) => idWithOffset(p, 0, 10_000));
-    const cfg = config(ids.map((id) => ({ id, url: `${target.url}/ok`, interval: '10s' })));
-    const queue = await continuationQueue();
-    // Small windows so the minute needs more than one SendMessageBatch of ten.
-    const tuning = { handoffMillis: 500, windowMillis: 1_000 };
-    const expected = planMinute(cfg.checks, { nowMs: start, shard: 0, shards: 1, ...tuning });
-    assert.ok(expected.continuations.length > 10, `the fixture needs more than ten continuations, got ${expected.continuations.length}`);
+  const iso = (ms: number) => new Date(ms).toISOString();
 
-    const summary = await probe(cfg, start, { continuations: queue, ...tuning }).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+  it("sends the next minute's sub-minute runs as delayed messages, ten to a batch, and runs only its own part", async () => {
+    const start = minuteStart();
+    const span = start + MINUTE;
+    const ids = ['ten', 'twelve', 'fifteen'];
+    const cfg = config(ids.map((id, i) => ({ id, url: `${target.url}/ok`, interval: ['10s', '12s', '15s'][i] })));
+    const queue = await continuationQueue();
+    // Small windows so the minute needs more than one SendMessageBatch of ten; fired 0.3 s before the next
+    // minute, so the runs due at its start are within the handoff and run here.
+    const tuning = { handoffMillis: 500, windowMillis: 1_000 };
+    const fired = span - 300;
+    const expected = planMinute(cfg.checks, { nowMs: fired, minuteStartMs: span, shard: 0, shards: 1, ...tuning });
+    assert.ok(expected.continuations.length > 10, `the fixture needs more than ten continuations, got ${expected.continuations.length}`);
+    assert.deepEqual(expected.owned, { startMs: span, endMs: span + 10_000 });
+
+    const summary = await probe(cfg, fired, { continuations: queue, ...tuning }).handler({ shard: 0, shards: 1, scheduledTime: iso(start) }, lambdaContext(58_000));
     assert.equal(summary.continuationsSent, expected.continuations.length);
     assert.equal(summary.continuationsRunHere, 0);
     const queued = await queuedMessages();
@@ -400,76 +403,81 @@ describe('probe handler with continuations (SQS)', () => {
     assert.deepEqual(queued.sort(byWake), expected.continuations.map((c) => ({ body: c.event, delaySeconds: c.delaySeconds })));
     assert.ok(queued.some((m) => m.delaySeconds >= 30), 'late parts of the minute wait in SQS, not in Lambda');
 
-    // Only the runs before the first continuation's window ran here.
-    const ownedEnd = expected.owned.endMs;
-    const ownRuns = cfg.checks.flatMap((c) => [0, 1, 2, 3, 4, 5].map((k) => start + spreadOffsetMs(c.id, 10_000) + k * 10_000)).filter((t) => t < ownedEnd);
-    assert.equal(summary.ran, ownRuns.length);
+    // Only the runs due at the next minute's start (all three checks) ran here, at that moment.
+    assert.equal(summary.ran, 3);
     const stored = (await Promise.all(ids.map(resultsOf))).flat();
-    assert.equal(stored.length, ownRuns.length);
-    assert.ok(stored.every((r) => Date.parse(r.startedAt) < ownedEnd + 500));
+    assert.equal(stored.length, 3);
+    assert.ok(stored.every((r) => Math.abs(Date.parse(r.startedAt) - span) < 500));
   });
 
-  it('runs each continuation it receives from SQS once, completing the minute, and rejects a bad body with one line', async () => {
-    const start = minuteStart();
-    const id = idWithOffset('fast', 3_000, 4_000);
-    const offset = spreadOffsetMs(id, 10_000);
-    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
-    const queue = await continuationQueue();
-    // A lead of a whole minute makes every delay 0, so this test can receive the messages at once.
-    const scheduled = await probe(cfg, start, { continuations: queue, leadMillis: MINUTE }).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
-    assert.equal(scheduled.ran, 0, 'the first run is 3-4 s away: a continuation runs it');
-    assert.equal(scheduled.continuationsSent, 6);
-    const messages = await receiveAll(queue.queueUrl, 6);
-    assert.equal(messages.length, 6);
+  it('runs every sub-minute due time of the next minute once through the continuations it receives, however late in its minute the scheduler fired, and rejects a bad body with one line', async () => {
+    for (const firedAfter of [400, 55_000]) {
+      await moto.reset();
+      await ensureTable(dynamo, TABLE);
+      const start = minuteStart();
+      const span = start + MINUTE;
+      const cfg = config([{ id: 'fast', url: `${target.url}/ok`, interval: '10s' }, { id: 'minutely', url: `${target.url}/ok` }]);
+      const queue = await continuationQueue();
+      // A lead of two minutes makes every delay 0, so this test can receive the messages at once.
+      const scheduled = await probe(cfg, start + firedAfter, { continuations: queue, leadMillis: 2 * MINUTE }).handler(
+        { shard: 0, shards: 1, scheduledTime: iso(start) },
+        lambdaContext(58_000),
+      );
+      assert.equal(scheduled.ran, 1, 'the scheduled invocation runs its minute\'s 1 m check, and none of the next minute\'s 10 s runs');
+      assert.equal(scheduled.continuationsSent, 6);
+      const messages = await receiveAll(queue.queueUrl, 6);
+      assert.equal(messages.length, 6);
 
-    const lines: string[] = [];
-    for (const message of messages) {
-      const event = JSON.parse(message.body) as ContinuationEvent;
-      const continuation = probe(cfg, event.wakeAtMs - 1_500, { continuations: queue, log: (l) => lines.push(l) });
-      const out = await continuation.handler({ Records: [message] }, lambdaContext(58_000));
-      assert.deepEqual([out.results.length, out.duplicates, out.rejected], [1, 0, 0]);
-      assert.equal(out.results[0]?.ran, 1, `the window at +${event.wakeAtMs - start} ms runs its one due time`);
+      for (const message of messages) {
+        const event = JSON.parse(message.body) as ContinuationEvent;
+        const continuation = probe(cfg, event.wakeAtMs - 700, { continuations: queue });
+        const out = await continuation.handler({ Records: [message] }, lambdaContext(58_000));
+        assert.deepEqual([out.results.length, out.duplicates, out.rejected], [1, 0, 0]);
+        assert.equal(out.results[0]?.ran, 1, `the window at +${event.wakeAtMs - span} ms runs its one due time`);
+      }
+      const starts = (await resultsOf('fast')).map((r) => Date.parse(r.startedAt) - span);
+      assert.equal(starts.length, 6, `fired ${firedAfter} ms into its minute: every due time of the next minute ran, once`);
+      starts.forEach((t, k) => assert.ok(Math.abs(t - k * 10_000) < 500, `run ${k} at +${t} ms, due at +${k * 10_000}`));
+      assert.equal((await resultsOf('minutely')).length, 1);
+      if (firedAfter > 1_000) continue;
+
+      // SQS delivers the first message again: its claim is there, nothing runs.
+      const again = await probe(cfg, span - 1_000).handler({ Records: [messages[0]!] }, lambdaContext(58_000));
+      assert.deepEqual([again.results.length, again.duplicates, again.rejected], [0, 1, 0]);
+      assert.equal((await resultsOf('fast')).length, 6);
+
+      const bad = probe(cfg, span - 1_000);
+      const rejected = await bad.handler({ Records: [{ messageId: 'm-bad', body: '{"kind":"continuation","shard":0}' }] }, lambdaContext(58_000));
+      assert.deepEqual([rejected.results.length, rejected.duplicates, rejected.rejected], [0, 0, 1]);
+      const rejectLines = bad.lines.filter((l) => l.includes('m-bad'));
+      assert.equal(rejectLines.length, 1);
+      const rejectLine = JSON.parse(rejectLines[0]!) as { level: string; message: string; rejected: number };
+      assert.deepEqual(rejectLine, { level: 'error', message: 'rejected SQS message m-bad: continuation message needs "shards", an integer ≥ 1, got undefined', location: LOCATION, rejected: 1 });
+      assert.equal((await resultsOf('fast')).length, 6);
     }
-    const starts = (await resultsOf(id)).map((r) => Date.parse(r.startedAt) - start);
-    assert.equal(starts.length, 6, 'every due time of the minute ran, once');
-    starts.forEach((t, k) => assert.ok(Math.abs(t - (offset + k * 10_000)) < 500, `run ${k} at +${t} ms, due at +${offset + k * 10_000}`));
-
-    // SQS delivers the first message again: its claim is there, nothing runs.
-    const again = await probe(cfg, start + offset - 1_000).handler({ Records: [messages[0]!] }, lambdaContext(58_000));
-    assert.deepEqual([again.results.length, again.duplicates, again.rejected], [0, 1, 0]);
-    assert.equal((await resultsOf(id)).length, 6);
-
-    const bad = probe(cfg, start + offset - 1_000);
-    const rejected = await bad.handler({ Records: [{ messageId: 'm-bad', body: '{"kind":"continuation","shard":0}' }] }, lambdaContext(58_000));
-    assert.deepEqual([rejected.results.length, rejected.duplicates, rejected.rejected], [0, 0, 1]);
-    const rejectLines = bad.lines.filter((l) => l.includes('m-bad'));
-    assert.equal(rejectLines.length, 1);
-    const rejectLine = JSON.parse(rejectLines[0]!) as { level: string; message: string; rejected: number };
-    assert.deepEqual(rejectLine, { level: 'error', message: 'rejected SQS message m-bad: continuation message needs "shards", an integer ≥ 1, got undefined', location: LOCATION, rejected: 1 });
-    assert.equal((await resultsOf(id)).length, 6);
   });
 
   it('counts the due times of a continuation delivered after its minute as skipped, and runs nothing', async () => {
     const start = minuteStart();
-    const id = idWithOffset('fast', 3_000, 4_000);
-    const offset = spreadOffsetMs(id, 10_000);
-    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
-    const event: ContinuationEvent = { kind: 'continuation', shard: 0, shards: 1, minuteStartMs: start, wakeAtMs: start + offset + 20_000, windowEndMs: start + offset + 40_000 };
+    const cfg = config([{ id: 'fast', url: `${target.url}/ok`, interval: '10s' }]);
+    const event: ContinuationEvent = { kind: 'continuation', shard: 0, shards: 1, minuteStartMs: start, wakeAtMs: start + 20_000, windowEndMs: start + 40_000 };
     const late = probe(cfg, start + MINUTE + 3_000);
     const out = await late.handler({ Records: [{ messageId: 'm-late', body: JSON.stringify(event) }] }, lambdaContext(58_000));
     assert.deepEqual([out.results[0]?.ran, out.results[0]?.skipped], [0, 2]);
-    assert.equal((await resultsOf(id)).length, 0);
+    assert.equal((await resultsOf('fast')).length, 0);
     assert.equal(await metricSum('SkippedRuns', { Location: LOCATION }, 'Sum', start), 2);
   });
 
-  it('runs the whole minute itself, waiting in-process, when SQS cannot take the messages', async () => {
+  it('runs what it can still reach before its deadline itself, waiting in-process, when SQS cannot take the messages, and counts the rest as skipped', async () => {
     const start = minuteStart();
-    const id = idWithOffset('fast', 3_000, 4_000);
-    const cfg = config([{ id, url: `${target.url}/ok`, interval: '10s' }]);
-    const { handler, lines } = probe(cfg, start, { continuations: { sqs, queueUrl: `${moto.endpoint}/${MOTO_ACCOUNT}/no-such-queue` } });
-    const summary = await handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
-    assert.deepEqual([summary.ran, summary.skipped, summary.continuationsSent, summary.continuationsRunHere], [6, 0, 0, 6]);
-    assert.equal((await resultsOf(id)).length, 6);
+    const span = start + MINUTE;
+    const cfg = config([{ id: 'fast', url: `${target.url}/ok`, interval: '10s' }]);
+    // Fired 50 s into its minute with Lambda's 58 s: its deadline is span + 43 s, so the runs due up to span + 40 s fit.
+    const { handler, lines } = probe(cfg, start + 50_000, { continuations: { sqs, queueUrl: `${moto.endpoint}/${MOTO_ACCOUNT}/no-such-queue` } });
+    const summary = await handler({ shard: 0, shards: 1, scheduledTime: iso(start) }, lambdaContext(58_000));
+    assert.deepEqual([summary.ran, summary.skipped, summary.continuationsSent, summary.continuationsRunHere], [5, 1, 0, 6]);
+    const starts = (await resultsOf('fast')).map((r) => Date.parse(r.startedAt) - span);
+    starts.forEach((t, k) => assert.ok(Math.abs(t - k * 10_000) < 500, `run ${k} at +${t} ms`));
     assert.ok(lines.some((l) => /"level":"warn".*6 of 6 continuation\(s\) not sent to SQS/.test(l)), lines.join('\n'));
   });
 });

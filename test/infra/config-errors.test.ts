@@ -86,6 +86,19 @@ describe('deployment rules', () => {
     for (const ms of [11_000, 25_000, 40_000, 45_000, 61_000, 150_000]) assert.notEqual(intervalProblem(ms), undefined, `${ms} ms`);
   });
 
+  it('rejects a check whose run, timing out on every attempt, outlasts what one probe invocation gives it, and accepts one that fits', () => {
+    assert.deepEqual(deployErrors({ checks: [check('slow', { timeout: '30s', retries: 1 })] }), [
+      'check "slow": checks[0].timeout: a run that times out on every attempt takes 1m 1s (2 × 30s + 1 × 1s between them), ' +
+        'longer than the 50s one probe invocation gives a run (lambda stops it at 58s): lower timeout or retries',
+    ]);
+    assert.deepEqual(deployErrors({ checks: [check('long', { interval: '5m', timeout: '51s', retries: 0 })] }), [
+      'check "long": checks[0].timeout: a run that times out on every attempt takes 51s (1 × 51s), ' +
+        'longer than the 50s one probe invocation gives a run (lambda stops it at 58s): lower timeout or retries',
+    ]);
+    // 3 × 16 s + 2 × 1 s = 50 s: exactly what fits.
+    assert.deepEqual(deploymentIssues(configOf({ checks: [check('fits', { timeout: '16s', retries: 2 }), check('alone', { interval: '5m', timeout: '50s', retries: 0 })] })), []);
+  });
+
   it('reports every problem of every check at once', () => {
     const lines = deployErrors({ checks: [check('a', { interval: '45s', timeout: '5s' }), check('b', { regions: ELEVEN_REGIONS, interval: '25s', timeout: '5s' })] });
     assert.equal(lines.length, 3);
@@ -147,6 +160,7 @@ describe('cdk synth with a bad config', { concurrency: true }, () => {
     ['11 regions in a 30 s check', { checks: [check('wide', { regions: ELEVEN_REGIONS, interval: '30s' })] }, ['^skyprobe: cannot deploy: check "wide": checks\\[0\\]\\.regions: .*got 11 regions']],
     ['an interval of 45s', { checks: [check('odd', { interval: '45s', timeout: '5s' })] }, ['^skyprobe: cannot deploy: check "odd": checks\\[0\\]\\.interval: .*got 45s$']],
     ['a duplicate check id', { checks: [check('twice'), check('twice')] }, ['^skyprobe: cannot deploy: check "twice": checks\\[1\\]\\.id: duplicate id "twice"']],
+    ['a run longer than an invocation', { checks: [check('slow', { timeout: '30s', retries: 1 })] }, ['^skyprobe: cannot deploy: check "slow": checks\\[0\\]\\.timeout: a run that times out on every attempt takes 1m 1s .*lower timeout or retries$']],
     [
       'a secret in an sms subscription',
       { checks: [check('home')], alerts: { sms: ['{{secret:ONCALL_PHONE}}'] } },

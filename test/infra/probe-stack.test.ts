@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Token } from 'aws-cdk-lib';
 import type { Config } from '../../lambdas/core/check.ts';
-import { HANDLER_ENV, resourceNames, shardsNeeded } from '../../lambdas/core/deployment.ts';
+import { HANDLER_ENV, resourceNames, shardOf, shardsFor } from '../../lambdas/core/deployment.ts';
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
 import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
@@ -21,13 +21,13 @@ function heavyConfig(): Config {
   return configOf({
     project: 'busy',
     homeRegion: 'us-east-1',
-    checks: Array.from({ length: 20 }, (_, i) => ({
+    // 70 checks whose every attempt may time out: 32 s a run, so one invocation's 32 slots run each once.
+    checks: Array.from({ length: 70 }, (_, i) => ({
       id: `api-${i}`,
       type: 'http',
       url: `https://api${i}.example.com/health`,
-      interval: '10s',
-      timeout: '9s',
-      retries: 3,
+      timeout: '10s',
+      retries: 2,
       regions: ['eu-west-1'],
     })),
   });
@@ -87,21 +87,25 @@ describe('probe stacks', () => {
     }
   });
 
-  it('schedules each shard every minute with its { shard, shards } payload', () => {
+  it('schedules each shard on every minute with its { shard, shards, scheduledTime } payload', () => {
     for (const region of probeRegionsOf(config)) {
       const schedules = resourcesOf(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Scheduler::Schedule');
-      const shards = shardsNeeded(config.checks.filter((c) => c.regions.includes(region)));
+      const shards = shardsFor(config.checks.filter((c) => c.regions.includes(region)));
       assert.equal(schedules.length, shards);
     }
-    const expected = shardsNeeded(heavyConfig().checks);
+    const heavy = heavyConfig().checks;
+    const expected = shardsFor(heavy);
     assert.equal(expected, 3, 'the heavy config needs several shards');
+    // Every check runs in the first wave of its shard's 32 slots: none waits for a slot it could not finish after.
+    for (let shard = 0; shard < expected; shard++) assert.ok(heavy.filter((c) => shardOf(c.id, expected) === shard).length <= 32, `shard ${shard}`);
     const schedules = resourcesOf(templateOf(busy, 'busy-probe-eu-west-1'), 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
     assert.deepEqual(
       schedules.map((p) => JSON.parse(String((p['Target'] as Props)['Input']))),
-      [0, 1, 2].map((shard) => ({ shard, shards: 3 })),
+      [0, 1, 2].map((shard) => ({ shard, shards: 3, scheduledTime: '<aws.scheduler.scheduled-time>' })),
     );
     for (const p of schedules) {
-      assert.equal(p['ScheduleExpression'], 'rate(1 minute)');
+      // On the minute, so the scheduled time names a minute; it fires at some second of it.
+      assert.equal(p['ScheduleExpression'], 'cron(* * * * ? *)');
       assert.deepEqual(p['FlexibleTimeWindow'], { Mode: 'OFF' });
     }
   });

@@ -80,6 +80,7 @@ export function formatCostReport(estimate: CostEstimate, paint: Paint): string[]
     `Goal, at most ${ratio(canary.goalRatio)} of the canary price per check and region: ` +
       (canary.goalMet ? paint('green', 'met') : paint('yellow', `not met (${ratio(canary.ratio)})`)) +
       `; ${canary.checkRegionsMeetingGoal} of ${canary.checkRegions} check-region${canary.checkRegions === 1 ? '' : 's'} meet it on their own`,
+    ...unattainable(estimate),
     '',
     'Assumptions:',
     ...estimate.assumptions.map((a) => `  - ${a}`),
@@ -87,6 +88,23 @@ export function formatCostReport(estimate: CostEstimate, paint: Paint): string[]
     `  - Prices from: ${prices.sources.join('; ')}`,
   ];
   return lines;
+}
+
+/**
+ * The rows no design could bring to the goal at list prices: the alarms the check must have (quorum, latency, tls expiry)
+ * cost more than the goal's share of its canary, so the comparison says so rather than leave the row unexplained.
+ */
+function unattainable(estimate: CostEstimate): string[] {
+  const rows = estimate.perCheckRegion.filter((c) => !c.goalAttainable);
+  if (rows.length === 0) return [];
+  const byCheck = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) if (!byCheck.has(r.checkId)) byCheck.set(r.checkId, r);
+  const goal = estimate.canary.goalRatio;
+  return [
+    `Out of reach at list prices for ${rows.length} check-region${rows.length === 1 ? '' : 's'}: the alarms ${rows.length === 1 ? 'its check' : 'their checks'} must have ` +
+      `(quorum, latency, tls expiry; ${unitPrice(PRICES.cloudwatch.standardAlarmMetrics.usd)} an alarm metric) cost more than ${ratio(goal)} of ${rows.length === 1 ? 'its canary' : 'their canaries'}: ` +
+      [...byCheck.values()].map((r) => `${r.checkId} ${money(r.requiredAlarmsUsd)} against ${money(r.canaryMonthlyUsd * goal)} a region`).join(', '),
+  ];
 }
 
 /** Left-aligned text, right-aligned numbers, two spaces between columns. Widths ignore ANSI color codes. */
@@ -113,6 +131,7 @@ export function money(usd: number): string {
 }
 
 function unitPrice(usd: number): string {
+  if (usd === 0) return '$0.00';
   if (usd >= 0.01) return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 4 })}`;
   return `$${usd.toFixed(12).replace(/0+$/, '')}`;
 }
