@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../core/ports.ts';
-import type { DeliveryLedger } from '../monitor/alarm-monitor.ts';
+import type { AnnouncedNotice, DeliveryLedger } from '../monitor/alarm-monitor.ts';
 
 /**
  * Which alerts the notifier has sent, in the results table (home region only, like incidents):
  *
- * | entity   | pk                    | sk         | writer      | kept      |
- * |----------|-----------------------|------------|-------------|-----------|
- * | delivery | DELIVERY#<deliveryId> | DELIVERY   | home region | TTL, 30 d |
+ * | entity        | pk                    | sk         | writer      | kept       |
+ * |---------------|-----------------------|------------|-------------|------------|
+ * | delivery      | DELIVERY#<deliveryId> | DELIVERY   | home region | TTL, 30 d  |
+ * | notice state  | NOTICE#<alarmName>    | LAST       | home region | TTL, 400 d |
+ *
+ * A delivery id names one message (`<incident>:down`, a notice's id) or, settled without a claim, one alarm
+ * transition whose part for the topic is done (`topic:<alarm>:<state>:<time>`): what the notifier's
+ * fallback reads before publishing anything itself. The notice state is the last notice announced per
+ * alarm, so an alarm that comes back to OK through INSUFFICIENT_DATA still announces its end.
  *
  * A delivery is claimed (conditional put) before publishing and marked sent after, so a retried or
  * duplicated event never publishes twice, and a publish that failed is released for the retry. A claim
@@ -19,6 +25,7 @@ import type { DeliveryLedger } from '../monitor/alarm-monitor.ts';
  */
 
 export const deliveryKey = (deliveryId: string) => ({ pk: `DELIVERY#${deliveryId}`, sk: 'DELIVERY' }) as const;
+export const noticeStateKey = (alarmName: string) => ({ pk: `NOTICE#${alarmName}`, sk: 'LAST' }) as const;
 
 export interface DynamoDeliveryLedgerProps {
   readonly client: DynamoDBClient;
@@ -31,6 +38,8 @@ export interface DynamoDeliveryLedgerProps {
   readonly leaseMs?: number;
   /** @default 30 */
   readonly retentionDays?: number;
+  /** How long the last announced notice of an alarm is remembered. @default 400 */
+  readonly noticeRetentionDays?: number;
 }
 
 const SENDING = 'sending';
@@ -42,6 +51,7 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
   readonly #clock: Clock;
   readonly #leaseMs: number;
   readonly #retentionSeconds: number;
+  readonly #noticeRetentionSeconds: number;
   /** The token of each claim this ledger holds: what `release` may delete. */
   readonly #tokens = new Map<string, string>();
 
@@ -51,34 +61,23 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
     this.#clock = props.clock;
     this.#leaseMs = props.leaseMs ?? 45_000;
     this.#retentionSeconds = Math.round((props.retentionDays ?? 30) * 86_400);
+    this.#noticeRetentionSeconds = Math.round((props.noticeRetentionDays ?? 400) * 86_400);
   }
 
   async claim(deliveryId: string): Promise<boolean> {
     const now = this.#clock.now();
-    const key = deliveryKey(deliveryId);
     const token = randomUUID();
-    try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#table,
-          Item: {
-            pk: { S: key.pk },
-            sk: { S: key.sk },
-            deliveryState: { S: SENDING },
-            claimedAt: { N: String(now) },
-            claimToken: { S: token },
-            expiresAt: { N: String(Math.floor(now / 1000) + this.#retentionSeconds) },
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR (deliveryState = :sending AND claimedAt <= :stale)',
-          ExpressionAttributeValues: { ':sending': { S: SENDING }, ':stale': { N: String(now - this.#leaseMs) } },
-        }),
-      );
-      this.#tokens.set(deliveryId, token);
-      return true;
-    } catch (error) {
-      if (errorName(error) === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    const claimed = await this.#put(
+      deliveryKey(deliveryId),
+      { deliveryState: { S: SENDING }, claimedAt: { N: String(now) }, claimToken: { S: token } },
+      this.#retentionSeconds,
+      {
+        expression: 'attribute_not_exists(pk) OR (deliveryState = :sending AND claimedAt <= :stale)',
+        values: { ':sending': { S: SENDING }, ':stale': { N: String(now - this.#leaseMs) } },
+      },
+    );
+    if (claimed) this.#tokens.set(deliveryId, token);
+    return claimed;
   }
 
   async markSent(deliveryId: string): Promise<void> {
@@ -92,6 +91,56 @@ export class DynamoDeliveryLedger implements DeliveryLedger {
         ExpressionAttributeValues: { ':sent': { S: SENT }, ':now': { N: String(this.#clock.now()) } },
       }),
     );
+  }
+
+  async settle(deliveryId: string): Promise<void> {
+    await this.#put(deliveryKey(deliveryId), { deliveryState: { S: SENT }, sentAt: { N: String(this.#clock.now()) } }, this.#retentionSeconds);
+  }
+
+  async isSettled(deliveryId: string): Promise<boolean> {
+    return (await this.#get(deliveryKey(deliveryId)))?.['deliveryState']?.S === SENT;
+  }
+
+  async lastNotice(alarmName: string): Promise<AnnouncedNotice | null> {
+    const item = await this.#get(noticeStateKey(alarmName));
+    const state = item?.['noticeState']?.S;
+    const at = item?.['noticeAt']?.S;
+    return (state === 'alarm' || state === 'ok') && at !== undefined ? { state, at } : null;
+  }
+
+  async recordNotice(alarmName: string, notice: AnnouncedNotice): Promise<void> {
+    // ISO times in one format order as strings: an older transition handled late changes nothing.
+    await this.#put(noticeStateKey(alarmName), { noticeState: { S: notice.state }, noticeAt: { S: notice.at } }, this.#noticeRetentionSeconds, {
+      expression: 'attribute_not_exists(pk) OR noticeAt <= :at',
+      values: { ':at': { S: notice.at } },
+    });
+  }
+
+  /** Puts the item, kept `retentionSeconds` from now; false when `condition` does not hold. */
+  async #put(
+    key: { readonly pk: string; readonly sk: string },
+    attributes: Record<string, AttributeValue>,
+    retentionSeconds: number,
+    condition?: { readonly expression: string; readonly values: Record<string, AttributeValue> },
+  ): Promise<boolean> {
+    const expiresAt = Math.floor(this.#clock.now() / 1000) + retentionSeconds;
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { pk: { S: key.pk }, sk: { S: key.sk }, ...attributes, expiresAt: { N: String(expiresAt) } },
+          ...(condition === undefined ? {} : { ConditionExpression: condition.expression, ExpressionAttributeValues: condition.values }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (errorName(error) === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async #get(key: { readonly pk: string; readonly sk: string }): Promise<Record<string, AttributeValue> | undefined> {
+    return (await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true }))).Item;
   }
 
   async release(deliveryId: string): Promise<void> {

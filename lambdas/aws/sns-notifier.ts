@@ -1,7 +1,8 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import { formatDuration } from '../core/duration.ts';
-import { summaryLine, type AlertEvent, type Notifier } from '../core/notification.ts';
+import { failureLines, summaryLine, type AlertEvent, type Notifier } from '../core/notification.ts';
+import type { FallbackAlert, FallbackPublisher } from '../monitor/alarm-fallback.ts';
 import type { AlertPublisher } from '../monitor/alarm-monitor.ts';
 import type { Notice } from '../monitor/notice.ts';
 
@@ -18,18 +19,29 @@ import type { Notice } from '../monitor/notice.ts';
  * | location   | no                   | when about a probe location                                  |
  * | eventId    | `<incident>:<kind>`  | `<alarm>:<state>:<time>`: the same on every delivery         |
  *
- * Building a message (`snsAlertMessage`, `snsNoticeMessage`) is kept apart from sending it.
+ * A fallback message (the notifier failed; lambdas/monitor/alarm-fallback.ts) has the attributes the
+ * notifier's own message would have had; its eventId starts with `fallback:` (`relay:` for a probe
+ * region's dead-letter alarm, whose `kind` is `dead-letters`).
+ *
+ * Building a message (`snsAlertMessage`, `snsNoticeMessage`) is kept apart from sending it. A message with
+ * an `sms` text is published with `MessageStructure: json`: SMS subscribers get that one short line, every
+ * other protocol the full message.
  */
 
-/** Error texts are cut here: SNS takes 256 KB, but a message is for people. */
-const MAX_ERROR_CHARS = 2_000;
+/** Each failing region's error is cut here: SNS takes 256 KB, but a message is for people. */
+const MAX_ERROR_CHARS = 500;
 
 /** SNS: a Subject is ASCII, has no line breaks, and is shorter than 100 characters. */
 export const MAX_SUBJECT_CHARS = 99;
 
+/** One SMS: 140 bytes of 7-bit text (160 characters), less room for the characters GSM sends as two. */
+export const MAX_SMS_CHARS = 140;
+
 export interface SnsMessage {
   readonly subject: string;
   readonly message: string;
+  /** The text SMS subscribers get instead of `message`: one line, at most MAX_SMS_CHARS. @default `message` */
+  readonly sms?: string;
   readonly attributes: Readonly<Record<string, string>>;
 }
 
@@ -41,8 +53,10 @@ export function snsAlertMessage(e: AlertEvent, project: string): SnsMessage {
       : `RECOVERED ${who}${e.durationSeconds === null ? '' : ` after ${formatDuration(e.durationSeconds * 1000)}`}`;
   const lines = [summaryLine(e), '', `Check: ${who}`, `Severity: ${e.severity}`, `Target: ${e.target}`];
   if (e.kind === 'down') {
-    if (e.failingLocations.length > 0) lines.push(`Failing in: ${e.failingLocations.join(', ')}`);
-    if (e.error !== null) lines.push(`Error: ${e.error.kind}: ${truncate(e.error.message, MAX_ERROR_CHARS)}`);
+    if (e.failures.length > 0) {
+      lines.push(`Failing in ${e.failures.length === 1 ? '1 region' : `${e.failures.length} regions`}:`);
+      for (const line of failureLines(e, MAX_ERROR_CHARS)) lines.push(`  ${line}`);
+    }
     lines.push(`Down since: ${e.openedAt}`);
   } else {
     lines.push(`Down from ${e.openedAt} to ${e.closedAt ?? 'now'}${e.durationSeconds === null ? '' : ` (${formatDuration(e.durationSeconds * 1000)})`}`);
@@ -50,9 +64,12 @@ export function snsAlertMessage(e: AlertEvent, project: string): SnsMessage {
   if (e.tags.length > 0) lines.push(`Tags: ${e.tags.join(', ')}`);
   lines.push(`Incident: ${e.incidentId}`);
   if (e.dashboardUrl !== null) lines.push(`Dashboard: ${e.dashboardUrl}`);
+  // SMS: the headline and each failing region with its error kind; the messages are in the e-mail.
+  const smsFailures = e.kind === 'down' && e.failures.length > 0 ? `: ${e.failures.map((f) => (f.error === null ? f.location : `${f.location} ${f.error.kind}`)).join(', ')}` : '';
   return {
     subject: snsSubject(`[${project}] ${headline}`),
     message: lines.join('\n'),
+    sms: smsText(`[${project}] ${headline}${smsFailures}`),
     attributes: { kind: 'incident', state: e.kind, severity: e.severity, checkId: e.checkId, eventId: e.eventId },
   };
 }
@@ -63,11 +80,31 @@ export function snsNoticeMessage(n: Notice, project: string): SnsMessage {
   const attributes: Record<string, string> = { kind: n.kind, state: n.state, severity: n.severity, eventId: n.noticeId };
   if (n.checkId !== null) attributes['checkId'] = n.checkId;
   if (n.location !== null) attributes['location'] = n.location;
-  return { subject: snsSubject(`[${project}] ${n.headline}`), message: lines.join('\n'), attributes };
+  const headline = `[${project}] ${n.headline}`;
+  return { subject: snsSubject(headline), message: lines.join('\n'), sms: smsText(headline), attributes };
+}
+
+export function snsFallbackMessage(f: FallbackAlert, project: string): SnsMessage {
+  const lines = [f.headline, '', ...f.details, '', `Alarm: ${f.alarmName} (${f.alarmState} at ${f.at})`];
+  if (f.dashboardUrl !== null) lines.push(`Dashboard: ${f.dashboardUrl}`);
+  const attributes: Record<string, string> = { kind: f.kind, state: f.state, severity: f.severity, eventId: f.eventId };
+  if (f.checkId !== null) attributes['checkId'] = f.checkId;
+  if (f.location !== null) attributes['location'] = f.location;
+  const headline = `[${project}] ${f.headline}`;
+  return { subject: snsSubject(headline), message: lines.join('\n'), sms: smsText(headline), attributes };
 }
 
 /** Printable ASCII on one line (accents dropped, other characters as "?"), cut to MAX_SUBJECT_CHARS with "...". */
 export function snsSubject(text: string): string {
+  return asciiLine(text, MAX_SUBJECT_CHARS);
+}
+
+/** An SMS text: as a subject, cut to MAX_SMS_CHARS, so it is one message on every phone. */
+export function smsText(text: string): string {
+  return asciiLine(text, MAX_SMS_CHARS);
+}
+
+function asciiLine(text: string, max: number): string {
   const ascii = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -75,11 +112,7 @@ export function snsSubject(text: string): string {
     .replace(/\s+/g, ' ')
     .replace(/[^\x20-\x7e]/g, '?')
     .trim();
-  return ascii.length <= MAX_SUBJECT_CHARS ? ascii : `${ascii.slice(0, MAX_SUBJECT_CHARS - 3).trimEnd()}...`;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3).trimEnd()}...`;
 }
 
 export interface SnsNotifierProps {
@@ -93,7 +126,7 @@ export interface SnsNotifierProps {
 }
 
 /** Publishes to SNS. `publishAlert`/`publishNotice` resolve once SNS accepted the message; `notify` is the fire-and-forget port. */
-export class SnsNotifier implements AlertPublisher, Notifier {
+export class SnsNotifier implements AlertPublisher, FallbackPublisher, Notifier {
   readonly #client: SNSClient;
   readonly #topicArn: string;
   readonly #project: string;
@@ -115,15 +148,18 @@ export class SnsNotifier implements AlertPublisher, Notifier {
     return this.publish(snsNoticeMessage(notice, this.#project));
   }
 
+  publishFallback(alert: FallbackAlert): Promise<void> {
+    return this.publish(snsFallbackMessage(alert, this.#project));
+  }
+
   async publish(message: SnsMessage): Promise<void> {
     const attributes: Record<string, MessageAttributeValue> = {};
     for (const [name, value] of Object.entries(message.attributes)) {
       // SNS refuses empty attribute values.
       if (value !== '') attributes[name] = { DataType: 'String', StringValue: value };
     }
-    await this.#client.send(
-      new PublishCommand({ TopicArn: this.#topicArn, Subject: message.subject, Message: message.message, MessageAttributes: attributes }),
-    );
+    const body = message.sms === undefined ? { Message: message.message } : { Message: JSON.stringify({ default: message.message, sms: message.sms }), MessageStructure: 'json' };
+    await this.#client.send(new PublishCommand({ TopicArn: this.#topicArn, Subject: message.subject, ...body, MessageAttributes: attributes }));
   }
 
   notify(event: AlertEvent): void {

@@ -58,6 +58,21 @@ export function checkDashboardUrl(homeRegion: string, project: string, checkId: 
   return `${dashboardConsoleUrl(homeRegion, DASHBOARD_NAMES.check(project))}?${checkVariableQuery(checkId)}`;
 }
 
+/**
+ * The links messages carry: the config's own `alerts.dashboardUrl` for everything when it has one; else, with
+ * the home region known, the check dashboard with the check picked for a message about a check, and
+ * `overviewUrl` (the overview, from the stack) for one about no one check.
+ */
+export function alertLinks(
+  config: { readonly project: string; readonly alerts: { readonly dashboardUrl: string | null } },
+  homeRegion: string | undefined,
+  overviewUrl: string | null,
+): { readonly dashboardUrl: string | null; readonly checkDashboardUrl?: (checkId: string) => string } {
+  const dashboardUrl = config.alerts.dashboardUrl ?? overviewUrl;
+  if (config.alerts.dashboardUrl !== null || homeRegion === undefined) return { dashboardUrl };
+  return { dashboardUrl, checkDashboardUrl: (checkId) => checkDashboardUrl(homeRegion, config.project, checkId) };
+}
+
 /** Console-relative link to the check dashboard with `checkId` picked, for the overview's markdown. */
 export function checkDashboardPath(project: string, checkId: string): string {
   return `${dashboardConsolePath(DASHBOARD_NAMES.check(project))}?${checkVariableQuery(checkId)}`;

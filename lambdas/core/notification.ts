@@ -14,6 +14,12 @@ import { templateNames } from './templates.ts';
 export const ALERT_EVENT_KINDS = ['down', 'recovered'] as const;
 export type AlertEventKind = (typeof ALERT_EVENT_KINDS)[number];
 
+/** A probe location that was failing when the incident opened, and its own error (null when not known). */
+export interface LocationFailure {
+  readonly location: string;
+  readonly error: ProbeError | null;
+}
+
 export interface AlertEvent {
   readonly kind: AlertEventKind;
   /** `${incidentId}:${kind}`: the same for every delivery of this event, so receivers can drop repeats. */
@@ -26,7 +32,10 @@ export interface AlertEvent {
   /** The target as people may see it, secrets as ***. */
   readonly target: string;
   readonly failingLocations: readonly string[];
+  /** The first failing location's error. */
   readonly error: ProbeError | null;
+  /** Every failing location with its own error, in `failingLocations` order. */
+  readonly failures: readonly LocationFailure[];
   /** ISO time. */
   readonly openedAt: string;
   /** ISO time; null while the incident is open. */
@@ -53,11 +62,18 @@ export interface AlertEventInput {
   readonly target: string;
   /** @default null */
   readonly dashboardUrl?: string | null;
+  /**
+   * Each failing location's own error, by location; a failing location missing here has its error unknown.
+   * @default the incident's first error, for its first failing location
+   */
+  readonly errorsByLocation?: ReadonlyMap<string, ProbeError>;
 }
 
 /** The event for an incident that opened ("down") or closed ("recovered"). */
 export function alertEvent(input: AlertEventInput): AlertEvent {
   const { kind, incident, check } = input;
+  const [first] = incident.failingLocations;
+  const errors = input.errorsByLocation ?? new Map(first === undefined || incident.firstError === null ? [] : [[first, incident.firstError]]);
   return {
     kind,
     eventId: `${incident.id}:${kind}`,
@@ -69,11 +85,24 @@ export function alertEvent(input: AlertEventInput): AlertEvent {
     target: input.target,
     failingLocations: incident.failingLocations,
     error: incident.firstError,
+    failures: incident.failingLocations.map((location) => ({ location, error: errors.get(location) ?? null })),
     openedAt: incident.openedAt,
     closedAt: incident.closedAt,
     durationSeconds: incident.durationSeconds,
     dashboardUrl: input.dashboardUrl ?? null,
   };
+}
+
+/**
+ * "eu-west-1: timeout: timed out after 10000ms" for each failing location, each error cut to `maxErrorChars`:
+ * the lines a message lists the failing regions with (their errors were redacted by the probe).
+ */
+export function failureLines(e: Pick<AlertEvent, 'failures'>, maxErrorChars: number): string[] {
+  return e.failures.map((f) => (f.error === null ? f.location : `${f.location}: ${f.error.kind}: ${truncate(oneLine(f.error.message), maxErrorChars)}`));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Does this webhook want the event? Severities always filter; tags only when the webhook lists some. */
@@ -100,6 +129,8 @@ export interface GenericWebhookBody {
   readonly target: string;
   readonly failingLocations: readonly string[];
   readonly error: ProbeError | null;
+  /** Each failing location with its own error (added after `error`, which is the first of them). */
+  readonly failures: readonly LocationFailure[];
   readonly openedAt: string;
   readonly closedAt: string | null;
   readonly durationSeconds: number | null;
@@ -120,6 +151,7 @@ export function genericWebhookBody(e: AlertEvent): GenericWebhookBody {
     target: e.target,
     failingLocations: [...e.failingLocations],
     error: e.error === null ? null : { kind: e.error.kind, message: e.error.message },
+    failures: e.failures.map((f) => ({ location: f.location, error: f.error === null ? null : { kind: f.error.kind, message: f.error.message } })),
     openedAt: e.openedAt,
     closedAt: e.closedAt,
     durationSeconds: e.durationSeconds,
@@ -159,8 +191,8 @@ export function slackWebhookBody(e: AlertEvent): SlackWebhookBody {
   const mrkdwn = (t: string): SlackText => ({ type: 'mrkdwn', text: t });
   const fields: SlackText[] = [mrkdwn(`*Severity*\n${e.severity}`), mrkdwn(`*Target*\n${slackEscape(e.target)}`)];
   if (e.kind === 'down') {
-    if (e.failingLocations.length > 0) fields.push(mrkdwn(`*Failing in*\n${slackEscape(e.failingLocations.join(', '))}`));
-    if (e.error !== null) fields.push(mrkdwn(`*Error*\n${slackEscape(`${e.error.kind}: ${truncate(e.error.message, MAX_ERROR_CHARS)}`)}`));
+    // One line per failing region with its own error; the errors share the field's 2000 characters.
+    if (e.failures.length > 0) fields.push(mrkdwn(`*Failing in*\n${slackEscape(failureLines(e, Math.floor(MAX_ERROR_CHARS / e.failures.length)).join('\n'))}`));
   } else if (e.durationSeconds !== null) {
     fields.push(mrkdwn(`*Down for*\n${formatDuration(e.durationSeconds * 1000)}`));
   }

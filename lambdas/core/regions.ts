@@ -47,3 +47,8 @@ const REGION_SET: ReadonlySet<string> = new Set(AWS_REGIONS);
 export function isAwsRegion(value: unknown): value is AwsRegion {
   return typeof value === 'string' && REGION_SET.has(value);
 }
+
+/** Every region some check probes from, in first-use order: one probe stack each. */
+export function probeRegionsOf(config: { readonly checks: readonly { readonly regions: readonly string[] }[] }): string[] {
+  return [...new Set(config.checks.flatMap((c) => c.regions))];
+}

@@ -3,8 +3,6 @@
  * region's store, heartbeat states and alert topic, wired into one `HeartbeatMonitor`. Built once per
  * container from the environment.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AlertEvent } from '../core/notification.ts';
 import type { Clock } from '../core/ports.ts';
@@ -18,7 +16,8 @@ import { systemClock } from '../engine/context.ts';
 import { HeartbeatMonitor } from '../monitor/heartbeat-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { DynamoHeartbeatStore } from '../store/heartbeat-store.ts';
-import { readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
+import type { HomeFunctionDeps } from './bundled-config.ts';
+import { homeFunctionDepsFromEnv } from './home-function.ts';
 import type { Env } from './env.ts';
 
 export interface HeartbeatRuntimeDeps extends HomeFunctionDeps {
@@ -63,17 +62,8 @@ export function createHeartbeatRuntime(deps: HeartbeatRuntimeDeps): HeartbeatRun
 
 /** Reads the environment and the bundled config, and builds the real clients: once per container. */
 export async function heartbeatDepsFromEnv(env: Env, handlerDir: string): Promise<HeartbeatRuntimeDeps> {
-  const { config, project, tableName, homeRegion, topicArn, dashboardUrl } = await readHomeHandlerEnv(env, handlerDir);
-  return {
-    config,
-    project,
-    tableName,
-    topicArn,
-    dashboardUrl,
-    dynamo: new DynamoDBClient({ region: homeRegion }),
-    sns: new SNSClient({ region: homeRegion }),
-    ssm: new SSMClient({ region: homeRegion }),
-  };
+  const deps = await homeFunctionDepsFromEnv(env, handlerDir);
+  return { ...deps, ssm: new SSMClient({ region: deps.homeRegion }) };
 }
 
 export { lazyHandler } from './env.ts';

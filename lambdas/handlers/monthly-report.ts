@@ -9,8 +9,6 @@
  * nothing, while a retry after a failed publish builds and publishes again. Invoked by hand with
  * `{"month": "2026-10"}` it rebuilds that month and publishes again.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { readMonthlyReport, reportSubjectsOf } from '../core/report-data.ts';
 import { reportSummary } from '../core/report-format.ts';
 import { lastFullMonth, parseMonth } from '../core/report-month.ts';
@@ -19,7 +17,8 @@ import { SnsNotifier, snsSubject, type SnsMessage } from '../aws/sns-notifier.ts
 import type { MonthlyReport } from '../core/report.ts';
 import { systemClock } from '../engine/context.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
-import { bundleDirectory, readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
+import { bundleDirectory, type HomeFunctionDeps } from './bundled-config.ts';
+import { homeFunctionDepsFromEnv } from './home-function.ts';
 import { lazyHandler, type Env } from './env.ts';
 
 export interface MonthlyReportHandlerDeps extends HomeFunctionDeps {
@@ -102,16 +101,7 @@ function requestedMonth(event: unknown, nowMs: number): ReportMonth | null {
 
 /** Reads the environment and the bundled config, and builds the real clients: once per container. */
 export async function monthlyReportDepsFromEnv(env: Env, handlerDir: string): Promise<MonthlyReportHandlerDeps> {
-  const { config, project, tableName, homeRegion, topicArn, dashboardUrl } = await readHomeHandlerEnv(env, handlerDir);
-  return {
-    config,
-    project,
-    tableName,
-    topicArn,
-    dashboardUrl,
-    dynamo: new DynamoDBClient({ region: homeRegion }),
-    sns: new SNSClient({ region: homeRegion }),
-  };
+  return homeFunctionDepsFromEnv(env, handlerDir);
 }
 
 const build = lazyHandler<unknown, MonthlyReportOutcome>(async () => createMonthlyReportHandler(await monthlyReportDepsFromEnv(process.env, bundleDirectory())));

@@ -3,20 +3,25 @@
  *
  * Delivery guarantee. EventBridge invokes this function asynchronously for every "CloudWatch Alarm State
  * Change" of the project's alarms (CloudWatch guarantees the event reaches EventBridge; EventBridge
- * delivers at least once). When the function fails, Lambda retries the event (async retries), and once
- * those are used up its on-failure destination publishes the raw event to the same SNS topic, so a broken
- * notifier still reaches subscribers, with less polish. Retries and duplicates never alert twice: the
- * incident itself is opened and closed with the store's conditional writes (one open incident per check),
- * and every message goes out through a delivery ledger in the same table (claim, publish, mark sent):
- * a repeated event finds its delivery sent and publishes nothing, while a retry after a failed publish
- * (the incident already open) still publishes it once. See lambdas/monitor/alarm-monitor.ts.
+ * delivers at least once, and puts what it cannot deliver in a dead-letter queue that has an alarm). When
+ * the function fails, Lambda retries the event (async retries), and once those are used up its on-failure
+ * destination, the fallback function (lambdas/handlers/alarm-fallback.ts), publishes a plainer message
+ * for every transition the notifier never settled with the topic, so a broken notifier still reaches
+ * subscribers, and a webhook that keeps failing never sends them a second copy. Retries and duplicates
+ * never alert twice: the incident itself is opened and closed with the store's conditional writes (one
+ * open incident per check), and every message goes out through a delivery ledger in the same table
+ * (claim, publish, mark sent): a repeated event finds its delivery sent and publishes nothing, while a
+ * retry after a failed publish (the incident already open) still publishes it once. See
+ * lambdas/monitor/alarm-monitor.ts.
+ *
+ * The maintenance sweep (every minute, same function) fails its invocation when a check could not be
+ * handled, after trying every check: the failure counts in the function's errors (an alarm), the fallback
+ * logs it and publishes nothing, and the next minute's sweep tries again.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { webhookTargets, type WebhookTargetsProps } from '../alerts/webhook-sender.ts';
 import { SsmSecretSource } from '../aws/ssm-secrets.ts';
-import { checkDashboardUrl } from '../core/dashboard-links.ts';
+import { alertLinks } from '../core/dashboard-links.ts';
 import { MAINTENANCE_SWEEP_EVENT } from '../core/deployment.ts';
 import type { SecretSource } from '../core/ports.ts';
 import { DynamoDeliveryLedger } from '../aws/delivery-ledger.ts';
@@ -25,7 +30,8 @@ import { systemClock } from '../engine/context.ts';
 import { handleAlarmTransition, sweepEndedMaintenance, type AlarmOutcome, type SweepOutcome } from '../monitor/alarm-monitor.ts';
 import { DynamoResultsStore } from '../store/dynamo-store.ts';
 import { parseAlarmStateChange } from './alarm-event.ts';
-import { bundleDirectory, readHomeHandlerEnv, type HomeFunctionDeps } from './bundled-config.ts';
+import { bundleDirectory, type HomeFunctionDeps } from './bundled-config.ts';
+import { homeFunctionDepsFromEnv } from './home-function.ts';
 import { lazyHandler, type Env } from './env.ts';
 
 export interface NotifierHandlerDeps extends HomeFunctionDeps {
@@ -46,8 +52,21 @@ export interface NotifierHandlerDeps extends HomeFunctionDeps {
   readonly webhookOptions?: Pick<WebhookTargetsProps, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'requestTimeoutMs'>;
 }
 
-/** Handles alarm state changes; `sweep` runs the every-minute maintenance sweep. */
+/**
+ * Handles alarm state changes; `sweep` runs the every-minute maintenance sweep, and rejects with
+ * `MaintenanceSweepError` (after trying every check) when a check could not be handled.
+ */
 export type NotifierHandler = ((event: unknown) => Promise<AlarmOutcome>) & { sweep(): Promise<SweepOutcome> };
+
+/** The maintenance sweep could not handle some checks: the next sweep (a minute later) tries them again. */
+export class MaintenanceSweepError extends Error {
+  override readonly name = 'MaintenanceSweepError';
+  readonly outcome: SweepOutcome;
+  constructor(outcome: SweepOutcome) {
+    super(`maintenance sweep: ${outcome.failed.length} of ${outcome.examined} checks failed: ${outcome.failed.join('; ')}`);
+    this.outcome = outcome;
+  }
+}
 
 function isSweepEvent(event: unknown): boolean {
   return typeof event === 'object' && event !== null && (event as Record<string, unknown>)['skyprobe'] === MAINTENANCE_SWEEP_EVENT.skyprobe;
@@ -64,14 +83,11 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
     ...(deps.leaseMs === undefined ? {} : { leaseMs: deps.leaseMs }),
   });
   const publisher = new SnsNotifier({ client: deps.sns, topicArn: deps.topicArn, project: deps.project, log });
-  const dashboardUrl = deps.config.alerts.dashboardUrl ?? deps.dashboardUrl ?? null;
   const secrets: SecretSource = deps.ssm === undefined ? { get: async () => undefined } : new SsmSecretSource({ client: deps.ssm, project: deps.project, clock });
   const webhooks = webhookTargets(deps.config.alerts.webhooks, { secrets, log, ...deps.webhookOptions });
-  const homeRegion = deps.homeRegion;
-  const checkLink =
-    deps.config.alerts.dashboardUrl === null && homeRegion !== undefined ? (checkId: string) => checkDashboardUrl(homeRegion, deps.project, checkId) : undefined;
+  const links = alertLinks(deps.config, deps.homeRegion, deps.dashboardUrl ?? null);
 
-  const monitorDeps = { config: deps.config, project: deps.project, store, publisher, ledger, dashboardUrl, webhooks, ...(checkLink === undefined ? {} : { checkDashboardUrl: checkLink }), log };
+  const monitorDeps = { config: deps.config, project: deps.project, store, publisher, ledger, webhooks, ...links, log };
   const onAlarm = async (event: unknown): Promise<AlarmOutcome> => {
     const transition = parseAlarmStateChange(event);
     const outcome = await handleAlarmTransition(monitorDeps, transition);
@@ -80,7 +96,8 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   };
   const sweep = async (): Promise<SweepOutcome> => {
     const outcome = await sweepEndedMaintenance(monitorDeps, clock.now());
-    if (outcome.examined > 0) log(JSON.stringify({ level: 'info', sweep: 'maintenance', ...outcome }));
+    if (outcome.examined > 0) log(JSON.stringify({ level: outcome.failed.length > 0 ? 'error' : 'info', sweep: 'maintenance', ...outcome }));
+    if (outcome.failed.length > 0) throw new MaintenanceSweepError(outcome);
     return outcome;
   };
   return Object.assign(onAlarm, { sweep });
@@ -88,18 +105,8 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
 
 /** Reads the environment and the bundled config, and builds the real clients: once per container. */
 export async function notifierDepsFromEnv(env: Env, handlerDir: string): Promise<NotifierHandlerDeps> {
-  const { config, project, tableName, homeRegion, topicArn, dashboardUrl } = await readHomeHandlerEnv(env, handlerDir);
-  return {
-    config,
-    project,
-    tableName,
-    topicArn,
-    dashboardUrl,
-    homeRegion,
-    dynamo: new DynamoDBClient({ region: homeRegion }),
-    sns: new SNSClient({ region: homeRegion }),
-    ...(config.alerts.webhooks.length > 0 ? { ssm: new SSMClient({ region: homeRegion }) } : {}),
-  };
+  const deps = await homeFunctionDepsFromEnv(env, handlerDir);
+  return { ...deps, ...(deps.config.alerts.webhooks.length > 0 ? { ssm: new SSMClient({ region: deps.homeRegion }) } : {}) };
 }
 
 const build = lazyHandler<unknown, AlarmOutcome | SweepOutcome>(async () => {

@@ -2,7 +2,7 @@ import { evaluateAlertPolicy, locationPeriodsFromResults, periodLengthMs, period
 import type { Check } from '../core/check.ts';
 import type { MaintenanceWindow } from '../core/check.ts';
 import { activeMaintenance } from '../core/maintenance.ts';
-import type { AlertEvent, Notifier } from '../core/notification.ts';
+import { alertEvent, type AlertEvent, type Notifier } from '../core/notification.ts';
 import type { Clock } from '../core/ports.ts';
 import type { ProbeResult } from '../core/result.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
@@ -166,21 +166,12 @@ export class CheckMonitor {
   }
 
   private event(kind: AlertEvent['kind'], t: Tracked, incident: Incident): AlertEvent {
-    return {
+    return alertEvent({
       kind,
-      eventId: `${incident.id}:${kind}`,
-      incidentId: incident.id,
-      checkId: t.check.id,
-      checkName: t.check.name,
-      severity: t.check.severity,
-      tags: t.check.tags,
+      incident,
+      check: t.check,
       target: displayTarget(t.check),
-      failingLocations: incident.failingLocations,
-      error: incident.firstError,
-      openedAt: incident.openedAt,
-      closedAt: incident.closedAt,
-      durationSeconds: incident.durationSeconds,
       dashboardUrl: this.dashboardUrl ? `${this.dashboardUrl.replace(/\/$/, '')}/#/check/${encodeURIComponent(t.check.id)}` : null,
-    };
+    });
   }
 }

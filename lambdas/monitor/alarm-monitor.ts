@@ -4,10 +4,10 @@ import type { ProbeError } from '../core/errors.ts';
 import { activeMaintenance, maintenanceEndedAt } from '../core/maintenance.ts';
 import { alertEvent, type AlertEvent } from '../core/notification.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
-import { parseAlarmName, type ParsedAlarmName } from '../core/alarm-names.ts';
+import { notifiedAlarms, type ParsedAlarmName } from '../core/alarm-names.ts';
 import { displayTarget } from '../local/check-monitor.ts';
 import { WebhookDeliveryError, type WebhookTarget } from '../alerts/webhook-sender.ts';
-import { noticeFor, type Notice, type NoticeKind } from './notice.ts';
+import { noticeFor, type Notice } from './notice.ts';
 
 /**
  * What the AWS notifier does with an alarm transition, with the incident semantics of the local runner
@@ -22,6 +22,15 @@ import { noticeFor, type Notice, type NoticeKind } from './notice.ts';
  * - every publish goes through the `DeliveryLedger` (claim, publish, mark sent), so a repeated event
  *   never alerts twice, while a retry after a failed publish still alerts once;
  * - an ALARM older than an incident's close, or an OK older than the open incident, is stale and ignored.
+ *
+ * A transition is handled in two parts: first the topic (the incident, then the alert or notice, or the
+ * decision that there is nothing to say), then the webhooks. Between them the transition is settled in the
+ * ledger (`topicSettlement`): when the notifier finally gives an event up, its fallback publishes only
+ * transitions that were never settled, so a webhook that keeps failing never sends the topic's
+ * subscribers a second copy.
+ *
+ * Only this config's alarms are acted on (`notifiedAlarms`): another project's alarm whose name merely
+ * starts with this project's is ignored, and the outcome says so.
  */
 
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
@@ -46,6 +55,13 @@ export interface AlertPublisher {
   publishNotice(notice: Notice): Promise<void>;
 }
 
+/** The last notice announced for one alarm. */
+export interface AnnouncedNotice {
+  readonly state: 'alarm' | 'ok';
+  /** ISO time of the transition it announced. */
+  readonly at: string;
+}
+
 /** Remembers what was published, so a repeated event publishes nothing. */
 export interface DeliveryLedger {
   /** True when the caller may send `deliveryId` now: not sent yet and nobody else sending it. */
@@ -54,6 +70,19 @@ export interface DeliveryLedger {
   markSent(deliveryId: string): Promise<void>;
   /** The claimed delivery failed: a later claim may try again. */
   release(deliveryId: string): Promise<void>;
+  /** Nothing (more) is to be sent for `deliveryId`, without a claim: sent, or nothing to say. */
+  settle(deliveryId: string): Promise<void>;
+  /** Whether `deliveryId` was marked sent or settled. */
+  isSettled(deliveryId: string): Promise<boolean>;
+  /** The last notice announced for `alarmName`, or null. */
+  lastNotice(alarmName: string): Promise<AnnouncedNotice | null>;
+  /** Records an announced notice, unless one of a later transition is recorded already. */
+  recordNotice(alarmName: string, notice: AnnouncedNotice): Promise<void>;
+}
+
+/** The ledger entry that says a transition's part for the topic is done: what the notifier's fallback looks for. */
+export function topicSettlement(t: Pick<AlarmTransition, 'alarmName' | 'state' | 'at'>): string {
+  return `topic:${t.alarmName}:${t.state}:${t.at}`;
 }
 
 export interface AlarmMonitorDeps {
@@ -85,12 +114,44 @@ type CheckInfo = Pick<Check, 'id' | 'name' | 'severity' | 'tags'>;
 
 const MINUTE_MS = 60_000;
 
+/** What the topic part of a transition did, and the alert its webhooks still get. */
+interface TopicPart {
+  readonly outcome: AlarmOutcome;
+  readonly alert: AlertEvent | null;
+}
+
+const alarmsByConfig = new WeakMap<Config, ReadonlyMap<string, ParsedAlarmName>>();
+
+/** This config's alarms (`notifiedAlarms`), computed once per config object. */
+export function alarmsOf(config: Config): ReadonlyMap<string, ParsedAlarmName> {
+  let alarms = alarmsByConfig.get(config);
+  if (alarms === undefined) {
+    alarms = notifiedAlarms(config);
+    alarmsByConfig.set(config, alarms);
+  }
+  return alarms;
+}
+
+/**
+ * Handles one transition: the topic part, then the settlement, then the webhooks. Rejects (so Lambda retries
+ * the event) when the topic part fails, or with `WebhookDeliveryError` when a webhook did not take the alert;
+ * a retry sends only what did not go out.
+ */
 export async function handleAlarmTransition(deps: AlarmMonitorDeps, t: AlarmTransition): Promise<AlarmOutcome> {
-  const parsed = parseAlarmName(deps.project, t.alarmName);
-  if (parsed === null) return ignored(`alarm ${t.alarmName} is not one of project ${deps.project}'s alarms`);
+  const parsed = alarmsOf(deps.config).get(t.alarmName);
+  if (parsed === undefined) return ignored(`alarm ${t.alarmName} is not one of project ${deps.config.project}'s alarms`);
   if (t.state === 'INSUFFICIENT_DATA') return ignored(`${t.alarmName} has insufficient data: nothing to announce`);
-  if (parsed.kind === 'quorum') return t.state === 'ALARM' ? openIncident(deps, t, parsed.checkId) : closeIncident(deps, t, parsed.checkId);
-  return notice(deps, t, parsed);
+  const { outcome, alert } =
+    parsed.kind === 'quorum' ? (t.state === 'ALARM' ? await openIncident(deps, t, parsed.checkId) : await closeIncident(deps, t, parsed.checkId)) : await notice(deps, t, parsed);
+  // Before the webhooks: once settled, a failing webhook can no longer make the fallback publish to the topic.
+  const unsettled = await deps.ledger.settle(topicSettlement(t)).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (alert !== null) await sendWebhooks(deps, alert);
+  // Thrown after the webhooks had their go: the retry settles it (the topic's message is not sent again).
+  if (unsettled !== null) throw unsettled;
+  return outcome;
 }
 
 /** How far back the sweep looks for ended maintenance windows: it runs every minute, this covers missed runs. */
@@ -125,8 +186,10 @@ export async function sweepEndedMaintenance(deps: AlarmMonitorDeps, nowMs: numbe
     if (endedAt === null) continue;
     examined++;
     try {
-      const incident = await unplannedAfterMaintenance(deps, check, new Date(endedAt).toISOString(), nowMs);
-      if (incident !== null && (await deliverAlert(deps, eventFor(deps, 'down', incident, check, check.id)))) {
+      const found = await unplannedAfterMaintenance(deps, check, new Date(endedAt).toISOString(), nowMs);
+      if (found === null) continue;
+      const { incident, errors } = found;
+      if (await deliverAlert(deps, eventFor(deps, 'down', incident, check, check.id, errors))) {
         deps.log(`${check.id} is still down after its maintenance ended at ${incident.openedAt}: incident ${incident.id} opened, DOWN sent`);
         alerted.push({ checkId: check.id, incidentId: incident.id });
       }
@@ -139,8 +202,16 @@ export async function sweepEndedMaintenance(deps: AlarmMonitorDeps, nowMs: numbe
   return { examined, alerted, failed };
 }
 
-/** The unplanned incident that begins when maintenance ended at `endIso` with the check still down (opened now if needed); null when there is none. */
-async function unplannedAfterMaintenance(deps: AlarmMonitorDeps, check: Check, endIso: string, nowMs: number): Promise<Incident | null> {
+/**
+ * The unplanned incident that begins when maintenance ended at `endIso` with the check still down (opened now
+ * if needed), with the failing locations' errors now; null when there is none.
+ */
+async function unplannedAfterMaintenance(
+  deps: AlarmMonitorDeps,
+  check: Check,
+  endIso: string,
+  nowMs: number,
+): Promise<{ incident: Incident; errors: ReadonlyMap<string, ProbeError> } | null> {
   const { store } = deps;
   let open = await store.openIncidentFor(check.id);
   if (open === null) {
@@ -151,7 +222,7 @@ async function unplannedAfterMaintenance(deps: AlarmMonitorDeps, check: Check, e
     if (open === null) return null;
   }
   // Unplanned and opened at the window's end: a sweep's own incident, whose DOWN may still be unsent.
-  if (!open.planned) return open.openedAt === endIso ? open : null;
+  if (!open.planned) return open.openedAt === endIso ? { incident: open, errors: (await failingNow(store, check, check.id, nowMs)).errors } : null;
   if (open.closedAt === null) await store.closeIncident(check.id, endIso);
   const failing = await failingNow(store, check, check.id, nowMs);
   const { incident } = await store.openIncident({
@@ -162,16 +233,16 @@ async function unplannedAfterMaintenance(deps: AlarmMonitorDeps, check: Check, e
     failingLocations: failing.locations.length > 0 ? failing.locations : open.failingLocations,
     firstError: failing.firstError ?? open.firstError,
   });
-  return incident.planned ? null : incident;
+  return incident.planned ? null : { incident, errors: failing.errors };
 }
 
-async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<AlarmOutcome> {
+async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<TopicPart> {
   const { store } = deps;
   const check = findCheck(deps, checkId);
   // An incident of this check that closed after this ALARM means an OK already followed it.
   const overlapping = await store.incidents({ checkId, fromIso: t.at });
   if (overlapping.some((i) => i.closedAt !== null && i.closedAt > t.at)) {
-    return ignored(`stale ALARM of ${t.alarmName} at ${t.at}: an incident closed after it`);
+    return silent(ignored(`stale ALARM of ${t.alarmName} at ${t.at}: an incident closed after it`));
   }
   const maintenance = activeMaintenance(deps.config.maintenance, checkInfo(check, checkId), Date.parse(t.at));
   const failing = await failingNow(store, check, checkId, Date.parse(t.at));
@@ -187,54 +258,65 @@ async function openIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId:
   if (incident.planned) {
     const note = `${checkId} is down during maintenance${maintenance ? ` window ${maintenance.id}` : ''}: incident ${incident.id} recorded as planned, no alert sent`;
     deps.log(note);
-    return { action, incidentId: incident.id, published: false, note };
+    return silent({ action, incidentId: incident.id, published: false, note });
   }
-  const event = eventFor(deps, 'down', incident, check, checkId);
-  const published = await deliverAlert(deps, event);
-  return { action, incidentId: incident.id, published, note: published ? `DOWN sent for ${checkId}` : `DOWN for ${checkId} was already sent` };
+  const event = eventFor(deps, 'down', incident, check, checkId, failing.errors);
+  const published = await publishAlertOnce(deps, event);
+  return { outcome: { action, incidentId: incident.id, published, note: published ? `DOWN sent for ${checkId}` : `DOWN for ${checkId} was already sent` }, alert: event };
 }
 
-async function closeIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<AlarmOutcome> {
+async function closeIncident(deps: AlarmMonitorDeps, t: AlarmTransition, checkId: string): Promise<TopicPart> {
   const { store } = deps;
   const check = findCheck(deps, checkId);
   const open = await store.openIncidentFor(checkId);
   let closed: Incident | null = null;
   if (open !== null) {
-    if (open.openedAt > t.at) return ignored(`stale OK of ${t.alarmName} at ${t.at}: the open incident began after it`);
+    if (open.openedAt > t.at) return silent(ignored(`stale OK of ${t.alarmName} at ${t.at}: the open incident began after it`));
     closed = await store.closeIncident(checkId, t.at);
   }
   // A repeated OK finds nothing open: the incident it closed the first time is the one to announce.
   closed ??= (await store.incidents({ checkId, fromIso: t.at })).find((i) => i.closedAt === t.at) ?? null;
-  if (closed === null) return ignored(`${t.alarmName} is OK and ${checkId} has no open incident`);
+  if (closed === null) return silent(ignored(`${t.alarmName} is OK and ${checkId} has no open incident`));
   if (closed.planned) {
-    return { action: 'incident-closed', incidentId: closed.id, published: false, note: `planned incident ${closed.id} of ${checkId} closed, no alert sent` };
+    return silent({ action: 'incident-closed', incidentId: closed.id, published: false, note: `planned incident ${closed.id} of ${checkId} closed, no alert sent` });
   }
   const event = eventFor(deps, 'recovered', closed, check, checkId);
-  const published = await deliverAlert(deps, event);
+  const published = await publishAlertOnce(deps, event);
   return {
-    action: 'incident-closed',
-    incidentId: closed.id,
-    published,
-    note: published ? `RECOVERED sent for ${checkId}` : `RECOVERED for ${checkId} was already sent`,
+    outcome: { action: 'incident-closed', incidentId: closed.id, published, note: published ? `RECOVERED sent for ${checkId}` : `RECOVERED for ${checkId} was already sent` },
+    alert: event,
   };
 }
 
-async function notice(
-  deps: AlarmMonitorDeps,
-  t: AlarmTransition,
-  parsed: Exclude<ParsedAlarmName, { kind: 'quorum' }>,
-): Promise<AlarmOutcome> {
-  // OK after INSUFFICIENT_DATA (a new alarm, a deploy) is no news; only the end of an ALARM is.
-  if (t.state === 'OK' && t.previousState !== 'ALARM') return ignored(`${t.alarmName} is OK, and was not in ALARM before`);
-  const kind: NoticeKind = parsed.kind;
+/**
+ * A notice: the beginning (ALARM) or the end (OK) of a condition that is not an incident. An OK is the end of
+ * something when the alarm was in ALARM just before, or when the last notice announced for it was its ALARM
+ * (the alarm went ALARM, INSUFFICIENT_DATA, OK: a metric gap on the way back). Otherwise an OK after
+ * INSUFFICIENT_DATA (a new alarm, a deploy) is no news. INSUFFICIENT_DATA itself never is.
+ */
+async function notice(deps: AlarmMonitorDeps, t: AlarmTransition, parsed: Exclude<ParsedAlarmName, { kind: 'quorum' }>): Promise<TopicPart> {
+  if (t.state === 'OK' && t.previousState !== 'ALARM') {
+    const last = await deps.ledger.lastNotice(t.alarmName);
+    if (last === null || last.state !== 'alarm' || last.at > t.at) return silent(ignored(`${t.alarmName} is OK, and no ALARM of it was announced before`));
+  }
   let check: Check | null = null;
   if ('checkId' in parsed) {
     check = findCheck(deps, parsed.checkId);
     const window = activeMaintenance(deps.config.maintenance, checkInfo(check, parsed.checkId), Date.parse(t.at));
-    if (window !== null) return ignored(`${t.alarmName}: ${parsed.checkId} is in maintenance window ${window.id}, notice muted`);
+    if (window !== null) return silent(ignored(`${t.alarmName}: ${parsed.checkId} is in maintenance window ${window.id}, notice muted`));
   }
-  const n = noticeFor({
-    kind,
+  const n = transitionNotice(t, parsed, check, 'checkId' in parsed ? dashboardLinkFor(deps, parsed.checkId) : deps.dashboardUrl);
+  const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
+  await deps.ledger.recordNotice(t.alarmName, { state: n.state, at: n.at });
+  return silent({ action: 'notice', incidentId: null, published, note: published ? `notice sent: ${n.headline}` : `notice already sent: ${n.headline}` });
+}
+
+export type AlertDeliveryDeps = Pick<AlarmMonitorDeps, 'publisher' | 'ledger' | 'webhooks' | 'log'>;
+
+/** The notice an alarm transition (ALARM or OK) of a notice alarm announces. */
+export function transitionNotice(t: AlarmTransition, parsed: Exclude<ParsedAlarmName, { kind: 'quorum' }>, check: Check | null, dashboardUrl: string | null): Notice {
+  return noticeFor({
+    kind: parsed.kind,
     state: t.state === 'ALARM' ? 'alarm' : 'ok',
     alarmName: t.alarmName,
     at: t.at,
@@ -244,10 +326,8 @@ async function notice(
     checkId: 'checkId' in parsed ? parsed.checkId : null,
     location: 'location' in parsed ? parsed.location : null,
     failover: 'service' in parsed ? { service: parsed.service, role: parsed.role } : null,
-    dashboardUrl: 'checkId' in parsed ? dashboardLinkFor(deps, parsed.checkId) : deps.dashboardUrl,
+    dashboardUrl,
   });
-  const published = await deliverOnce(deps, n.noticeId, () => deps.publisher.publishNotice(n));
-  return { action: 'notice', incidentId: null, published, note: published ? `notice sent: ${n.headline}` : `notice already sent: ${n.headline}` };
 }
 
 /**
@@ -256,10 +336,19 @@ async function notice(
  * sends only what did not go out (the topic's delivery, marked sent, is not repeated). Returns whether this
  * call published to the topic.
  */
-export type AlertDeliveryDeps = Pick<AlarmMonitorDeps, 'publisher' | 'ledger' | 'webhooks' | 'log'>;
-
 export async function deliverAlert(deps: AlertDeliveryDeps, event: AlertEvent): Promise<boolean> {
-  const published = await deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+  const published = await publishAlertOnce(deps, event);
+  await sendWebhooks(deps, event);
+  return published;
+}
+
+/** The alert to the topic, once (the ledger); true when this call published it. */
+function publishAlertOnce(deps: AlertDeliveryDeps, event: AlertEvent): Promise<boolean> {
+  return deliverOnce(deps, event.eventId, () => deps.publisher.publishAlert(event));
+}
+
+/** The alert to every webhook that wants it, each once; rejects with `WebhookDeliveryError` when one did not take it. */
+async function sendWebhooks(deps: AlertDeliveryDeps, event: AlertEvent): Promise<void> {
   const targets = (deps.webhooks ?? []).filter((target) => target.wants(event));
   const failures: string[] = [];
   await Promise.all(
@@ -274,7 +363,6 @@ export async function deliverAlert(deps: AlertDeliveryDeps, event: AlertEvent): 
   if (failures.length > 0) {
     throw new WebhookDeliveryError(`${failures.length} of ${targets.length} webhooks did not take ${event.eventId}: ${failures.join('; ')}`);
   }
-  return published;
 }
 
 /** Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. */
@@ -297,18 +385,19 @@ async function deliverOnce(deps: Pick<AlarmMonitorDeps, 'ledger' | 'log'>, deliv
   return true;
 }
 
-/** Locations whose latest run (home-region replica) failed within the alarm's window, and the first of their errors. */
+/** Locations whose latest run (home-region replica) failed within the alarm's window, the first of their errors, and each one's. */
 async function failingNow(
   store: ResultsStore,
   check: Check | null,
   checkId: string,
   atMs: number,
-): Promise<{ locations: string[]; firstError: ProbeError | null }> {
+): Promise<{ locations: string[]; firstError: ProbeError | null; errors: ReadonlyMap<string, ProbeError> }> {
   const windowMs = check === null ? Number.POSITIVE_INFINITY : periodLengthMs(check) * check.alertPolicy.evaluationPeriods + MINUTE_MS;
   const failing = (await store.latest(checkId)).filter(
     (r) => !r.ok && (check === null || check.regions.includes(r.location)) && Date.parse(r.startedAt) >= atMs - windowMs,
   );
-  return { locations: failing.map((r) => r.location), firstError: failing[0]?.error ?? null };
+  const errors = new Map(failing.flatMap((r) => (r.error === null ? [] : [[r.location, r.error] as const])));
+  return { locations: failing.map((r) => r.location), firstError: failing[0]?.error ?? null, errors };
 }
 
 function findCheck(deps: AlarmMonitorDeps, checkId: string): Check | null {
@@ -322,13 +411,25 @@ function checkInfo(check: Check | null, checkId: string): CheckInfo {
   return check ?? { id: checkId, name: checkId, severity: 'high', tags: [] };
 }
 
-function eventFor(deps: AlarmMonitorDeps, kind: AlertEvent['kind'], incident: Incident, check: Check | null, checkId: string): AlertEvent {
+/** `errors`: each failing location's error as known now; the incident's first error stays its first location's. */
+function eventFor(
+  deps: AlarmMonitorDeps,
+  kind: AlertEvent['kind'],
+  incident: Incident,
+  check: Check | null,
+  checkId: string,
+  errors: ReadonlyMap<string, ProbeError> = new Map(),
+): AlertEvent {
+  const [first] = incident.failingLocations;
+  const errorsByLocation = new Map(errors);
+  if (first !== undefined && incident.firstError !== null) errorsByLocation.set(first, incident.firstError);
   return alertEvent({
     kind,
     incident,
     check: checkInfo(check, checkId),
     target: check === null ? checkId : displayTarget(check),
     dashboardUrl: dashboardLinkFor(deps, checkId),
+    errorsByLocation,
   });
 }
 
@@ -338,4 +439,9 @@ function dashboardLinkFor(deps: AlarmMonitorDeps, checkId: string): string | nul
 
 function ignored(note: string): AlarmOutcome {
   return { action: 'ignored', incidentId: null, published: false, note };
+}
+
+/** A topic part with no alert for the webhooks. */
+function silent(outcome: AlarmOutcome): TopicPart {
+  return { outcome, alert: null };
 }

@@ -22,6 +22,10 @@ function event(incident: string, kind: AlertEvent['kind'] = 'down', fields: Part
     target: 'https://shop.example.com/',
     failingLocations: ['us-east-1', 'eu-west-1'],
     error: kind === 'down' ? { kind: 'timeout', message: 'timed out after 10000ms' } : null,
+    failures: [
+      { location: 'us-east-1', error: kind === 'down' ? { kind: 'timeout', message: 'timed out after 10000ms' } : null },
+      { location: 'eu-west-1', error: null },
+    ],
     openedAt: '2025-03-01T21:00:00.000Z',
     closedAt: kind === 'down' ? null : '2025-03-01T21:04:12.000Z',
     durationSeconds: kind === 'down' ? null : 252,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { AlertEvent } from '../../lambdas/core/notification.ts';
-import { MAX_SUBJECT_CHARS, SnsNotifier, snsAlertMessage, snsNoticeMessage, snsSubject } from '../../lambdas/aws/sns-notifier.ts';
+import { MAX_SMS_CHARS, MAX_SUBJECT_CHARS, SnsNotifier, snsAlertMessage, snsNoticeMessage, snsSubject } from '../../lambdas/aws/sns-notifier.ts';
 import { noticeFor } from '../../lambdas/monitor/notice.ts';
 import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
@@ -20,6 +20,10 @@ const down: AlertEvent = {
   target: 'https://shop.example.com/',
   failingLocations: ['eu-west-1', 'us-east-1'],
   error: { kind: 'timeout', message: 'timed out after 10000ms' },
+  failures: [
+    { location: 'eu-west-1', error: { kind: 'timeout', message: 'timed out after 10000ms' } },
+    { location: 'us-east-1', error: { kind: 'http_status', message: 'expected status 200, got 503' } },
+  ],
   openedAt: '2025-03-10T14:00:00.000Z',
   closedAt: null,
   durationSeconds: null,
@@ -37,15 +41,42 @@ describe('SNS messages', () => {
     const m = snsAlertMessage(down, 'shop');
     assert.equal(m.subject, '[shop] DOWN storefront (Storefront home page)');
     assert.match(m.message, /^DOWN storefront \(Storefront home page\) — timeout: timed out after 10000ms — eu-west-1, us-east-1\n/);
-    assert.match(m.message, /Failing in: eu-west-1, us-east-1/);
+    assert.ok(
+      m.message.includes('Failing in 2 regions:\n  eu-west-1: timeout: timed out after 10000ms\n  us-east-1: http_status: expected status 200, got 503\n'),
+      m.message,
+    );
     assert.match(m.message, /Incident: inc-1/);
     assert.deepEqual(m.attributes, { kind: 'incident', state: 'down', severity: 'critical', checkId: 'storefront', eventId: 'inc-1:down' });
+    assert.equal(m.sms, '[shop] DOWN storefront (Storefront home page): eu-west-1 timeout, us-east-1 http_status');
+  });
+
+  it('keeps every region and its own error readable when errors are long and regions many, and the SMS one short line', () => {
+    const regions = ['us-east-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-northeast-1', 'sa-east-1', 'ca-central-1'];
+    const failures = regions.map((location, i) => ({ location, error: { kind: 'assertion' as const, message: `body ${i}\n${'x'.repeat(5_000)}` } }));
+    const m = snsAlertMessage({ ...down, checkName: 'Caf\u00e9 \u2014 front', failingLocations: regions, failures }, 'shop');
+    const listed = m.message.split('\n').filter((l) => l.startsWith('  '));
+    assert.deepEqual(listed.map((l) => l.split(':')[0]!.trim()), regions, 'each region on its own line, in order');
+    for (const [i, line] of listed.entries()) {
+      assert.ok(line.startsWith(`  ${regions[i]}: assertion: body ${i} xxx`), 'its own error, on one line');
+      assert.ok(line.length < 540, `cut: ${line.length} chars`);
+    }
+    assert.ok(m.message.length < 6_000, `bounded: ${m.message.length}`);
+    assert.ok(m.sms !== undefined && m.sms.length <= MAX_SMS_CHARS, `sms ${m.sms?.length} chars`);
+    assert.match(m.sms ?? '', /^\[shop\] DOWN storefront \(Cafe - front\): us-east-1 assertion, us-west-2 assertion, .*\.\.\.$/);
+    assert.match(m.sms ?? '', /^[\x20-\x7e]+$/);
+  });
+
+  it('lists a failing region whose error is not known by its name alone', () => {
+    const m = snsAlertMessage({ ...down, failures: [{ location: 'eu-west-1', error: null }] }, 'shop');
+    assert.ok(m.message.includes('Failing in 1 region:\n  eu-west-1\n'), m.message);
   });
 
   it('says how long a recovered check was down', () => {
     const m = snsAlertMessage({ ...down, kind: 'recovered', eventId: 'inc-1:recovered', closedAt: '2025-03-10T14:04:12.000Z', durationSeconds: 252 }, 'shop');
     assert.equal(m.subject, '[shop] RECOVERED storefront (Storefront home page) after 4m 12s');
     assert.equal(m.attributes['state'], 'recovered');
+    assert.equal(m.sms, '[shop] RECOVERED storefront (Storefront home page) after 4m 12s');
+    assert.doesNotMatch(m.message, /Failing in/);
   });
 
   it('keeps subjects under 100 printable ASCII characters on one line', () => {
@@ -100,6 +131,7 @@ describe('SnsNotifier against moto', () => {
     const envelope = JSON.parse(out.Messages![0]!.Body!) as Envelope;
     assert.equal(envelope.Subject, '[shop] DOWN storefront (Storefront home page)');
     assert.match(envelope.Message, /Target: https:\/\/shop\.example\.com\//);
+    assert.match(envelope.Message, /^DOWN storefront/, 'the full text, not the JSON of every protocol\'s text');
     assert.deepEqual(
       Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, [v.Type, v.Value]])),
       {

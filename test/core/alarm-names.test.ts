@@ -2,7 +2,15 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { quorumAlarmDefinition } from '../../lambdas/core/alert-policy.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
-import { alarmNames, parseAlarmName } from '../../lambdas/core/alarm-names.ts';
+import {
+  alarmNames,
+  alarmStateChangePattern,
+  alertPathAlarmNames,
+  EVENT_PATTERN_MAX_CHARS,
+  notifiedAlarms,
+  parseAlarmName,
+  type AlarmNameMatcher,
+} from '../../lambdas/core/alarm-names.ts';
 import { parseAlarmStateChange, InvalidAlarmEventError } from '../../lambdas/handlers/alarm-event.ts';
 
 describe('alarm names', () => {
@@ -33,6 +41,106 @@ describe('alarm names', () => {
     for (const name of ['other-api-down', 'shop-api-unknown', 'shop-location-mars-1-silent', 'shop-probe--errors', 'shop-Api-down', 'shop--down']) {
       assert.equal(parseAlarmName('shop', name), null, name);
     }
+  });
+});
+
+describe('notifiedAlarms', () => {
+  const config = validateConfig({
+    project: 'shop',
+    defaults: { regions: ['us-east-1', 'eu-west-1'] },
+    checks: [
+      { id: 'api', type: 'http', url: 'https://api.example.com/' },
+      { id: 'cert', type: 'tls', host: 'example.com', regions: ['eu-west-1', 'ap-southeast-2'] },
+    ],
+  });
+  const alarms = notifiedAlarms(config);
+
+  it("is every alarm the config creates, each name read back as the builders' parse would", () => {
+    assert.deepEqual([...alarms.keys()].sort(), [
+      'shop-api-down',
+      'shop-api-latency',
+      'shop-cert-down',
+      'shop-cert-latency',
+      'shop-cert-tls-expiry',
+      'shop-location-ap-southeast-2-silent',
+      'shop-location-eu-west-1-silent',
+      'shop-location-us-east-1-silent',
+      'shop-probe-ap-southeast-2-errors',
+      'shop-probe-ap-southeast-2-throttles',
+      'shop-probe-eu-west-1-errors',
+      'shop-probe-eu-west-1-throttles',
+      'shop-probe-us-east-1-errors',
+      'shop-probe-us-east-1-throttles',
+    ]);
+    for (const [name, parsed] of alarms) assert.deepEqual(parseAlarmName('shop', name), parsed, name);
+  });
+
+  it('leaves out what merely parses as the project\'s: another project with a longer name, a check or kind the config lacks', () => {
+    for (const name of ['shop-staging-api-down', 'shop-api-tls-expiry', 'shop-web-down', 'shop-location-sa-east-1-silent']) {
+      assert.equal(alarms.has(name), false, name);
+    }
+    assert.notEqual(parseAlarmName('shop', 'shop-staging-api-down'), null, 'what the name alone cannot tell');
+  });
+
+  it('never names an alarm of the alert path itself: their actions publish to the topic, so they must not reach the notifier too', () => {
+    const own = [
+      alertPathAlarmNames.notifierFailing('shop'),
+      alertPathAlarmNames.fallbackUnreachable('shop'),
+      alertPathAlarmNames.alarmEventsUndelivered('shop'),
+      alertPathAlarmNames.deadLetters('shop', 'eu-west-1'),
+    ];
+    const pattern = alarmStateChangePattern('shop', alarms);
+    const wildcards = alarmStateChangePattern('shop', alarms, 400);
+    assert.ok(wildcards.detail.alarmName.every((m) => typeof m !== 'string'), 'the wildcard form');
+    for (const name of own) {
+      assert.equal(parseAlarmName('shop', name), null, name);
+      assert.equal(matches(pattern.detail.alarmName, name), false, name);
+      assert.equal(matches(wildcards.detail.alarmName, name), false, `${name} (wildcards)`);
+    }
+  });
+});
+
+/** EventBridge's matching of one string against a list of exact values and wildcards. */
+function matches(matchers: readonly AlarmNameMatcher[], value: string): boolean {
+  return matchers.some((m) =>
+    typeof m === 'string' ? m === value : new RegExp(`^${m.wildcard.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value),
+  );
+}
+
+describe('alarmStateChangePattern', () => {
+  const many = (checks: number) =>
+    notifiedAlarms(
+      validateConfig({
+        project: 'shop',
+        defaults: { regions: ['us-east-1', 'eu-west-1'] },
+        checks: Array.from({ length: checks }, (_, i) => ({ id: `check-${i}`, type: i % 2 === 0 ? 'http' : 'tls', ...(i % 2 === 0 ? { url: 'https://example.com/' } : { host: 'example.com' }) })),
+      }),
+    );
+
+  it('lists every alarm name when they fit in the quota, so nothing else in the account matches', () => {
+    const alarms = many(10);
+    const pattern = alarmStateChangePattern('shop', alarms);
+    assert.deepEqual(pattern.source, ['aws.cloudwatch']);
+    assert.deepEqual(pattern['detail-type'], ['CloudWatch Alarm State Change']);
+    assert.deepEqual(pattern.detail.alarmName, [...alarms.keys()].sort());
+    assert.ok(JSON.stringify(pattern).length <= EVENT_PATTERN_MAX_CHARS);
+    for (const name of ['shop-staging-check-1-down', 'shop-check-99-down', 'shop-cpu-high']) assert.equal(matches(pattern.detail.alarmName, name), false, name);
+  });
+
+  it('falls back to one wildcard per kind the config has when the names would not fit, still matching every one of them', () => {
+    const alarms = many(120);
+    const pattern = alarmStateChangePattern('shop', alarms);
+    assert.ok(JSON.stringify(pattern).length <= EVENT_PATTERN_MAX_CHARS);
+    assert.deepEqual(pattern.detail.alarmName, [
+      { wildcard: 'shop-*-down' },
+      { wildcard: 'shop-*-latency' },
+      { wildcard: 'shop-*-tls-expiry' },
+      { wildcard: 'shop-location-*-silent' },
+      { wildcard: 'shop-probe-*-errors' },
+      { wildcard: 'shop-probe-*-throttles' },
+    ]);
+    for (const name of alarms.keys()) assert.ok(matches(pattern.detail.alarmName, name), name);
+    for (const name of ['shop-cpu-high', 'shop-failover-www-primary-health', 'other-check-1-down']) assert.equal(matches(pattern.detail.alarmName, name), false, name);
   });
 });
 

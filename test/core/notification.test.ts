@@ -53,11 +53,27 @@ describe('alertEvent', () => {
       target: TARGET,
       failingLocations: ['us-east-1', 'eu-west-1'],
       error: { kind: 'timeout', message: 'timed out after 10000ms' },
+      failures: [
+        { location: 'us-east-1', error: { kind: 'timeout', message: 'timed out after 10000ms' } },
+        { location: 'eu-west-1', error: null },
+      ],
       openedAt: '2025-03-01T21:00:00.000Z',
       closedAt: null,
       durationSeconds: null,
       dashboardUrl: 'https://status.example.com/#/check/storefront',
     });
+  });
+  it('gives each failing location its own error when they are known, in the incident\'s order', () => {
+    const errorsByLocation = new Map([
+      ['eu-west-1', { kind: 'http_status' as const, message: 'expected status 200, got 503' }],
+      ['us-east-1', { kind: 'timeout' as const, message: 'timed out after 10000ms' }],
+      ['sa-east-1', { kind: 'timeout' as const, message: 'not one of the incident\'s locations' }],
+    ]);
+    const e = alertEvent({ kind: 'down', incident: OPEN, check: CHECK, target: TARGET, errorsByLocation });
+    assert.deepEqual(e.failures, [
+      { location: 'us-east-1', error: { kind: 'timeout', message: 'timed out after 10000ms' } },
+      { location: 'eu-west-1', error: { kind: 'http_status', message: 'expected status 200, got 503' } },
+    ]);
   });
   it('gives the recovered event of the same incident its own id', () => {
     assert.equal(RECOVERED.eventId, '2025-03-01T21:00:00.000Z#a1b2:recovered');
@@ -78,6 +94,10 @@ describe('genericWebhookBody', () => {
       target: TARGET,
       failingLocations: ['us-east-1', 'eu-west-1'],
       error: { kind: 'timeout', message: 'timed out after 10000ms' },
+      failures: [
+        { location: 'us-east-1', error: { kind: 'timeout', message: 'timed out after 10000ms' } },
+        { location: 'eu-west-1', error: null },
+      ],
       openedAt: '2025-03-01T21:00:00.000Z',
       closedAt: null,
       durationSeconds: null,
@@ -100,7 +120,7 @@ describe('slackWebhookBody', () => {
     assert.equal(slackWebhookBody(RECOVERED).text, ':large_green_circle: RECOVERED storefront after 4m 12s');
   });
   it('leaves out the name when it is the id, and the error and locations when there are none', () => {
-    const bare = { ...DOWN, checkName: 'storefront', error: null, failingLocations: [] };
+    const bare = { ...DOWN, checkName: 'storefront', error: null, failingLocations: [], failures: [] };
     assert.equal(slackWebhookBody(bare).text, ':red_circle: DOWN storefront');
   });
   it('escapes Slack markup in text that comes from targets and errors', () => {
@@ -113,7 +133,7 @@ describe('slackWebhookBody', () => {
     const { blocks } = slackWebhookBody(DOWN);
     assert.deepEqual(blocks.map((b) => b.type), ['section', 'section', 'context']);
     const fields = blocks[1] !== undefined && 'fields' in blocks[1] ? blocks[1].fields.map((f) => f.text) : [];
-    assert.deepEqual(fields, ['*Severity*\ncritical', `*Target*\n${TARGET}`, '*Failing in*\nus-east-1, eu-west-1', '*Error*\ntimeout: timed out after 10000ms', '*Tags*\nprod, team:web']);
+    assert.deepEqual(fields, ['*Severity*\ncritical', `*Target*\n${TARGET}`, '*Failing in*\nus-east-1: timeout: timed out after 10000ms\neu-west-1', '*Tags*\nprod, team:web']);
     const context = blocks[2] !== undefined && 'elements' in blocks[2] ? blocks[2].elements[0]?.text : undefined;
     assert.equal(context, `Incident ${OPEN.id} · opened 2025-03-01T21:00:00.000Z · <https://status.example.com/#/check/storefront|Dashboard>`);
   });
@@ -128,6 +148,20 @@ describe('slackWebhookBody', () => {
     for (const block of body.blocks) {
       if ('text' in block) assert.ok(block.text.text.length <= 3000);
       if ('fields' in block) for (const f of block.fields) assert.ok(f.text.length <= 2000);
+    }
+  });
+  it('lists every failing region with its own error within Slack limits, however many there are', () => {
+    const error = { kind: 'assertion' as const, message: 'x'.repeat(10_000) };
+    const regions = ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'ca-central-1'];
+    for (const count of [1, 3, regions.length]) {
+      const failing = regions.slice(0, count);
+      const body = slackWebhookBody({ ...DOWN, error, failingLocations: failing, failures: failing.map((location) => ({ location, error })) });
+      const field = body.blocks.flatMap((b) => ('fields' in b ? b.fields.map((f) => f.text) : [])).find((t) => t.startsWith('*Failing in*'));
+      assert.deepEqual(field?.split('\n').slice(1).map((l) => l.split(':')[0]), failing);
+      for (const block of body.blocks) {
+        if ('text' in block) assert.ok(block.text.text.length <= 3000);
+        if ('fields' in block) for (const f of block.fields) assert.ok(f.text.length <= 2000, `${count} regions: ${f.text.length}`);
+      }
     }
   });
 });

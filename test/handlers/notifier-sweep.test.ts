@@ -11,7 +11,8 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aw
 import { alarmNames } from '../../lambdas/core/alarm-names.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import type { ProbeResult } from '../../lambdas/core/result.ts';
-import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
+import { createNotifierHandler, MaintenanceSweepError, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
+import type { SweepOutcome } from '../../lambdas/monitor/alarm-monitor.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
 import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
@@ -165,13 +166,19 @@ describe('notifier: maintenance sweep', () => {
     assert.deepEqual(await subjects(), ['[shop] DOWN batch']);
   });
 
-  it('fails no invocation when the topic refuses the DOWN, and the next sweep sends it once', async () => {
+  it('fails the invocation when the topic refuses the DOWN (an error the alarm counts, logged), and the next sweep sends it once', async () => {
     nowMs = WINDOW_END + MIN;
     const broken = notifier(topicArn.replace(`${PROJECT}-alerts`, 'gone'));
-    const outcome = await broken.handler.sweep();
-    assert.equal(outcome.alerted.length, 0);
-    assert.equal(outcome.failed.length, 1);
-    assert.match(outcome.failed[0] ?? '', /^maintenance sweep: batch: .*the next sweep tries again/);
+    let outcome: SweepOutcome | undefined;
+    await assert.rejects(broken.handler.sweep(), (error: unknown) => {
+      assert.ok(error instanceof MaintenanceSweepError);
+      outcome = error.outcome;
+      return true;
+    });
+    assert.equal(outcome?.alerted.length, 0);
+    assert.equal(outcome?.failed.length, 1);
+    assert.match(outcome?.failed[0] ?? '', /^maintenance sweep: batch: .*the next sweep tries again/);
+    assert.ok(broken.lines.some((l) => l.startsWith('{"level":"error","sweep":"maintenance"')), 'an error line in the log');
     assert.equal((await store.openIncidentFor('batch'))?.planned, false, 'the incident changed; only the alert is missing');
 
     nowMs += MIN;

@@ -17,7 +17,8 @@ import type { ProbeResult } from '../../lambdas/core/result.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { WebhookDeliveryError } from '../../lambdas/alerts/webhook-sender.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
-import { alarmEvent } from '../support/alarm-events.ts';
+import { createAlarmFallbackHandler } from '../../lambdas/handlers/alarm-fallback.ts';
+import { alarmEvent, onFailureRecord } from '../support/alarm-events.ts';
 import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
@@ -217,6 +218,32 @@ describe('notifier handler: webhooks', () => {
     assert.equal(await snsMessages(), 0, 'nothing more on the topic');
     await notifier().handler(apiDown);
     assert.equal(receiver.hits.length, 4, 'delivered once, never again');
+  });
+
+  it('gives a webhook that keeps failing up after the last retry: an error in the log, and no second copy for the topic\'s subscribers', async () => {
+    receiver.script = Array.from({ length: 9 }, () => 503);
+    let last: unknown;
+    // The first invocation and Lambda's two retries, each trying the webhook 3 times.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      last = await notifier().handler(apiDown).then(
+        () => assert.fail('the webhook is down: the invocation fails'),
+        (error: unknown) => error,
+      );
+      assert.ok(last instanceof WebhookDeliveryError);
+    }
+    assert.equal(receiver.hits.length, 9);
+    assert.equal(await snsMessages(), 1, 'the topic got the alert, once');
+
+    // Lambda hands the event to the fallback, which must not publish it to the topic again.
+    const lines: string[] = [];
+    const fallback = createAlarmFallbackHandler({ config: config(), project: PROJECT, tableName: TABLE, topicArn, dynamo, sns, homeRegion: HOME, clock, log: (l) => lines.push(l) });
+    const outcome = await fallback(onFailureRecord(apiDown, last as Error));
+    assert.equal(outcome.action, 'logged');
+    assert.equal(await snsMessages(), 0, 'no raw or fallback copy');
+    const line = lines.find((l) => l.includes('gave-up-after-topic'));
+    assert.ok(line?.startsWith('{"level":"error"'), line);
+    assert.match(line ?? '', /WebhookDeliveryError: 1 of 1 webhooks did not take .*HTTP 503/);
+    assert.ok(!lines.join('\n').includes(TOKEN), 'the secret is never logged');
   });
 
   it('fails no invocation for a webhook that refuses the alert (4xx): logged, not retried', async () => {

@@ -8,11 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import {
-  DeleteMessageBatchCommand,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from '../../lambdas/core/check.ts';
 import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import type { Clock } from '../../lambdas/core/ports.ts';
@@ -23,7 +19,7 @@ import { checkDashboardUrl } from '../../lambdas/core/dashboard-links.ts';
 import { createNotifierHandler, type NotifierHandler } from '../../lambdas/handlers/notifier.ts';
 import { DynamoResultsStore, ensureTable } from '../../lambdas/store/dynamo-store.ts';
 import { alarmEvent } from '../support/alarm-events.ts';
-import { motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
+import { drainInbox, motoClients, startMoto, topicWithInbox, type Moto } from '../support/moto.ts';
 
 const PROJECT = 'shop';
 const HOME = 'us-east-1';
@@ -92,30 +88,8 @@ function notifier(overrides: { topicArn?: string; config?: Config } = {}): { han
 }
 
 
-interface Received {
-  readonly subject: string | undefined;
-  readonly message: string;
-  readonly attributes: Record<string, string>;
-}
-
-/** Every message in the queue now (moto delivers SNS to SQS during Publish), removed from the queue. */
-async function inbox(): Promise<Received[]> {
-  const out: Received[] = [];
-  for (;;) {
-    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    const messages = got.Messages ?? [];
-    if (messages.length === 0) return out;
-    for (const m of messages) {
-      const envelope = JSON.parse(m.Body ?? '{}') as { Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }> };
-      out.push({
-        subject: envelope.Subject,
-        message: envelope.Message,
-        attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value])),
-      });
-    }
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-  }
-}
+/** Every message on the topic since the last call. */
+const inbox = () => drainInbox(sqs, queueUrl);
 
 function run(checkId: string, location: string, atMs: number, ok: boolean): ProbeResult {
   return {
@@ -167,7 +141,12 @@ describe('notifier handler: quorum alarms', () => {
     assert.equal(messages.length, 1);
     const [message] = messages;
     assert.equal(message?.subject, '[shop] DOWN api (Public API)');
-    assert.match(message?.message ?? '', /Failing in: eu-west-1, us-east-1/);
+    assert.ok(
+      (message?.message ?? '').includes(
+        'Failing in 2 regions:\n  eu-west-1: http_status: expected status 200, got 503 (eu-west-1)\n  us-east-1: http_status: expected status 200, got 503 (us-east-1)\n',
+      ),
+      message?.message,
+    );
     // The link opens the check dashboard with this check picked (its variable in the link).
     assert.ok(
       (message?.message ?? '').includes(`Dashboard: ${checkDashboardUrl(HOME, PROJECT, 'api')}`),
@@ -303,6 +282,29 @@ describe('notifier handler: notices', () => {
     assert.equal((await store.incidents()).length, 0);
   });
 
+  it('announces the end of a notice alarm that came back through INSUFFICIENT_DATA, once, and only after an announced ALARM', async () => {
+    const { handler } = notifier();
+    const latency = alarmNames.latency(PROJECT, 'web');
+    assert.equal((await handler(alarmEvent(latency, 'ALARM', T0, 'OK'))).published, true);
+    assert.equal((await handler(alarmEvent(latency, 'INSUFFICIENT_DATA', T0 + 5 * MIN, 'ALARM'))).published, false, 'a metric gap is not news');
+    const back = alarmEvent(latency, 'OK', T0 + 9 * MIN, 'INSUFFICIENT_DATA');
+    assert.equal((await handler(back)).published, true, 'the end of the announced ALARM');
+    assert.equal((await notifier().handler(back)).published, false, 'a repeated delivery, in a fresh container, sends nothing');
+    assert.equal((await handler(alarmEvent(latency, 'OK', T0 + 30 * MIN, 'INSUFFICIENT_DATA'))).published, false, 'its end was announced already');
+    // An ALARM older than the announced OK, handled late, does not reopen anything.
+    assert.equal((await handler(alarmEvent(latency, 'OK', T0 + 2 * MIN, 'INSUFFICIENT_DATA'))).published, false);
+    assert.deepEqual(
+      (await inbox()).map((m) => [m.subject, m.attributes['state']]),
+      [
+        ['[shop] SLOW web: response time over its threshold', 'alarm'],
+        ['[shop] web response time back to normal', 'ok'],
+      ],
+    );
+    // A new alarm (deploy) going INSUFFICIENT_DATA -> OK never announced anything: nothing to end.
+    assert.equal((await handler(alarmEvent(alarmNames.latency(PROJECT, 'api'), 'OK', T0, 'INSUFFICIENT_DATA'))).published, false);
+    assert.equal((await inbox()).length, 0);
+  });
+
   it('announces the end of a notice alarm only when it was in ALARM before', async () => {
     const { handler } = notifier();
     const latency = alarmNames.latency(PROJECT, 'web');
@@ -339,6 +341,27 @@ describe('notifier handler: notices', () => {
     const outcome = await notifier().handler(alarmEvent('other-api-down', 'ALARM', T0, 'OK'));
     assert.equal(outcome.action, 'ignored');
     assert.equal((await inbox()).length, 0);
+  });
+
+  it('ignores, and logs, alarms whose names only start with the project: another project "shop-staging", a check or kind this config does not have', async () => {
+    const { handler, lines } = notifier();
+    const strangers = [
+      'shop-staging-api-down', // project shop-staging's check api: not shop's check "staging-api"
+      'shop-staging-location-eu-west-1-silent',
+      alarmNames.tlsExpiry(PROJECT, 'api'), // api is an http check: it has no certificate alarm
+      alarmNames.locationSilent(PROJECT, 'sa-east-1'), // no check probes from there
+      alarmNames.probeErrors(PROJECT, 'eu-north-1'),
+      alarmNames.failoverHealth(PROJECT, 'www', 'primary'), // no failover service www
+      'shop-notifier-failing', // the alert path's own alarm: its action publishes straight to the topic
+    ];
+    for (const name of strangers) {
+      const outcome = await handler(alarmEvent(name, 'ALARM', T0, 'OK'));
+      assert.equal(outcome.action, 'ignored', name);
+      assert.match(outcome.note, new RegExp(`^alarm ${name} is not one of project shop's alarms$`));
+    }
+    assert.equal((await store.incidents()).length, 0, 'no incident for "staging-api"');
+    assert.equal((await inbox()).length, 0);
+    assert.ok(lines.some((l) => l.includes('"alarm":"shop-staging-api-down"') && l.includes('"action":"ignored"')), 'the log says which was ignored');
   });
 
   it('rejects an event that is not an alarm state change', async () => {

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface Moto {
@@ -136,4 +136,30 @@ export async function topicWithInbox(sns: SNSClient, sqs: SQSClient, topicName: 
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!['QueueArn']!;
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn }));
   return { topicArn, queueUrl };
+}
+
+/** One message a topic delivered to an SQS subscriber: its subject, text and message attributes. */
+export interface InboxMessage {
+  readonly subject: string | undefined;
+  readonly message: string;
+  readonly attributes: Record<string, string>;
+}
+
+/** Every message in the queue now (moto delivers SNS to SQS during Publish), removed from the queue. */
+export async function drainInbox(sqs: SQSClient, queueUrl: string): Promise<InboxMessage[]> {
+  const out: InboxMessage[] = [];
+  for (;;) {
+    const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = got.Messages ?? [];
+    if (messages.length === 0) return out;
+    for (const m of messages) {
+      const envelope = JSON.parse(m.Body ?? '{}') as { Subject?: string; Message: string; MessageAttributes?: Record<string, { Value: string }> };
+      out.push({
+        subject: envelope.Subject,
+        message: envelope.Message,
+        attributes: Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([k, v]) => [k, v.Value])),
+      });
+    }
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
 }
