@@ -1,12 +1,11 @@
 import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { Match, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SnsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
 import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames } from '../lambdas/core/deployment.ts';
-import { alarmNames } from '../lambdas/core/alarm-names.ts';
+import { alarmNames, alarmStateChangePattern, notifiedAlarms } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { alarmsInHomeStack, CHECK_GROUPS, checkGroupOf, checkGroupStackId, overviewPages, overviewPageStackId } from './check-groups.ts';
 import { CheckAlarms, checkAlarmNames } from './constructs/check-alarms.ts';
@@ -15,6 +14,7 @@ import { CheckDashboard, OverviewDashboard, type MonitoredCheck } from './constr
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { Heartbeats } from './constructs/heartbeats.ts';
 import { MonthlyReport } from './constructs/monthly-report.ts';
+import { NotifierFallback, undeliveredQueue } from './constructs/notifier-fallback.ts';
 import { RollupCompaction } from './constructs/rollup-compaction.ts';
 import { ResultsTable } from './constructs/results-table.ts';
 import { locationAliveMetric } from './metrics.ts';
@@ -43,6 +43,8 @@ export class HomeStack extends Stack {
   readonly table: ResultsTable;
   readonly alertTopic: AlertTopic;
   readonly notifier: HandlerFunction;
+  /** The notifier's fallback, the undelivered queue and the alert path's alarms. */
+  readonly fallback: NotifierFallback;
   /** In config order. */
   readonly checkAlarms: readonly CheckAlarms[];
   /** The nested stacks holding check alarms, by check group; none when this stack holds them. */
@@ -67,6 +69,8 @@ export class HomeStack extends Stack {
       emailAddresses: config.alerts.email,
       smsNumbers: config.alerts.sms,
       httpsUrls: config.alerts.https,
+      // The alert path's own alarms publish straight to the topic (NotifierFallback, and the home region's probe stack).
+      alarmNamePattern: `${resourceNames.alarmPrefix(project)}*`,
     });
     const topic = this.alertTopic.topic;
 
@@ -127,17 +131,31 @@ export class HomeStack extends Stack {
     // `{{secret:NAME}}` in webhook URLs and headers: read from SSM in this region when sending.
     grantWebhookSecretRead(this.notifier.role, config, this.region);
     topic.grantPublish(notifierFn);
-    // Two async retries, then the event itself goes to the topic: an alert is never dropped silently.
-    notifierFn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: new SnsDestination(topic) });
+    // Two async retries, then the fallback: it publishes what the topic never got (an alert is never dropped
+    // silently, nor sent twice), logs the rest, and the alert path's alarms say the notifier is failing.
+    const undelivered = undeliveredQueue(this, 'UndeliveredAlarmEvents');
+    // In a nested stack of its own: the home stack holds up to 150 checks' alarms and nears CloudFormation's 500 resources.
+    const alertPath = new NestedStack(this, 'AlertPath', {
+      description: `skyprobe ${project}: the notifier's fallback, its undelivered queue and the alert path's alarms`,
+      suppressTemplateIndentation: true,
+    });
+    this.fallback = new NotifierFallback(alertPath, 'NotifierFallback', {
+      config,
+      notifier: notifierFn,
+      topic,
+      undelivered,
+      functionName: functionNames.alarmFallback(project),
+      environment: { ...handlerEnvironment(this, config, this.region), [HANDLER_ENV.topicArn]: topic.topicArn },
+    });
+    notifierFn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1), onFailure: this.fallback.destination(alertPath) });
 
+    // This config's alarms only (another project's "shop-staging-..." is not "shop"'s), as exactly as the
+    // quota on a pattern's size allows; what EventBridge cannot deliver goes to the undelivered queue.
+    const pattern = alarmStateChangePattern(project, notifiedAlarms(config));
     new Rule(this, 'AlarmStateChanges', {
       description: 'skyprobe alarm state changes (home and forwarded from probe regions) to the notifier',
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        detail: { alarmName: Match.prefix(resourceNames.alarmPrefix(project)) },
-      },
-      targets: [new LambdaFunction(notifierFn, { retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
+      targets: [new LambdaFunction(notifierFn, { retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: undelivered })],
     });
 
     // A check still down when its maintenance window ends raises no new alarm transition: the sweep finds it.
@@ -232,5 +250,6 @@ export class HomeStack extends Stack {
       'Publishing to the KMS-encrypted topic needs kms:GenerateDataKey* (the action family SNS uses); the grant is on the one topic key only.',
       'Action::kms:GenerateDataKey*',
     );
+
   }
 }

@@ -8,6 +8,10 @@ import { HANDLER_ENV, resourceNames } from '../lambdas/core/deployment.ts';
 export const functionNames = {
   probe: (project: string) => `${project}-probe`,
   notifier: (project: string) => `${project}-notifier`,
+  /** The notifier's on-failure destination (home region). */
+  alarmFallback: (project: string) => `${project}-alarm-fallback`,
+  /** Relays a probe region's dead-letter alarm to the home topic (probe regions other than the home region). */
+  alarmRelay: (project: string) => `${project}-alarm-relay`,
   heartbeatPing: (project: string) => `${project}-heartbeat-ping`,
   heartbeatSweep: (project: string) => `${project}-heartbeat-sweep`,
   backupEvents: (project: string) => `${project}-backup-events`,
@@ -25,10 +29,8 @@ export const queueNames = {
 /** The overview pages and the check dashboard (defined in core, where the notifier's links are built too). */
 export const dashboardNames = DASHBOARD_NAMES;
 
-/** Every region some check probes from, in first-use order. */
-export function probeRegionsOf(config: Config): string[] {
-  return [...new Set(config.checks.flatMap((c) => c.regions))];
-}
+/** Every region some check probes from, in first-use order (defined in core: the notifier needs it too). */
+export { probeRegionsOf } from '../lambdas/core/regions.ts';
 
 /**
  * Console link to the overview's page 1 (where the probe locations' state is), unless the config names its

@@ -8,6 +8,7 @@ export const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 export const HANDLER_ENTRIES = {
   probe: join(REPO_ROOT, 'lambdas', 'handlers', 'probe.ts'),
   notifier: join(REPO_ROOT, 'lambdas', 'handlers', 'notifier.ts'),
+  alarmFallback: join(REPO_ROOT, 'lambdas', 'handlers', 'alarm-fallback.ts'),
   heartbeatPing: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-ping.ts'),
   heartbeatSweep: join(REPO_ROOT, 'lambdas', 'handlers', 'heartbeat-sweep.ts'),
   backupEvent: join(REPO_ROOT, 'lambdas', 'handlers', 'backup-event.ts'),

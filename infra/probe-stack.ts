@@ -1,6 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventBus, Match, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -10,9 +10,10 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
-import { HANDLER_ENV, PROBE_SCHEDULE_EXPRESSION, PROBE_TIMEOUT_MS, resourceNames, shardsFor, type ProbeInvocation } from '../lambdas/core/deployment.ts';
-import { alarmNames } from '../lambdas/core/alarm-names.ts';
+import { HANDLER_ENV, PROBE_SCHEDULE_EXPRESSION, PROBE_TIMEOUT_MS, shardsFor, type ProbeInvocation } from '../lambdas/core/deployment.ts';
+import { alarmNames, alarmStateChangePattern, probeRegionAlarms } from '../lambdas/core/alarm-names.ts';
 import { metricNamespace } from '../lambdas/core/alert-policy.ts';
+import { DeadLetterAlarm } from './constructs/dead-letter-alarm.ts';
 import { HandlerFunction } from './constructs/handler-function.ts';
 import { lambdaMetric } from './metrics.ts';
 import { functionNames, handlerEnvironment, queueNames } from './naming.ts';
@@ -158,16 +159,22 @@ export class ProbeStack extends Stack {
         'HomeEventBus',
         this.formatArn({ service: 'events', region: config.homeRegion, resource: 'event-bus', resourceName: 'default' }),
       );
+      // Exactly this region's own alarms: nothing of another project, and never the dead-letter alarm below.
+      const pattern = alarmStateChangePattern(project, probeRegionAlarms(project, region));
       new Rule(this, 'ForwardAlarmStateChanges', {
         description: `skyprobe alarm state changes in ${region} to the ${config.homeRegion} default event bus (the notifier)`,
-        eventPattern: {
-          source: ['aws.cloudwatch'],
-          detailType: ['CloudWatch Alarm State Change'],
-          detail: { alarmName: Match.prefix(resourceNames.alarmPrefix(project)) },
-        },
+        eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
         targets: [new eventTargets.EventBus(homeBus, { deadLetterQueue: deadLetters })],
       });
     }
+
+    // What waits in the dead-letter queue reached no one: said to the alert topic without the notifier.
+    new DeadLetterAlarm(this, 'DeadLetters', {
+      config,
+      queue: deadLetters,
+      relayFunctionName: functionNames.alarmRelay(project),
+      environment: handlerEnvironment(this, config, region),
+    });
 
     // cdk-nag acknowledgments, each with its reason.
     acknowledgeNag(

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -13,15 +13,25 @@ export interface AlertTopicProps {
   readonly smsNumbers?: readonly string[];
   /** @default no HTTPS subscriptions */
   readonly httpsUrls?: readonly string[];
+  /**
+   * Names of the alarms (in this account and region) whose actions may publish to the topic, e.g. `shop-*`.
+   * @default any alarm of this account and region
+   */
+  readonly alarmNamePattern?: string;
 }
 
-/** Services that publish to the topic themselves, besides the notifier's own role. */
-const PUBLISHING_SERVICES = ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] as const;
+/** The one service that publishes to the topic itself (alarm actions), besides the roles of skyprobe's functions. */
+const CLOUDWATCH = 'cloudwatch.amazonaws.com';
 
 /**
  * The SNS topic alerts end up on, encrypted with a customer managed KMS key (rotated yearly). A customer key
- * and not `alias/aws/sns`: the AWS managed key's policy cannot be changed, so CloudWatch alarm actions and
- * EventBridge could not publish to a topic encrypted with it.
+ * and not `alias/aws/sns`: the AWS managed key's policy cannot be changed, so CloudWatch alarm actions could
+ * not publish to a topic encrypted with it.
+ *
+ * CloudWatch may publish (and use the key) only for alarms of this account and region named by
+ * `alarmNamePattern` (`aws:SourceAccount`, `aws:SourceArn`), so no other account's alarm can use the
+ * service as a confused deputy. Nothing publishes through EventBridge (the notifier's fallback is a function
+ * with its own role), so the EventBridge service principal gets neither the topic nor the key.
  */
 export class AlertTopic extends Construct {
   readonly topic: Topic;
@@ -38,17 +48,22 @@ export class AlertTopic extends Construct {
       pendingWindow: Duration.days(30),
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const service of PUBLISHING_SERVICES) {
-      // Publishing to an encrypted topic needs a data key from the topic's KMS key.
-      this.key.addToResourcePolicy(
-        new PolicyStatement({
-          sid: `AllowPublishFrom${service.split('.')[0]}`,
-          principals: [new ServicePrincipal(service)],
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-          resources: ['*'],
-        }),
-      );
-    }
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: props.alarmNamePattern ?? '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      },
+    };
+    // Publishing to an encrypted topic needs a data key from the topic's KMS key.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowPublishFromcloudwatch',
+        principals: [new ServicePrincipal(CLOUDWATCH)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOwnAlarms,
+      }),
+    );
 
     this.topic = new Topic(this, 'Topic', {
       topicName: props.topicName,
@@ -56,17 +71,15 @@ export class AlertTopic extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
-    for (const service of PUBLISHING_SERVICES) {
-      this.topic.addToResourcePolicy(
-        new PolicyStatement({
-          sid: `AllowPublishFrom${service.split('.')[0]}`,
-          principals: [new ServicePrincipal(service)],
-          actions: ['sns:Publish'],
-          resources: [this.topic.topicArn],
-          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-        }),
-      );
-    }
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowPublishFromcloudwatch',
+        principals: [new ServicePrincipal(CLOUDWATCH)],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
 
     for (const address of props.emailAddresses ?? []) this.topic.addSubscription(new EmailSubscription(address));
     for (const number of props.smsNumbers ?? []) this.topic.addSubscription(new SmsSubscription(number));

@@ -19,13 +19,8 @@ export function latencyThresholdMillis(check: Check): number {
   return check.degradedAfterMs ?? Math.round(check.timeoutMs * DEFAULT_LATENCY_SHARE_OF_TIMEOUT);
 }
 
-/**
- * The names of every alarm `CheckAlarms` builds for a check, most important first: what dashboards in other
- * stacks refer to (by name, so no template exports an alarm to another).
- */
-export function checkAlarmNames(project: string, check: Check): string[] {
-  return [alarmNames.quorum(project, check.id), alarmNames.latency(project, check.id), ...(check.type === 'tls' ? [alarmNames.tlsExpiry(project, check.id)] : [])];
-}
+/** The names of every alarm `CheckAlarms` builds for a check, most important first (defined in core: the notifier acts on them). */
+export { checkAlarmNames } from '../../lambdas/core/alarm-names.ts';
 
 /**
  * The alarms of one check, all in the home region where the probe metrics land:

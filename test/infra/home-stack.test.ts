@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { metricNamespace, quorumAlarmDefinition, quorumReadsLocations } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
 import { MAINTENANCE_SWEEP_EVENT, resourceNames } from '../../lambdas/core/deployment.ts';
-import { alarmNames } from '../../lambdas/core/alarm-names.ts';
+import { alarmNames, notifiedAlarms } from '../../lambdas/core/alarm-names.ts';
 import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath } from '../../lambdas/core/dashboard-links.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
 import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
@@ -12,6 +12,14 @@ type Props = Record<string, unknown>;
 
 function alarmsByName(s: Synthesized, stack: string): Map<string, Props> {
   return new Map(resourcesOf(templateOf(s, stack), 'AWS::CloudWatch::Alarm').map(([, r]) => [String(r.Properties['AlarmName']), r.Properties]));
+}
+
+/** What a nested stack of the home stack gets for `{ Ref: <parameter> }`: the value its parent passes. */
+function fromParent(s: Synthesized, nestedId: string, value: unknown): unknown {
+  const parameter = (value as { Ref?: string }).Ref;
+  if (parameter === undefined) return value;
+  const [, nested] = resourcesOf(templateOf(s, 'skyprobe-home'), 'AWS::CloudFormation::Stack').find(([id]) => id.startsWith(nestedId))!;
+  return (nested.Properties['Parameters'] as Props)[parameter];
 }
 
 function dashboardBodies(s: Synthesized, stack: string): Map<string, string> {
@@ -172,23 +180,29 @@ describe('home stack', () => {
     for (const replica of table.Properties['Replicas'] as Props[]) assert.equal(replica['DeletionProtectionEnabled'], false);
   });
 
-  it('encrypts the alert topic with a rotated customer key that CloudWatch and EventBridge may use', () => {
+  it('encrypts the alert topic with a rotated customer key that only this account\'s own alarms may publish with, besides skyprobe\'s roles', () => {
     const home = templateOf(s, HOME);
     const [topicId, topic] = onlyResource(home, 'AWS::SNS::Topic');
     assert.equal(topic.Properties['TopicName'], resourceNames.topic('skyprobe'));
     const [keyId, key] = onlyResource(home, 'AWS::KMS::Key');
     assert.deepEqual(topic.Properties['KmsMasterKeyId'], { 'Fn::GetAtt': [keyId, 'Arn'] });
     assert.equal(key.Properties['EnableKeyRotation'], true);
+    const ownAlarms = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:aws:cloudwatch:us-east-1:', { Ref: 'AWS::AccountId' }, ':alarm:skyprobe-*']] } },
+    };
     const keyStatements = (key.Properties['KeyPolicy'] as { Statement: Props[] }).Statement;
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      const st = keyStatements.find((x) => JSON.stringify(x['Principal']).includes(service));
-      assert.ok(st, `key policy lets ${service} use the key`);
-      assert.deepEqual(asList(st['Action']).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
-    }
+    const services = keyStatements.filter((x) => JSON.stringify(x['Principal']).includes('"Service"'));
+    assert.deepEqual(services.map((x) => x['Principal']), [{ Service: 'cloudwatch.amazonaws.com' }], 'nothing publishes through EventBridge');
+    assert.deepEqual(asList(services[0]!['Action']).sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+    assert.deepEqual(services[0]!['Condition'], ownAlarms);
     const [, policy] = onlyResource(home, 'AWS::SNS::TopicPolicy');
     const topicStatements = (policy.Properties['PolicyDocument'] as { Statement: Props[] }).Statement;
     assert.ok(topicStatements.some((x) => x['Effect'] === 'Deny' && JSON.stringify(x['Condition']).includes('aws:SecureTransport')), 'publishing needs TLS');
-    assert.ok(topicStatements.some((x) => JSON.stringify(x['Principal']).includes('cloudwatch.amazonaws.com') && JSON.stringify(x['Resource']).includes(topicId)));
+    const publishers = topicStatements.filter((x) => x['Effect'] === 'Allow');
+    assert.deepEqual(publishers.map((x) => x['Principal']), [{ Service: 'cloudwatch.amazonaws.com' }]);
+    assert.ok(JSON.stringify(publishers[0]!['Resource']).includes(topicId));
+    assert.deepEqual(publishers[0]!['Condition'], ownAlarms);
   });
 
   it('subscribes the e-mail, sms and https endpoints of the config to the topic', () => {
@@ -336,7 +350,7 @@ describe('home stack', () => {
     }
   });
 
-  it('sends every skyprobe alarm state change to the notifier, retried twice and then to the topic', () => {
+  it('sends exactly this config\'s alarm state changes to the notifier, retried twice and then to the fallback', () => {
     const home = templateOf(s, HOME);
     const notifiers = resourcesOf(home, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['FunctionName'] === 'skyprobe-notifier');
     assert.equal(notifiers.length, 1);
@@ -349,16 +363,71 @@ describe('home stack', () => {
     assert.deepEqual(rule.Properties['EventPattern'], {
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: [{ prefix: resourceNames.alarmPrefix('skyprobe') }] },
+      detail: { alarmName: [...notifiedAlarms(config).keys()].sort() },
     });
-    assert.deepEqual((rule.Properties['Targets'] as Props[])[0]!['Arn'], { 'Fn::GetAtt': [fnId, 'Arn'] });
-    const [, invokeConfig] = resourcesOf(home, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => JSON.stringify(c.Properties['FunctionName']).includes(fnId))!;
-    const [topicId] = onlyResource(home, 'AWS::SNS::Topic');
-    assert.equal(invokeConfig.Properties['MaximumRetryAttempts'], 2);
-    assert.deepEqual(invokeConfig.Properties['DestinationConfig'], { OnFailure: { Destination: { Ref: topicId } } });
+    // Every alarm the stacks create with a notified kind is in it; no other.
+    const created = [...s.json.values()].flatMap((t) => Object.values((t['Resources'] ?? {}) as Record<string, { Type: string; Properties: Props }>))
+      .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map((r) => String(r.Properties['AlarmName']));
+    const notified = new Set(notifiedAlarms(config).keys());
+    assert.deepEqual(created.filter((n) => notified.has(n)).sort(), [...notified].sort());
+    assert.deepEqual(
+      created.filter((n) => !notified.has(n)).sort(),
+      ['skyprobe-alarm-events-undelivered', 'skyprobe-notifier-fallback-unreachable', 'skyprobe-notifier-failing', ...probeRegionsOf(config).map((r) => `skyprobe-dead-letters-${r}`)].sort(),
+      'the alert path\'s own alarms publish straight to the topic (or its relay), never to the notifier',
+    );
+    const [target] = rule.Properties['Targets'] as Props[];
+    assert.deepEqual(target!['Arn'], { 'Fn::GetAtt': [fnId, 'Arn'] });
+    const [queueId, queue] = onlyResource(home, 'AWS::SQS::Queue');
+    assert.deepEqual(target!['DeadLetterConfig'], { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }, 'what EventBridge cannot deliver waits in the undelivered queue');
+    assert.equal(queue.Properties['SqsManagedSseEnabled'], true);
+    assert.deepEqual(target!['RetryPolicy'], { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 8 });
+
+    // The fallback, in the alert path's nested stack (the home stack nears 500 resources at 150 checks).
+    const alertPath = templateOf(s, `${HOME}/AlertPath`);
+    const fallbacks = resourcesOf(alertPath, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['FunctionName'] === 'skyprobe-alarm-fallback');
+    assert.equal(fallbacks.length, 1);
+    const [fallbackId] = fallbacks[0]!;
+    const [, notifierInvoke] = onlyResource(home, 'AWS::Lambda::EventInvokeConfig');
+    assert.deepEqual(notifierInvoke.Properties['FunctionName'], { Ref: fnId });
+    assert.equal(notifierInvoke.Properties['MaximumRetryAttempts'], 2);
+    assert.deepEqual(
+      notifierInvoke.Properties['DestinationConfig'],
+      { OnFailure: { Destination: { 'Fn::Join': ['', ['arn:aws:lambda:us-east-1:', { Ref: 'AWS::AccountId' }, ':function:skyprobe-alarm-fallback']] } } },
+      'the fallback, never the raw event to the topic',
+    );
+    const [, fallbackInvoke] = onlyResource(alertPath, 'AWS::Lambda::EventInvokeConfig');
+    assert.deepEqual(fallbackInvoke.Properties['FunctionName'], { Ref: fallbackId });
+    const destination = (fallbackInvoke.Properties['DestinationConfig'] as { OnFailure: { Destination: unknown } }).OnFailure.Destination;
+    assert.deepEqual(fromParent(s, 'AlertPath', destination), { 'Fn::GetAtt': [queueId, 'Arn'] }, 'its own failures: the undelivered queue');
+    const invokes = statementsOf(s, HOME, 'NotifierRole').filter((st) => asList(st['Action']).includes('lambda:InvokeFunction'));
+    assert.deepEqual(invokes.map((st) => st['Resource']), [notifierInvoke.Properties['DestinationConfig'] && (notifierInvoke.Properties['DestinationConfig'] as { OnFailure: { Destination: unknown } }).OnFailure.Destination], 'the fallback alone, no other function or version');
     const logGroups = resourcesOf(home, 'AWS::Logs::LogGroup');
     assert.ok(logGroups.length >= 1);
     for (const [, group] of logGroups) assert.equal(group.Properties['RetentionInDays'], 30);
+  });
+
+  it('alarms on the notifier failing, on Lambda unable to reach the fallback and on undelivered events, straight to the topic, ALARM and OK', () => {
+    const home = templateOf(s, HOME);
+    const [topicId] = onlyResource(home, 'AWS::SNS::Topic');
+    const [notifierId] = resourcesOf(home, 'AWS::Lambda::Function').find(([, f]) => f.Properties['FunctionName'] === 'skyprobe-notifier')!;
+    const [queueId] = onlyResource(home, 'AWS::SQS::Queue');
+    const alarms = alarmsByName(s, `${HOME}/AlertPath`);
+    for (const [name, namespace, metric, dimension, value] of [
+      ['skyprobe-notifier-failing', 'AWS/Lambda', 'Errors', 'FunctionName', { Ref: notifierId }],
+      ['skyprobe-notifier-fallback-unreachable', 'AWS/Lambda', 'DestinationDeliveryFailures', 'FunctionName', { Ref: notifierId }],
+      ['skyprobe-alarm-events-undelivered', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', { 'Fn::GetAtt': [queueId, 'QueueName'] }],
+    ] as const) {
+      const alarm = alarms.get(name);
+      assert.ok(alarm, name);
+      assert.deepEqual([alarm['Namespace'], alarm['MetricName']], [namespace, metric], name);
+      const [dim] = alarm['Dimensions'] as { Name: string; Value: unknown }[];
+      assert.equal(dim?.Name, dimension);
+      assert.deepEqual(fromParent(s, 'AlertPath', dim?.Value), value, name);
+      assert.deepEqual([alarm['Threshold'], alarm['ComparisonOperator'], alarm['EvaluationPeriods'], alarm['Period']], [1, 'GreaterThanOrEqualToThreshold', 1, 300], name);
+      assert.deepEqual((alarm['AlarmActions'] as unknown[]).map((a) => fromParent(s, 'AlertPath', a)), [{ Ref: topicId }], `${name}: the topic, no notifier in between`);
+      assert.deepEqual(alarm['OKActions'], alarm['AlarmActions'], `${name}: its end too`);
+    }
   });
 
   it('grants the notifier the home table replica, publishing to the topic and its key, nothing more', () => {
@@ -515,10 +584,11 @@ describe('home stack', () => {
     // The name the dashboards use is the probe function's own log group in every probe region.
     for (const region of probeRegionsOf(config)) {
       const probeStack = templateOf(s, `skyprobe-probe-${region}`);
-      const [groupId, group] = onlyResource(probeStack, 'AWS::Logs::LogGroup');
-      assert.equal(group.Properties['LogGroupName'], logGroupName, `log group in ${region}`);
-      const [, fn] = onlyResource(probeStack, 'AWS::Lambda::Function');
-      assert.deepEqual(fn.Properties['LoggingConfig'], { LogGroup: { Ref: groupId } });
+      const groups = resourcesOf(probeStack, 'AWS::Logs::LogGroup').filter(([, g]) => g.Properties['LogGroupName'] === logGroupName);
+      assert.equal(groups.length, 1, `log group in ${region}`);
+      const [groupId] = groups[0]!;
+      const fns = resourcesOf(probeStack, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['FunctionName'] === 'skyprobe-probe');
+      assert.deepEqual(fns[0]?.[1].Properties['LoggingConfig'], { LogGroup: { Ref: groupId } });
     }
     const regions = probeRegionsOf(config);
     const logWidgets = dashboardWidgets(s, HOME, 'skyprobe-check').filter((w) => w.type === 'log');

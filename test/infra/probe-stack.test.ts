@@ -3,12 +3,30 @@ import { before, describe, it } from 'node:test';
 import { Token } from 'aws-cdk-lib';
 import type { Config } from '../../lambdas/core/check.ts';
 import { HANDLER_ENV, resourceNames, shardOf, shardsFor } from '../../lambdas/core/deployment.ts';
-import { alarmNames } from '../../lambdas/core/alarm-names.ts';
+import { alarmNames, alertPathAlarmNames } from '../../lambdas/core/alarm-names.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
-import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type Synthesized } from './support.ts';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { configOf, loadExample, onlyResource, resourcesOf, synthesize, templateOf, type CfnResourceJson, type Synthesized } from './support.ts';
 
 type Props = Record<string, unknown>;
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+/** The probe function of a probe stack (outside the home region the stack also has the dead-letter alarm's relay). */
+function probeFunction(template: Template): [string, CfnResourceJson] {
+  const found = resourcesOf(template, 'AWS::Lambda::Function').filter(([, f]) => String(f.Properties['FunctionName']).endsWith('-probe'));
+  assert.equal(found.length, 1);
+  return found[0]!;
+}
+
+/** A resource of the probe function, told from the relay's: its log group by name, else by its reference to the function. */
+function ofProbe(template: Template, type: string): [string, CfnResourceJson] {
+  const [fnId, fn] = probeFunction(template);
+  const mine = ([, r]: [string, CfnResourceJson]) =>
+    type === 'AWS::Logs::LogGroup' ? r.Properties['LogGroupName'] === `/aws/lambda/${String(fn.Properties['FunctionName'])}` : JSON.stringify(r.Properties).includes(`"${fnId}"`);
+  const found = resourcesOf(template, type).filter(mine);
+  assert.equal(found.length, 1, `one ${type} of the probe`);
+  return found[0]!;
+}
 
 function probeStatements(s: Synthesized, stack: string): Props[] {
   return resourcesOf(templateOf(s, stack), 'AWS::IAM::Policy')
@@ -66,7 +84,7 @@ describe('probe stacks', () => {
 
   it('runs the probe on arm64 nodejs22.x with 512 MB, 58 s and the contract environment, and no secret', () => {
     for (const region of probeRegionsOf(config)) {
-      const [, fn] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Lambda::Function');
+      const [, fn] = probeFunction(templateOf(s, `skyprobe-probe-${region}`));
       const p = fn.Properties;
       assert.equal(p['FunctionName'], 'skyprobe-probe');
       assert.equal(p['Runtime'], 'nodejs22.x');
@@ -82,7 +100,7 @@ describe('probe stacks', () => {
       assert.equal(env[HANDLER_ENV.project], 'skyprobe');
       assert.equal(env['NODE_OPTIONS'], '--enable-source-maps');
       assert.doesNotMatch(JSON.stringify(env), /\{\{secret|PASSWORD/i);
-      const [, logs] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Logs::LogGroup');
+      const [, logs] = ofProbe(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Logs::LogGroup');
       assert.equal(logs.Properties['RetentionInDays'], 30);
     }
   });
@@ -122,7 +140,7 @@ describe('probe stacks', () => {
       assert.deepEqual(target['DeadLetterConfig'], { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } });
     }
     // Lambda's own async retries would re-run a failed minute late: none.
-    const [, invoke] = onlyResource(probe, 'AWS::Lambda::EventInvokeConfig');
+    const [, invoke] = ofProbe(probe, 'AWS::Lambda::EventInvokeConfig');
     assert.equal(invoke.Properties['MaximumRetryAttempts'], 0);
     assert.equal(invoke.Properties['MaximumEventAgeInSeconds'], 60);
   });
@@ -146,7 +164,7 @@ describe('probe stacks', () => {
       assert.equal(mapping.Properties['BatchSize'], 1);
       assert.equal(mapping.Properties['MaximumBatchingWindowInSeconds'], undefined);
       assert.equal(mapping.Properties['FunctionResponseTypes'], undefined);
-      const [, fn] = onlyResource(probe, 'AWS::Lambda::Function');
+      const [, fn] = probeFunction(probe);
       const env = (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables;
       assert.deepEqual(env[HANDLER_ENV.continuationQueueUrl], { Ref: queueId });
       // Sending: this queue only, SendMessage only. Consuming: what the event source mapping needs, on this queue only.
@@ -163,7 +181,7 @@ describe('probe stacks', () => {
     const probe = templateOf(slow, 'slow-probe-eu-west-1');
     assert.equal(resourcesOf(probe, 'AWS::SQS::Queue').filter(([, q]) => q.Properties['QueueName'] !== undefined).length, 0);
     assert.equal(resourcesOf(probe, 'AWS::Lambda::EventSourceMapping').length, 0);
-    const [, fn] = onlyResource(probe, 'AWS::Lambda::Function');
+    const [, fn] = probeFunction(probe);
     assert.equal((fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables[HANDLER_ENV.continuationQueueUrl], undefined);
     const probeSqs = probeStatements(slow, 'slow-probe-eu-west-1').filter((st) => asList(st['Action']).some((x) => String(x).startsWith('sqs:')));
     assert.deepEqual(probeSqs, [], 'the probe itself touches no queue');
@@ -208,7 +226,11 @@ describe('probe stacks', () => {
     for (const region of probeRegionsOf(config)) {
       const alarms = resourcesOf(templateOf(s, `skyprobe-probe-${region}`), 'AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
       const byName = new Map(alarms.map((a) => [String(a['AlarmName']), a]));
-      assert.deepEqual([...byName.keys()].sort(), [alarmNames.probeErrors('skyprobe', region), alarmNames.probeThrottles('skyprobe', region)].sort());
+      assert.deepEqual(
+        [...byName.keys()].sort(),
+        [alarmNames.probeErrors('skyprobe', region), alarmNames.probeThrottles('skyprobe', region), alertPathAlarmNames.deadLetters('skyprobe', region)].sort(),
+        'and the dead-letter alarm (its own test)',
+      );
       for (const [name, metric] of [
         [alarmNames.probeErrors('skyprobe', region), 'Errors'],
         [alarmNames.probeThrottles('skyprobe', region), 'Throttles'],
@@ -225,13 +247,51 @@ describe('probe stacks', () => {
     }
   });
 
-  it('forwards skyprobe alarm state changes to the home region\'s default bus from every other region', () => {
+  it('forwards exactly its own alarms\' state changes to the home region\'s default bus from every other region: no other project\'s, and not the dead-letter alarm', () => {
     assert.equal(resourcesOf(templateOf(s, 'skyprobe-probe-us-east-1'), 'AWS::Events::Rule').length, 0, 'home region alarms reach the notifier directly');
     for (const region of ['eu-west-1', 'ap-southeast-1']) {
       const [, rule] = onlyResource(templateOf(s, `skyprobe-probe-${region}`), 'AWS::Events::Rule');
-      assert.deepEqual((rule.Properties['EventPattern'] as Props)['detail'], { alarmName: [{ prefix: 'skyprobe-' }] });
+      assert.deepEqual(rule.Properties['EventPattern'], {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: [alarmNames.probeErrors('skyprobe', region), alarmNames.probeThrottles('skyprobe', region)] },
+      });
       const target = (rule.Properties['Targets'] as Props[])[0]!;
       assert.deepEqual(target['Arn'], { 'Fn::Join': ['', ['arn:aws:events:us-east-1:', { Ref: 'AWS::AccountId' }, ':event-bus/default']] });
+    }
+  });
+
+  it('tells the alert topic about events in the dead-letter queue without the notifier: straight in the home region, through a relay elsewhere', () => {
+    const alarmOf = (region: string) => {
+      const probe = templateOf(s, `skyprobe-probe-${region}`);
+      const found = resourcesOf(probe, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties['AlarmName'] === alertPathAlarmNames.deadLetters('skyprobe', region));
+      assert.equal(found.length, 1);
+      const [, alarm] = found[0]!;
+      const [queueId] = resourcesOf(probe, 'AWS::SQS::Queue').find(([, q]) => q.Properties['QueueName'] === undefined)!;
+      assert.equal(alarm.Properties['MetricName'], 'ApproximateNumberOfMessagesVisible');
+      assert.deepEqual(alarm.Properties['Dimensions'], [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]);
+      assert.equal(alarm.Properties['Threshold'], 1);
+      assert.deepEqual(alarm.Properties['AlarmActions'], alarm.Properties['OKActions'], 'its end is told too');
+      return { probe, alarm };
+    };
+    const home = alarmOf('us-east-1');
+    assert.deepEqual(home.alarm.Properties['AlarmActions'], [{ 'Fn::Join': ['', ['arn:aws:sns:us-east-1:', { Ref: 'AWS::AccountId' }, ':skyprobe-alerts']] }]);
+    assert.equal(resourcesOf(home.probe, 'AWS::Lambda::Function').length, 1, 'no relay in the home region');
+    for (const region of ['eu-west-1', 'ap-southeast-1']) {
+      const { probe, alarm } = alarmOf(region);
+      const relays = resourcesOf(probe, 'AWS::Lambda::Function').filter(([, f]) => f.Properties['FunctionName'] === 'skyprobe-alarm-relay');
+      assert.equal(relays.length, 1);
+      const [relayId] = relays[0]!;
+      assert.deepEqual(alarm.Properties['AlarmActions'], [{ 'Fn::GetAtt': [relayId, 'Arn'] }]);
+      const statements = resourcesOf(probe, 'AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties['Roles']).includes('Relay'))
+        .flatMap(([, r]) => (r.Properties['PolicyDocument'] as { Statement: Props[] }).Statement);
+      const publish = statements.find((st) => asList(st['Action']).includes('sns:Publish'));
+      assert.deepEqual(publish?.['Resource'], { 'Fn::Join': ['', ['arn:aws:sns:us-east-1:', { Ref: 'AWS::AccountId' }, ':skyprobe-alerts']] });
+      const kms = statements.find((st) => asList(st['Action']).includes('kms:GenerateDataKey*'));
+      assert.deepEqual((kms?.['Condition'] as { StringEquals: Props }).StringEquals['kms:ViaService'], 'sns.us-east-1.amazonaws.com');
+      assert.ok('kms:EncryptionContext:aws:sns:topicArn' in (kms?.['Condition'] as { StringEquals: Props }).StringEquals, 'for the alert topic only');
+      assert.ok(!statements.some((st) => asList(st['Action']).some((a) => String(a).startsWith('dynamodb:'))), 'the relay reads no table');
     }
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Config } from '../../lambdas/core/check.ts';
-import { resourceNames } from '../../lambdas/core/deployment.ts';
+import { alertPathAlarmNames, EVENT_PATTERN_MAX_CHARS } from '../../lambdas/core/alarm-names.ts';
 import { CHECK_VARIABLE_ID, dashboardConsolePath } from '../../lambdas/core/dashboard-links.ts';
 import { alarmsInHomeStack, CHECK_GROUPS, checkGroupOf, checkGroupStackId, HOME_STACK_MAX_CHECKS, OVERVIEW_PAGE_MAX_CHECKS } from '../../infra/check-groups.ts';
 import { checkAlarmNames } from '../../infra/constructs/check-alarms.ts';
@@ -15,6 +15,12 @@ import { configOf, REPO, run, synthesize, type Synthesized } from './support.ts'
  */
 
 const HOME = 'skyprobe-home';
+/** The home stack's alarms on the alert path itself (their actions publish straight to the topic). */
+const ALERT_PATH_ALARMS: readonly string[] = [
+  alertPathAlarmNames.notifierFailing('skyprobe'),
+  alertPathAlarmNames.fallbackUnreachable('skyprobe'),
+  alertPathAlarmNames.alarmEventsUndelivered('skyprobe'),
+];
 /** CloudFormation's limits for a template uploaded to S3 (as CDK deploys them) and for one operation of a stack and its nested stacks. */
 const MAX_RESOURCES_PER_TEMPLATE = 500;
 const MAX_TEMPLATE_BYTES = 1_000_000;
@@ -112,6 +118,11 @@ describe('a project of 400 tls checks', () => {
       [...alarms].filter(([, a]) => a.key === HOME).map(([name]) => name).sort(),
       ['skyprobe-location-eu-west-1-silent', 'skyprobe-location-us-east-1-silent', 'skyprobe-failover-shop-primary-health', 'skyprobe-failover-shop-secondary-health'].sort(),
     );
+    assert.deepEqual(
+      [...alarms].filter(([, a]) => a.key === `${HOME}/AlertPath`).map(([name]) => name).sort(),
+      [...ALERT_PATH_ALARMS].sort(),
+      'the alert path\'s own alarms in its nested stack',
+    );
     assert.equal(homeTree(s).filter((k) => k.includes('/CheckGroup')).length, CHECK_GROUPS);
   });
 
@@ -173,14 +184,15 @@ describe('a project of 400 tls checks', () => {
     t.diagnostic(`check dashboard body: ${Math.round(check.text.length / 1024)} KB`);
   });
 
-  it('sends every check alarm\'s state changes to the notifier: the rule matches the project\'s alarm prefix, which every alarm name has', () => {
+  it('sends every notified alarm\'s state changes to the notifier: too many names for the pattern\'s quota, so one wildcard per kind, matching every one', () => {
     const rules = resourcesOf(s, HOME).filter(([, r]) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties['EventPattern'] ?? {}).includes('CloudWatch Alarm State Change'));
     assert.equal(rules.length, 1);
-    const prefix = resourceNames.alarmPrefix(config.project);
-    assert.deepEqual((rules[0]![1].Properties['EventPattern'] as { detail: unknown }).detail, { alarmName: [{ prefix }] });
+    const pattern = rules[0]![1].Properties['EventPattern'] as { detail: { alarmName: { wildcard: string }[] } };
+    assert.ok(JSON.stringify(pattern).length <= EVENT_PATTERN_MAX_CHARS);
+    const wildcards = pattern.detail.alarmName.map((m) => new RegExp(`^${m.wildcard.split('*').join('.*')}$`));
     const names = [...alarmsByName(s).keys()];
     assert.ok(names.length > 1200);
-    for (const name of names) assert.ok(name.startsWith(prefix), name);
+    for (const name of names) assert.equal(wildcards.some((w) => w.test(name)), !ALERT_PATH_ALARMS.includes(name), name);
   });
 
   it('creates the failover\'s health checks after the check group holding its check\'s quorum alarm', () => {
@@ -213,7 +225,7 @@ describe('check groups', () => {
     assert.equal(alarmsInHomeStack(config.checks), true);
     assert.equal(alarmsInHomeStack([...config.checks, ...configOf({ checks: tlsChecks(1, 'one-more') }).checks]), false);
     const s = synthesize({ config });
-    assert.deepEqual(homeTree(s), [HOME, `${HOME}/OverviewPage2`]);
+    assert.deepEqual(homeTree(s), [HOME, `${HOME}/AlertPath`, `${HOME}/OverviewPage2`]);
     assert.equal([...alarmsByName(s).values()].filter((a) => a.key === HOME).length, HOME_STACK_MAX_CHECKS * 3 + 2);
     const home = s.json.get(HOME)!;
     assert.ok(Object.keys((home as TemplateJson).Resources).length < MAX_RESOURCES_PER_TEMPLATE);
@@ -242,7 +254,7 @@ describe('check groups', () => {
       assert.deepEqual(place, was.get(name), name);
       kept++;
     }
-    assert.equal(kept, 168 * 3 + 2, 'every alarm of the 168 kept checks, and the 2 probe-location alarms');
+    assert.equal(kept, 168 * 3 + 2 + ALERT_PATH_ALARMS.length, 'every alarm of the 168 kept checks, the 2 probe-location alarms and the alert path\'s');
     assert.ok(MAX_CHECK_ALARMS_PER_PROJECT > 170 * 3);
   });
 });
