@@ -87,7 +87,7 @@ export function createNotifierHandler(deps: NotifierHandlerDeps): NotifierHandle
   const webhooks = webhookTargets(deps.config.alerts.webhooks, { secrets, log, ...deps.webhookOptions });
   const links = alertLinks(deps.config, deps.homeRegion, deps.dashboardUrl ?? null);
 
-  const monitorDeps = { config: deps.config, project: deps.project, store, publisher, ledger, webhooks, ...links, log };
+  const monitorDeps = { config: deps.config, store, publisher, ledger, webhooks, ...links, log };
   const onAlarm = async (event: unknown): Promise<AlarmOutcome> => {
     const transition = parseAlarmStateChange(event);
     const outcome = await handleAlarmTransition(monitorDeps, transition);

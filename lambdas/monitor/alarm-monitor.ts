@@ -86,9 +86,8 @@ export function topicSettlement(t: Pick<AlarmTransition, 'alarmName' | 'state' |
 }
 
 export interface AlarmMonitorDeps {
+  /** Its alarms (`notifiedAlarms`) are the only ones acted on. */
   readonly config: Config;
-  /** Prefix of every alarm name. */
-  readonly project: string;
   /** The home region's store: incidents are written only there. */
   readonly store: ResultsStore;
   readonly publisher: AlertPublisher;

@@ -291,7 +291,7 @@ describe('notifier handler: notices', () => {
     assert.equal((await handler(back)).published, true, 'the end of the announced ALARM');
     assert.equal((await notifier().handler(back)).published, false, 'a repeated delivery, in a fresh container, sends nothing');
     assert.equal((await handler(alarmEvent(latency, 'OK', T0 + 30 * MIN, 'INSUFFICIENT_DATA'))).published, false, 'its end was announced already');
-    // An ALARM older than the announced OK, handled late, does not reopen anything.
+    // An OK older than the announced one, handled late, announces nothing.
     assert.equal((await handler(alarmEvent(latency, 'OK', T0 + 2 * MIN, 'INSUFFICIENT_DATA'))).published, false);
     assert.deepEqual(
       (await inbox()).map((m) => [m.subject, m.attributes['state']]),
