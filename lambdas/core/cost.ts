@@ -87,8 +87,10 @@ export const COST_ASSUMPTIONS = {
   checkDashboardMetricsFixed: 3,
   /** Metrics with the Location dimension only, per probe region: LocationAlive (SkippedRuns is put only when runs were skipped, so normally never billed). */
   metricsPerRegion: 1,
-  /** Per probe region: "location silent" (LocationAlive), probe errors (Lambda Errors) and probe throttles (Lambda Throttles), one metric each. */
-  selfMonitoringAlarmMetricsPerRegion: 3,
+  /** Per probe region: "location silent" (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles) and its dead-letter queue's depth, one metric each. */
+  selfMonitoringAlarmMetricsPerRegion: 4,
+  /** The alert path's own alarms in the home region: the notifier failing, its fallback unreachable, alarm events undelivered. */
+  alertPathAlarmMetrics: 3,
   /** The goal from the issue: at most 1/50 of the canary price per check and region. */
   goalRatio: 1 / 50,
   /** Idle SQS event source mapping: Lambda long-polls with 5 pollers at low traffic (AWS: "can optimize to as few as 2"), 20 s per ReceiveMessage. */
@@ -896,6 +898,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     pairs.reduce((sum, p) => sum + pairMetrics(p), 0) +
     config.checks.reduce((sum, c) => sum + checkAlarmMetrics(c), 0) +
     selfAlarmMetrics +
+    a.alertPathAlarmMetrics +
     failoverAlarmMetrics;
   const alarmPrice = prices.cloudwatch.standardAlarmMetrics;
   const requiredAlarmsUsd = (p: PairAccount) =>
@@ -907,6 +910,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
   for (const region of probeRegions) {
     spread(pairsInRegion(region), a.metricsPerRegion * blendedMetricUsd + costOf(a.selfMonitoringAlarmMetricsPerRegion, alarmPrice), 'shared');
   }
+  spread(pairs, costOf(a.alertPathAlarmMetrics, alarmPrice), 'shared');
   // The HealthCheckStatus alarms of a failover service follow the check whose quorum alarm it uses.
   for (const service of failoverServices) {
     const followed = config.checks.find((c) => c.id === service.checkId);
@@ -1164,7 +1168,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       `per check: quorum (the Sum of the check's one Failed when every period holds one run per region; otherwise metric math over Failed, one metric per region), ` +
         `latency (the check's one DurationMs, p95), TLS expiry (the check's one TlsDaysRemaining, Minimum); ` +
         (failoverServices.length > 0 ? `${a.failoverAlarmsPerService} HealthCheckStatus alarms per failover service; ` : '') +
-        `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles)`,
+        `per probe region ${a.selfMonitoringAlarmMetricsPerRegion}: location silent (LocationAlive), probe errors (Lambda Errors), probe throttles (Lambda Throttles), ` +
+        `its dead letters (the scheduler's dead-letter queue); in the home region ${a.alertPathAlarmMetrics} on the alert path itself (notifier failing, its fallback unreachable, alarm events undelivered)`,
     ),
     line(
       'cloudwatch.dashboards',
@@ -1299,7 +1304,9 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       `alarms are direct costs of the check the service follows, spread over its regions (a health check that follows no check is spread ` +
       `evenly over every check and region).`,
     `Not counted: reads by people (dashboards, their Logs Insights queries at $0.005 per GB scanned, status views, \`skyprobe report\`), incident items, ` +
-      `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, the results table's KMS requests (AWS managed key, which DynamoDB caches).`,
+      `the monthly report's one SNS message, claim items' storage (an hour each), SSM Parameter Store reads (standard tier), data transfer to targets, the results table's KMS requests (AWS managed key, which DynamoDB caches), ` +
+      `the functions and queues that run only when something fails (the notifier's fallback, the dead-letter relays and queues), the delivery ledger's and ` +
+      `notice items, log storage past ingestion ($0.03 per GB-month, 30 days kept).`,
   ];
 
   return {
