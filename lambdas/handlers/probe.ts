@@ -7,7 +7,7 @@ import type { Check, Config } from '../core/check.ts';
 import { HANDLER_ENV, PROBE_RESERVE_MS, shardOf, type ProbeInvocation } from '../core/deployment.ts';
 import { describeError, type ProbeError } from '../core/errors.ts';
 import { MINUTE_MS } from '../core/duration.ts';
-import type { Clock } from '../core/ports.ts';
+import { UnusableSecretError, type Clock } from '../core/ports.ts';
 import { secretNamesOfCheck } from '../core/templates.ts';
 import { CloudWatchMetricsSink } from '../aws/cloudwatch-metrics.ts';
 import { SqsContinuationQueue } from '../aws/sqs-continuations.ts';
@@ -329,23 +329,39 @@ export async function resolveCheckSecrets(
   const unrunnable = new Map<string, ProbeError>();
   if (names.length === 0) return { values, unrunnable };
   let readError: string | null = null;
+  const refused = new Map<string, string>();
+  const keep = (name: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') values[name] = value;
+  };
   try {
     const found = await source.getMany(names);
-    for (const name of names) {
-      const value = found[name];
-      if (value !== undefined && value !== '') values[name] = value;
-    }
+    for (const name of names) keep(name, found[name]);
   } catch (error) {
-    readError = describeError(error);
+    if (!(error instanceof UnusableSecretError)) readError = describeError(error);
+    else {
+      // A parameter that is not a SecureString must not stop the checks that do not need it: ask again name by
+      // name (the batch already cached every answer, so this calls SSM no more).
+      for (const name of names) {
+        try {
+          keep(name, await source.get(name));
+        } catch (one) {
+          if (one instanceof UnusableSecretError) refused.set(name, one.message);
+          else readError = describeError(one);
+        }
+      }
+    }
   }
   for (const [checkId, wanted] of needs) {
     const missing = wanted.filter((name) => !Object.hasOwn(values, name));
     if (missing.length === 0) continue;
     const parameters = missing.map((name) => source.parameterName(name)).join(', ');
+    const refusals = missing.flatMap((name) => refused.get(name) ?? []);
     const message =
-      readError !== null
-        ? `secret ${missing.join(', ')} could not be read from SSM Parameter Store (${parameters}): ${readError}`
-        : `secret ${missing.join(', ')} has no value: SSM parameter ${parameters} not found (create it as a SecureString in this region)`;
+      refusals.length > 0
+        ? `secret ${missing.join(', ')} cannot be used: ${refusals.join('; ')}`
+        : readError !== null
+          ? `secret ${missing.join(', ')} could not be read from SSM Parameter Store (${parameters}): ${readError}`
+          : `secret ${missing.join(', ')} has no value: SSM parameter ${parameters} not found (create it as a SecureString in this region)`;
     unrunnable.set(checkId, { kind: 'assertion', message });
   }
   return { values, unrunnable };

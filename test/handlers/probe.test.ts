@@ -264,6 +264,24 @@ describe('probe handler', () => {
     assert.equal(await metricSum('Failed', { CheckId: 'missing-secret' }, 'Sum', start), 1);
   });
 
+  it('fails only the check whose secret is a plain String parameter, naming it; the checks with SecureString secrets still run', async () => {
+    await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/PRESENT`, Value: 's3cr3t-value', Type: 'SecureString' }));
+    await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/PLAIN`, Value: 'not-so-secret', Type: 'String' }));
+    const start = minuteStart();
+    const cfg = config([
+      { id: 'with-secret', url: `${target.url}/needs-auth`, headers: { authorization: 'Bearer {{secret:PRESENT}}' } },
+      { id: 'plain-secret', url: `${target.url}/never-called`, headers: { 'x-key': '{{secret:PLAIN}}' } },
+    ]);
+    const summary = await probe(cfg, start).handler({ shard: 0, shards: 1 }, lambdaContext(120_000));
+    assert.deepEqual([summary.ran, summary.failed], [2, 1]);
+    assert.equal((await resultsOf('with-secret'))[0]?.ok, true);
+    const [plain] = await resultsOf('plain-secret');
+    assert.equal(plain?.attempts, 0);
+    assert.match(plain?.error?.message ?? '', /^secret PLAIN cannot be used: SSM parameter \/shop\/secrets\/PLAIN is a String, not a SecureString/);
+    assert.doesNotMatch(JSON.stringify(plain), /not-so-secret/);
+    assert.equal(target.requests.filter((r) => r.url === '/never-called').length, 0);
+  });
+
   it('logs one result line per run with the phase times, and no message, url or secret even when the run failed', async () => {
     await ssm.send(new PutParameterCommand({ Name: `/${PROJECT}/secrets/PRESENT`, Value: 's3cr3t-value', Type: 'SecureString' }));
     const start = minuteStart();
