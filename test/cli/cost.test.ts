@@ -59,6 +59,7 @@ const LINE_ITEMS = [
   'dynamodb.reads',
   'dynamodb.ttlDeletes',
   'dynamodb.storage',
+  'dynamodb.pitr',
   'dataTransfer.replication',
   'cloudwatch.metrics',
   'cloudwatch.putMetricData',
@@ -66,7 +67,9 @@ const LINE_ITEMS = [
   'cloudwatch.dashboards',
   'cloudwatchLogs.ingestion',
   'sns.publishes',
-  'sns.email',
+  'sns.deliveries',
+  'kms.key',
+  'kms.requests',
   'route53.healthChecks',
 ];
 
@@ -123,11 +126,13 @@ describe('skyprobe cost', () => {
     assert.equal(new Set(rows.map((r) => r.length)).size, 1, rows.join('\n'));
     assert.match(run.stdout, /\nLambda +probe invocations +0\.0438 +1M requests +\$0\.20 +\$0\.0088\n/);
     assert.match(run.stdout, /\nCHECK +REGION +RUNS\/MONTH +SKYPROBE +CANARY +RATIO +GOAL\n/);
-    // $1.0225 before scheduled minutes were claimed, + 43,800 claims × $0.625 per million WRU / 10 checks = $0.0027.
-    assert.match(run.stdout, /\npage-0 +us-east-1 +43,800 +\$1\.03 +\$52\.56 +1\/51 +met\n/);
+    // $1.14 a row, 1/46 of the canary: worked out in test/core/cost.test.ts ('estimateMonthlyCost: the goal', ten checks).
+    assert.match(run.stdout, /\npage-0 +us-east-1 +43,800 +\$1\.14 +\$52\.56 +1\/46 +not met\n/);
     assert.match(run.stdout, /\nDynamoDB +invocation claims +0\.0438 +1M write request units +\$0\.625 +\$0\.0274\n/);
     assert.match(run.stdout, /CloudWatch Synthetics canaries for the same checks and intervals: \$525\.60\/month \(438,000 canary runs at \$0\.0012\)/);
-    assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: met; 10 of 10 check-regions meet it on their own/);
+    assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: not met \(1\/46\); 0 of 10 check-regions meet it on their own\n/);
+    // Within reach: each row's required alarms (quorum and latency, $0.20) are under 1/50 of its canary ($1.05).
+    assert.doesNotMatch(run.stdout, /Out of reach/);
     // Two dashboards whatever the number of checks, both within the free tier here.
     assert.match(run.stdout, /\nCloudWatch +dashboards beyond the free ones +0 +dashboard-months +\$3\.00 +\$0\.00\n/);
     assert.match(run.stdout, /\n {2}- CloudWatch, dashboards beyond the free ones: 2 dashboards: the overview in 1 page of at most 100 checks \(~17 metrics on the first\), the check dashboard/);
@@ -148,11 +153,12 @@ describe('skyprobe cost', () => {
     });
     const run = await runCost(['--config', file]);
     assert.equal(run.code, 0, run.stderr);
-    // Worked out in test/core/cost.test.ts: storefront's 2 continuations a minute (Lambda, PutMetricData, logs, claims and
-    // the queue's 20 requests a minute) cost $2.61 a month, all on its row; spread evenly, api's row was $1.65 + $1.30 = $2.95.
-    assert.match(run.stdout, /\nstorefront +us-east-1 +87,600 +\$4\.62 +\$105\.12 +1\/23 +not met\n/);
-    assert.match(run.stdout, /\napi +us-east-1 +43,800 +\$1\.65 +\$52\.56 +1\/32 +not met\n/);
-    assert.match(run.stdout, /\n +TOTAL +\$6\.27\n/);
+    // Worked out in test/core/cost.test.ts ('one 30 s check and one 1-minute check'): storefront's 2 continuations a minute
+    // (Lambda, PutMetricData, logs, claims and the queue's 20 requests a minute) cost $1.57 a month, all on its row, which
+    // comes to $4.15; api's is $2.20 (spread evenly it would be $2.20 + $0.79 = $2.99); together $6.35.
+    assert.match(run.stdout, /\nstorefront +us-east-1 +87,600 +\$4\.15 +\$105\.12 +1\/25 +not met\n/);
+    assert.match(run.stdout, /\napi +us-east-1 +43,800 +\$2\.20 +\$52\.56 +1\/24 +not met\n/);
+    assert.match(run.stdout, /\n +TOTAL +\$6\.35\n/);
     assert.match(run.stdout, /\n {2}- Per check and region, each cost goes to what causes it\. .*Continuations exist only for sub-minute checks/);
   });
 
@@ -160,6 +166,27 @@ describe('skyprobe cost', () => {
     const run = await runCost(['--config', writeConfig('one.json', ONE_CHECK)]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /Goal, at most 1\/50 of the canary price per check and region: not met \(1\/\d+\); 0 of 1 check-region meet it/);
+  });
+
+  it('says when the goal is out of reach at list prices: an hourly TLS check in 3 regions', async () => {
+    const file = writeConfig('cert.json', {
+      defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] },
+      checks: [{ id: 'cert', type: 'tls', host: 'example.com', interval: '1h' }],
+    });
+    const run = await runCost(['--config', file]);
+    assert.equal(run.code, 0, run.stderr);
+    // Its quorum, latency and TLS expiry alarms, 3 alarm metrics at $0.10, over its 3 regions: $0.10 a region, against 1/50 of
+    // its canary in a region (730 runs at $0.0012 = $0.876): $0.01752.
+    assert.match(
+      run.stdout,
+      /\nOut of reach at list prices for 3 check-regions: the alarms their checks must have \(quorum, latency, tls expiry; \$0\.10 an alarm metric\) cost more than 1\/50 of their canaries: cert \$0\.1000 against \$0\.0175 a region\n/,
+    );
+    const json = JSON.parse((await runCost(['--config', file, '--json'])).stdout) as CostEstimate;
+    assert.equal(json.canary.checkRegionsGoalUnattainable, 3);
+    assert.deepEqual(
+      json.perCheckRegion.map((c) => [c.region, c.requiredAlarmsUsd.toFixed(4), c.goalAttainable]),
+      ['us-east-1', 'eu-west-1', 'ap-southeast-2'].map((region) => [region, '0.1000', false]),
+    );
   });
 
   it('prints its help', async () => {

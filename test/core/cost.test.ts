@@ -11,7 +11,6 @@ import { validateConfig } from '../../lambdas/core/config/validate.ts';
 import { continuationCost, estimateMonthlyCost, route53HealthChecksFrom, type CostEstimate } from '../../lambdas/core/cost.ts';
 import { HANDOFF_MS } from '../../lambdas/core/deployment.ts';
 import { planMinute } from '../../lambdas/core/minute-plan.ts';
-import { spreadOffsetMs } from '../../lambdas/core/schedule.ts';
 import { PRICES, type PriceTable } from '../../lambdas/core/pricing.ts';
 
 const P = PRICES;
@@ -41,7 +40,14 @@ const wru = P.dynamodb.writeRequestUnits.usd / PER_MILLION;
 const gbSecond = P.lambda.arm64Duration.usd;
 /** One result log line per run, 400 B. */
 const resultLogsUsd = (runs: number) => ((runs * 400) / GB) * P.cloudwatch.logsIngestion.usd;
-const snsPerCheck = (8 * P.sns.publishes.usd) / PER_MILLION + (8 * P.sns.emailDeliveries.usd) / 100_000;
+/** Stored bytes pay storage ($0.25) and continuous backups (point-in-time recovery, $0.20) by the GB-month, in every replica. */
+const storedUsd = (bytes: number) => (bytes / GB) * (P.dynamodb.storage.usd + P.dynamodb.pitrStorage.usd);
+/** 8 publishes a check a month; a config without alerts has no subscriptions, so nothing is delivered. */
+const snsPerCheck = (8 * P.sns.publishes.usd) / PER_MILLION;
+/** The alert topic's customer managed key ($1 a month) and its requests: a data key per publish, no deliveries to decrypt. */
+const kmsUsd = (checks: number) => P.kms.customerManagedKeys.usd + ((checks * 8) / 10_000) * P.kms.requests.usd;
+/** One standard-resolution alarm metric a month. */
+const alarm = P.cloudwatch.standardAlarmMetrics.usd;
 const rru = P.dynamodb.readRequestUnits.usd / PER_MILLION;
 const DAYS = 730 / 24;
 
@@ -51,7 +57,7 @@ const DAYS = 730 / 24;
  * per check-location at 512 MB. DynamoDB: a 3 KB day pack (3 WRU) per check-location a day in every
  * replica and its TTL delete in the others; its 24 hourly rollups read once (24 KB eventually consistent:
  * 3 RRU); the report reads 31 day packs (93 KB: 12 RRU) and writes (checks + 2) items of 4 KB in every
- * replica; day packs are stored 400 days. No heartbeats, no maintenance windows.
+ * replica; day packs are stored 400 days (storage and continuous backups). No heartbeats, no maintenance windows.
  */
 function home(checks: number, pairs: number, replicas: number, overheadBytes: number) {
   const writePrice = replicas > 1 ? rwru : wru;
@@ -65,11 +71,11 @@ function home(checks: number, pairs: number, replicas: number, overheadBytes: nu
     writes: (dayPackWrites + reportWrites) * writePrice,
     reads: reads * rru,
     storedBytes,
-    total: lambda + (dayPackWrites + reportWrites) * writePrice + reads * rru + (storedBytes / GB) * P.dynamodb.storage.usd,
+    total: lambda + (dayPackWrites + reportWrites) * writePrice + reads * rru + storedUsd(storedBytes),
     /** What lands on one check-region when `checks` one-region checks share a deployment. */
     perPair: (n: number) =>
       (8 * (P.lambda.requests.usd / PER_MILLION) + 8 * 0.3 * 0.25 * gbSecond) +
-      (DAYS * 3 * (2 * replicas - 1)) * writePrice + (DAYS * 3 + 12) * rru + ((replicas * 400 * (3_072 + overheadBytes)) / GB) * P.dynamodb.storage.usd +
+      (DAYS * 3 * (2 * replicas - 1)) * writePrice + (DAYS * 3 + 12) * rru + storedUsd(replicas * 400 * (3_072 + overheadBytes)) +
       ((1 + DAYS) * (P.lambda.requests.usd / PER_MILLION) + (10 + DAYS * (0.5 + 0.02 * n) * 0.5) * gbSecond + reportWrites * writePrice) / n,
   };
 }
@@ -86,17 +92,22 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
   const writes = (MINUTES * 1 + 730 * 60) * wru;
   // 20,160 raw items (14 d) × (850 + 100) B, one location item 60 + 100 B, 9,600 rollups × (250 + 300 + 100) B.
   const homeCosts = home(1, 1, 1, 100);
-  const storage = ((20_160 * 950 + 160 + 9_600 * 650 + homeCosts.storedBytes) / GB) * P.dynamodb.storage.usd;
-  const metrics = 4 * 0.3; // Failed and DurationMs (per check); LocationAlive, SkippedRuns
+  const storedGb = (20_160 * 950 + 160 + 9_600 * 650 + homeCosts.storedBytes) / GB;
+  const storage = storedGb * P.dynamodb.storage.usd;
+  // Continuous backups (point-in-time recovery) on the same bytes, $0.20 a GB-month.
+  const pitr = storedGb * P.dynamodb.pitrStorage.usd;
+  const metrics = 3 * 0.3; // Failed and DurationMs (per check); LocationAlive (SkippedRuns is put only when runs are skipped)
   const puts = (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd;
-  // Quorum (the Sum of the check's one Failed), latency over the one DurationMs; location silent, probe errors (Errors + Throttles).
-  const alarms = (2 + 3) * P.cloudwatch.standardAlarmMetrics.usd;
+  // Quorum (the Sum of the check's one Failed), latency over the one DurationMs; in the region location silent, probe errors,
+  // probe throttles and dead letters; in the home region the alert path's 3 (notifier failing, fallback unreachable, events undelivered).
+  const alarms = (2 + 4 + 3) * alarm;
   // The scheduled invocation claims its minute: one conditional put of 1 WRU a minute (single-region table: the TTL delete is free).
   const claims = MINUTES * 1 * wru;
   // 1 KB per invocation and a 400 B result line per run.
   const logs = ((MINUTES * 1_024 + MINUTES * 400) / GB) * P.cloudwatch.logsIngestion.usd;
   const total =
-    lambdaRequests + lambdaDuration + lambdaInit + scheduler + claims + writes + storage + metrics + puts + alarms + logs + snsPerCheck + homeCosts.lambda + homeCosts.writes + homeCosts.reads;
+    lambdaRequests + lambdaDuration + lambdaInit + scheduler + claims + writes + storage + pitr + metrics + puts + alarms + logs + snsPerCheck + kmsUsd(1) +
+    homeCosts.lambda + homeCosts.writes + homeCosts.reads;
 
   it('prices each line by hand', () => {
     close(item(e, 'lambda.requests'), lambdaRequests, 'lambda requests');
@@ -111,12 +122,17 @@ describe('estimateMonthlyCost: one 1-minute HTTP check in one region', () => {
     close(item(e, 'dynamodb.writes'), writes, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 0, 'TTL deletes are free in a single-region table');
     close(item(e, 'dynamodb.storage'), storage, 'storage');
+    close(item(e, 'dynamodb.pitr'), pitr, 'continuous backups');
     close(item(e, 'dataTransfer.replication'), 0, 'no replication');
     close(item(e, 'cloudwatch.metrics'), metrics, 'metrics');
     close(item(e, 'cloudwatch.putMetricData'), puts, 'PutMetricData');
     close(item(e, 'cloudwatch.alarms'), alarms, 'alarms');
     close(item(e, 'cloudwatch.dashboards'), 0, 'the overview (8 metrics) and the check dashboard (6) are free');
     close(item(e, 'cloudwatchLogs.ingestion'), logs, 'logs');
+    close(item(e, 'sns.publishes'), snsPerCheck, '8 publishes');
+    close(item(e, 'sns.deliveries'), 0, 'no subscriptions in the config');
+    close(item(e, 'kms.key'), P.kms.customerManagedKeys.usd, 'the alert topic key');
+    close(item(e, 'kms.requests'), (8 / 10_000) * P.kms.requests.usd, 'a data key per publish');
     close(item(e, 'route53.healthChecks'), 0, 'no failover, no health checks');
     close(e.totals.monthlyUsd, total, 'total');
   });
@@ -149,17 +165,17 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     }),
   );
   // Per region, minute by minute as the handler plans it (the pattern repeats every 5 minutes, for db):
-  // the scheduled invocation at the minute's start runs api (300 ms) and db (100 ms) at once and the fast
-  // runs it owns at their due time; a continuation arrives `delaySeconds` after the minute's start and
-  // lasts until its last fast run (300 ms) ends; each invocation adds 100 ms.
+  // the scheduled invocation at the minute's start runs api (300 ms) and db (100 ms) at once and hands the
+  // fast runs of the next minute (at its 0, 10, … 50 s) to continuations; a continuation arrives
+  // `delaySeconds` after the minute's start and lasts until its last fast run (300 ms) ends; each
+  // invocation adds 100 ms.
   const fastCheck = config({ checks: [{ id: 'fast', type: 'http', url: 'https://example.com/', interval: '10s', timeout: '5s' }] }).checks;
-  const fastOffset = spreadOffsetMs('fast', 10_000);
   let minuteMs = 0;
   let perMinute = 0;
   for (let m = 0; m < 5; m++) {
     const now = m * 60_000;
-    const plan = planMinute(fastCheck, { nowMs: now, shard: 0, shards: 1 });
-    const fastDues = [0, 1, 2, 3, 4, 5].map((k) => now + fastOffset + k * 10_000);
+    const plan = planMinute(fastCheck, { nowMs: now, minuteStartMs: now + 60_000, shard: 0, shards: 1 });
+    const fastDues = [0, 1, 2, 3, 4, 5].map((k) => now + 60_000 + k * 10_000);
     const lastEnd = (from: number, to: number, arrival: number) => Math.max(0, ...fastDues.filter((t) => t >= from && t < to).map((t) => t - arrival + 300));
     minuteMs += Math.max(300, lastEnd(plan.owned.startMs, plan.owned.endMs, now)) + 100;
     for (const c of plan.continuations) minuteMs += lastEnd(c.event.wakeAtMs, c.event.windowEndMs, now + c.delaySeconds * 1_000) + 100;
@@ -183,7 +199,8 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
   const replicatedPerRegion = 2 * (runs.fast * (850 + 1_152.5) + runs.api * (850 + 402.5) + runs.db * (550 + 282.5));
 
   it('bills the later runs of the 10 s check as continuations, not the minute spent waiting for them', () => {
-    assert.ok(continuationsPerMinute >= 4 && continuationsPerMinute <= 6, `${continuationsPerMinute} continuations a minute`);
+    assert.equal(continuationsPerMinute, 6, 'one continuation per 10 s instant of the next minute');
+    assert.equal(minuteMs / 5, 400 + 6 * 400, 'no invocation waits: each continuation arrives on its due time');
     close(item(e, 'lambda.duration'), invokeGbS * gbSecond, 'lambda duration');
     assert.ok(invokeGbS < (3 * MINUTES * 50.4 * MEMORY_GB) / 3, `a third of waiting out the minute (50.4 s) or less: ${minuteMs / 5} ms a minute`);
     close(item(e, 'lambda.init'), 3 * INIT_GB_S_PER_SHARD * gbSecond, 'one shard per region');
@@ -202,19 +219,22 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
     );
   });
 
-  it('bills every write in each of the 3 replicas, TTL deletes in the other 2, and storage in all 3', () => {
+  it('bills every write in each of the 3 replicas, TTL deletes in the other 2, and storage and continuous backups in all 3', () => {
     assert.deepEqual(e.deployment.replicaRegions, ['ap-southeast-2', 'eu-west-1', 'us-east-1']);
     close(item(e, 'dynamodb.writes'), 3 * 3 * writesPerRegion * rwru, 'writes');
     close(item(e, 'dynamodb.ttlDeletes'), 3 * deletesPerRegion * rwru, 'TTL deletes');
-    close(item(e, 'dynamodb.storage'), ((3 * 3 * storedPerRegion + home(3, 9, 3, 148).storedBytes) / GB) * P.dynamodb.storage.usd, 'storage');
+    const storedGb = (3 * 3 * storedPerRegion + home(3, 9, 3, 148).storedBytes) / GB;
+    close(item(e, 'dynamodb.storage'), storedGb * P.dynamodb.storage.usd, 'storage');
+    close(item(e, 'dynamodb.pitr'), storedGb * P.dynamodb.pitrStorage.usd, 'point-in-time recovery in every replica');
     close(item(e, 'dataTransfer.replication'), ((3 * replicatedPerRegion) / GB) * P.dataTransfer.interRegion.usd, 'replication');
   });
 
   it('counts Failed and DurationMs per check, Failed per region of the 10 s check only, and per-region metrics', () => {
-    // Failed per check 3, Failed per region of fast 3, DurationMs per check 3, LocationAlive + SkippedRuns per region 3 × 2.
-    close(item(e, 'cloudwatch.metrics'), (3 + 3 + 3 + 3 * 2) * 0.3, 'metrics');
-    // Quorum: fast reads its 3 regions, api and db their one Failed (1 each); latency 3; self-monitoring 3 per region.
-    close(item(e, 'cloudwatch.alarms'), (3 + 1 + 1 + 3 + 3 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    // Failed per check 3, Failed per region of fast 3, DurationMs per check 3, LocationAlive per region 3 × 1.
+    close(item(e, 'cloudwatch.metrics'), (3 + 3 + 3 + 3 * 1) * 0.3, 'metrics');
+    // Quorum: fast reads its 3 regions, api and db their one Failed (1 each); latency 3; self-monitoring 4 per region
+    // (location silent, errors, throttles, dead letters); the alert path's 3 in the home region.
+    close(item(e, 'cloudwatch.alarms'), (3 + 1 + 1 + 3 + 3 * 4 + 3) * alarm, 'alarms');
     // Overview: 3 Failed + 3 regions × 5 + 2 = 20 metrics; check dashboard: 3 × 3 + 3 = 12. Both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'two dashboards, both free');
     assert.match(e.lineItems.find((l) => l.id === 'cloudwatch.dashboards')?.assumption ?? '', /the overview in 1 page of at most 100 checks \(~20 metrics on the first\), the check dashboard \(~12 metrics;/);
@@ -223,7 +243,7 @@ describe('estimateMonthlyCost: 3 checks in 3 regions, one every 10 s', () => {
       (((invocations * 1_024) / GB) * P.cloudwatch.logsIngestion.usd) + 3 * resultLogsUsd(runs.fast + runs.api + runs.db),
       'logs: per invocation and per run',
     );
-    close(item(e, 'sns.publishes') + item(e, 'sns.email'), 3 * snsPerCheck, 'sns');
+    close(item(e, 'sns.publishes') + item(e, 'sns.deliveries'), 3 * snsPerCheck, 'sns: publishes, no subscriptions');
   });
 
   it('prices a canary run per check, region and interval', () => {
@@ -263,10 +283,11 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
   });
 
   it('adds one TlsDaysRemaining metric and one TLS alarm metric, whatever the regions', () => {
-    // Failed, DurationMs and TlsDaysRemaining once each; LocationAlive + SkippedRuns per region.
-    close(item(e, 'cloudwatch.metrics'), (3 + 2 * 2) * 0.3, 'metrics');
-    // Quorum (the Sum of its one Failed: one run an hour per region), latency and TLS once each; 3 self-monitoring per region.
-    close(item(e, 'cloudwatch.alarms'), (3 + 2 * 3) * P.cloudwatch.standardAlarmMetrics.usd, 'alarms');
+    // Failed, DurationMs and TlsDaysRemaining once each; LocationAlive per region.
+    close(item(e, 'cloudwatch.metrics'), (3 + 2 * 1) * 0.3, 'metrics');
+    // Quorum (the Sum of its one Failed: one run an hour per region), latency and TLS once each; 4 self-monitoring per
+    // region; the alert path's 3.
+    close(item(e, 'cloudwatch.alarms'), (3 + 2 * 4 + 3) * alarm, 'alarms');
   });
 
   it('writes 1.4 KB raw items as 2 WRUs', () => {
@@ -275,6 +296,7 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
     close(item(e, 'dynamodb.ttlDeletes'), 2 * 730 * 3 * rwru, 'TTL deletes');
     const stored = 336 * (1_400 + 148) + (60 + 148) + 9_600 * (255 + 148);
     close(item(e, 'dynamodb.storage'), ((2 * 2 * stored + home(1, 2, 2, 148).storedBytes) / GB) * P.dynamodb.storage.usd, 'storage');
+    close(item(e, 'dynamodb.pitr'), ((2 * 2 * stored + home(1, 2, 2, 148).storedBytes) / GB) * P.dynamodb.pitrStorage.usd, 'continuous backups');
   });
 
   it('costs more than canaries: metrics and alarms are priced by the month, whatever the interval', () => {
@@ -287,9 +309,10 @@ describe('estimateMonthlyCost: an hourly TLS check in 2 regions', () => {
 
 describe('estimateMonthlyCost: the metric shapes the probes put', () => {
   const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
-  // Per region, whatever the checks: LocationAlive + SkippedRuns (2 metrics); location silent, probe errors, probe throttles (3 alarm metrics).
-  const perRegionMetrics = 3 * 2;
-  const perRegionAlarmMetrics = 3 * 3;
+  // Per region, whatever the checks: LocationAlive (1 metric); location silent, probe errors, probe throttles, dead letters
+  // (4 alarm metrics). Once per deployment: the alert path's 3 alarm metrics.
+  const perRegionMetrics = 3 * 1;
+  const selfMonitoringAlarmMetrics = 3 * 4 + 3;
   const cases = [
     // One run per period: the quorum sums the check's one Failed.
     { name: 'a 1-minute HTTP check', check: { type: 'http', url: 'https://example.com/', interval: '1m' }, failed: 1, failedByRegion: 0, tls: 0, quorum: 1 },
@@ -303,7 +326,7 @@ describe('estimateMonthlyCost: the metric shapes the probes put', () => {
     it(`bills ${c.name} in 3 regions ${c.failed} + ${c.failedByRegion} Failed metrics, ${c.tls} TlsDaysRemaining and ${c.quorum} quorum alarm metrics`, () => {
       const e = estimateMonthlyCost(config({ defaults: { regions }, checks: [{ id: 'web', ...c.check }] }));
       const metrics = c.failed + c.failedByRegion + 1 + c.tls + perRegionMetrics; // + DurationMs
-      const alarmMetrics = c.quorum + 1 + c.tls + perRegionAlarmMetrics; // + latency (DurationMs p95); TLS expiry reads the one TlsDaysRemaining
+      const alarmMetrics = c.quorum + 1 + c.tls + selfMonitoringAlarmMetrics; // + latency (DurationMs p95); TLS expiry reads the one TlsDaysRemaining
       const metricsLine = e.lineItems.find((l) => l.id === 'cloudwatch.metrics');
       const alarmsLine = e.lineItems.find((l) => l.id === 'cloudwatch.alarms');
       assert.equal(metricsLine?.quantity, metrics);
@@ -315,14 +338,15 @@ describe('estimateMonthlyCost: the metric shapes the probes put', () => {
 
   it('counts 4 datums a run for a 90 s TLS check (Failed twice, DurationMs, TlsDaysRemaining) in its PutMetricData batches', () => {
     // 250 checks of 90 s fall due in minutes 0 and 1 of every 3 (0 s, 90 s; 180 s starts the next cycle). In those minutes
-    // the one invocation puts 250 × 4 + 2 (LocationAlive, SkippedRuns) = 1,002 datums: 2 requests; in the third, 2 datums: 1.
-    // (At 3 datums a run it would be 752: 1 request.) One shard: 250 × 1 s × 1 attempt of work a minute, under 1,600 s.
+    // the one invocation puts 250 × 4 + 1 (LocationAlive) = 1,001 datums: 2 requests; in the third, 1 datum: 1.
+    // (At 3 datums a run it would be 751: 1 request.) One shard: a run's worst case is its one 1 s attempt, and 32 slots
+    // each fit 50 of them between 1 s and 51 s into the invocation: 1,600 runs, more than 250.
     const fleet = (n: number) =>
       estimateMonthlyCost(config({ checks: Array.from({ length: n }, (_, i) => ({ id: `cert-${i}`, type: 'tls', host: 'example.com', interval: '90s', timeout: '1s', retries: 0 })) }));
     const e = fleet(250);
     assert.equal(e.deployment.probeRegions[0]?.shards, 1);
     close(item(e, 'cloudwatch.putMetricData'), ((MINUTES * (2 + 2 + 1)) / 3 / 1_000) * P.cloudwatch.putMetricDataRequests.usd, '250 checks');
-    // 249 checks: 998 datums, one request a minute.
+    // 249 checks: 997 datums, one request a minute.
     close(item(fleet(249), 'cloudwatch.putMetricData'), (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd, '249 checks');
   });
 });
@@ -338,7 +362,8 @@ describe('estimateMonthlyCost: claims of scheduled minutes', () => {
   });
 
   it('claims once per shard: 100 checks of 10 s timeout and 1 retry need 2 shards in their region', () => {
-    // Worst case 100 × 10 s × 2 attempts = 2,000 s of work a minute over 32 slots × 50 s = 1,600 s: 2 shards.
+    // A run's worst case: 2 attempts of 10 s and the 1 s pause, 21 s; a slot fits 2 of them between 1 s and 51 s into the
+    // invocation, so a shard holds at most 64 of these checks: one is too few, and the hash splits the 100 into 54 and 46.
     const checks = Array.from({ length: 100 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}`, timeout: '10s', retries: 1 }));
     const e = estimateMonthlyCost(config({ checks }));
     assert.equal(e.deployment.probeRegions[0]?.shards, 2);
@@ -348,35 +373,48 @@ describe('estimateMonthlyCost: claims of scheduled minutes', () => {
 });
 
 describe('estimateMonthlyCost: the goal', () => {
-  const twenty = Array.from({ length: 20 }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
-  // Twenty runs start together (fewer than 32 slots): 300 + 100 ms per invocation, shared by twenty.
-  const shared =
+  const pages = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `page-${i}`, type: 'http', url: `https://example.com/${i}` }));
+  const twenty = pages(20);
+  // n 1-minute HTTP checks in one region (n up to 32 start together): 300 + 100 ms per invocation, shared by the n.
+  const shared = (n: number) =>
     (MINUTES / PER_MILLION) * (P.lambda.requests.usd + P.scheduler.invocations.usd) +
     (MINUTES * 0.4 * MEMORY_GB + INIT_GB_S_PER_SHARD) * gbSecond +
     (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd +
     ((MINUTES * 1_024) / GB) * P.cloudwatch.logsIngestion.usd +
-    2 * 0.3 + // LocationAlive, SkippedRuns
-    3 * P.cloudwatch.standardAlarmMetrics.usd +
+    1 * 0.3 + // LocationAlive
+    4 * alarm + // location silent, probe errors, probe throttles, dead letters
+    3 * alarm + // the alert path's own alarms in the home region, the same region here
+    kmsUsd(n) + // the alert topic's key and a data key per publish
     MINUTES * wru; // the scheduled invocation's claim of its minute, 1 WRU
   const direct =
     2 * 0.3 + // Failed and DurationMs of the check
-    2 * P.cloudwatch.standardAlarmMetrics.usd + // quorum (its one Failed), latency
+    2 * alarm + // quorum (its one Failed), latency
     (MINUTES * 1 + 730 * 60) * wru +
-    ((20_160 * 950 + 160 + 9_600 * 650) / GB) * P.dynamodb.storage.usd +
+    storedUsd(20_160 * 950 + 160 + 9_600 * 650) +
     resultLogsUsd(MINUTES) +
     snsPerCheck;
   const canary = MINUTES * 0.0012;
+  const perCheck = (n: number) => direct + shared(n) / n + home(n, n, 1, 100).perPair(n);
 
   it('meets 1/50 with twenty 1-minute HTTP checks sharing a region and the two dashboards', () => {
     const e = estimateMonthlyCost(config({ checks: twenty }));
     // Overview: 20 Failed + 5 + 2 = 27 metrics, check dashboard 3 + 3 = 6: both free.
     close(item(e, 'cloudwatch.dashboards'), 0, 'dashboards');
-    const perCheck = direct + shared / 20 + home(20, 20, 1, 100).perPair(20);
-    for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck, `${c.checkId}@${c.region}`);
-    close(e.canary.ratio, perCheck / canary, 'ratio');
-    assert.ok(perCheck / canary <= 1 / 50);
+    for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck(20), `${c.checkId}@${c.region}`);
+    close(e.canary.ratio, perCheck(20) / canary, 'ratio');
+    assert.ok(perCheck(20) / canary <= 1 / 50);
     assert.equal(e.canary.goalMet, true);
     assert.equal(e.canary.checkRegionsMeetingGoal, 20);
+  });
+
+  it('misses it with ten: what they share (the scheduled invocation, the $1 alert topic key, 7 alarm metrics) weighs twice as much on each', () => {
+    const e = estimateMonthlyCost(config({ checks: pages(10) }));
+    // $1.14 a check-region (skyprobe cost prints it), 1/46 of its $52.56 canary.
+    for (const c of e.perCheckRegion) close(c.monthlyUsd, perCheck(10), `${c.checkId}@${c.region}`);
+    assert.ok(perCheck(10) / canary > 1 / 50, `${perCheck(10)} against ${canary / 50}`);
+    assert.equal(e.canary.goalMet, false);
+    assert.equal(e.canary.checkRegionsMeetingGoal, 0);
+    assert.equal(e.canary.checkRegionsGoalUnattainable, 0, 'some design could: the required alarms are $0.20 against $1.05');
   });
 
   it('bills the overview once it reads more than a free dashboard holds (50 metrics)', () => {
@@ -398,9 +436,45 @@ describe('estimateMonthlyCost: the goal', () => {
   it('would miss it with a dashboard per check: $3 a month each beyond the free 3', () => {
     const e = estimateMonthlyCost(config({ checks: twenty }), PRICES, { dashboards: 21 });
     close(item(e, 'cloudwatch.dashboards'), (21 - 3) * P.cloudwatch.dashboards.usd, 'dashboards');
-    const perCheck = direct + shared / 20 + home(20, 20, 1, 100).perPair(20) + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20;
-    close(e.canary.ratio, perCheck / canary, 'ratio');
+    close(e.canary.ratio, (perCheck(20) + ((21 - 3) * P.cloudwatch.dashboards.usd) / 20) / canary, 'ratio');
     assert.equal(e.canary.goalMet, false);
+  });
+
+  it('finds the goal out of reach for an hourly TLS check in 3 regions: its required alarms alone cost more than 1/50 of its canary', () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const e = estimateMonthlyCost(config({ defaults: { regions }, checks: [{ id: 'cert', type: 'tls', host: 'example.com', interval: '1h' }] }));
+    // Quorum (the Sum of its one Failed), latency and TLS expiry: 3 alarm metrics, $0.30, over 3 regions: $0.10 a region.
+    // Its canary, 730 runs a month in one region: $0.876, of which 1/50 is $0.01752.
+    assert.equal(e.perCheckRegion.length, 3);
+    for (const r of e.perCheckRegion) {
+      close(r.requiredAlarmsUsd, (3 * alarm) / 3, `${r.region}: required alarms`);
+      close(r.canaryMonthlyUsd / 50, 0.01752, `${r.region}: the goal's share`);
+      assert.equal(r.goalAttainable, false, r.region);
+      assert.equal(r.goalMet, false, r.region);
+    }
+    assert.equal(e.canary.checkRegionsGoalUnattainable, 3);
+  });
+
+  it('keeps the goal within reach for a 30 s check in 3 regions and a 1-minute check', () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    const e = estimateMonthlyCost(
+      config({
+        defaults: { regions },
+        checks: [
+          { id: 'shop', type: 'http', url: 'https://shop.example.com/', interval: '30s' },
+          { id: 'api', type: 'http', url: 'https://api.example.com/', regions: ['us-east-1'] },
+        ],
+      }),
+    );
+    const row = (id: string) => e.perCheckRegion.find((c) => c.checkId === id) ?? assert.fail(`no row ${id}`);
+    // shop: the quorum reads each region's Failed (one alarm metric in this region) and a third of its latency alarm:
+    // $0.10 + $0.10 / 3, against 1/50 of 87,600 canary runs ($105.12): $2.1024.
+    close(row('shop').requiredAlarmsUsd, alarm + alarm / 3, 'shop');
+    assert.equal(row('shop').goalAttainable, true);
+    // api: quorum and latency, $0.20, against 1/50 of $52.56: $1.0512.
+    close(row('api').requiredAlarmsUsd, 2 * alarm, 'api');
+    assert.equal(row('api').goalAttainable, true);
+    assert.equal(e.canary.checkRegionsGoalUnattainable, 0);
   });
 
   it('uses the price table it is given: every price doubled doubles every line', () => {
@@ -422,58 +496,63 @@ describe('estimateMonthlyCost: continuations are costs of the sub-minute checks'
   const sqs = P.sqs.requests.usd / PER_MILLION;
   const put = P.cloudwatch.putMetricDataRequests.usd / 1_000;
   const logKb = (1_024 / GB) * P.cloudwatch.logsIngestion.usd;
-  const alarm = P.cloudwatch.standardAlarmMetrics.usd;
-  const storage = (bytes: number) => (bytes / GB) * P.dynamodb.storage.usd;
 
-  // What each check causes whatever its neighbours (single-region table, overhead 100 B an item):
+  // What each check causes whatever its neighbours (single-region table, overhead 100 B an item, stored bytes paying
+  // storage and continuous backups):
   // api: Failed and DurationMs (2 × $0.30), quorum on its one Failed and latency (2 alarm metrics); a raw put and a rollup
   // update of 1 WRU each per run (60 runs an hour: at most 550 B); 20,160 raw items (14 d) of 950 B, a 160 B location item,
   // 9,600 rollups of 250 + 300 + 100 B; a 400 B log line per run; 8 notifications.
-  const ownApi = 2 * 0.3 + 2 * alarm + (MINUTES + 730 * 60) * wru + storage(20_160 * 950 + 160 + 9_600 * 650) + resultLogsUsd(MINUTES) + snsPerCheck;
+  const ownApi = 2 * 0.3 + 2 * alarm + (MINUTES + 730 * 60) * wru + storedUsd(20_160 * 950 + 160 + 9_600 * 650) + resultLogsUsd(MINUTES) + snsPerCheck;
   // storefront, 2 runs a minute (87,600 a month): Failed, Failed in its region (several runs per period) and DurationMs
   // (3 × $0.30); the quorum reads its region's Failed, latency (2 alarm metrics); raw 1 WRU and rollup 1 WRU (120 runs an hour,
   // at most 250 + 600 = 850 B) per run; 40,320 raw items of 950 B, 160 B, 9,600 rollups of 250 + 600 + 100 B.
   const ownStorefront =
-    3 * 0.3 + 2 * alarm + (2 * MINUTES * 2) * wru + storage(40_320 * 950 + 160 + 9_600 * 950) + resultLogsUsd(2 * MINUTES) + snsPerCheck;
+    3 * 0.3 + 2 * alarm + (2 * MINUTES * 2) * wru + storedUsd(40_320 * 950 + 160 + 9_600 * 950) + resultLogsUsd(2 * MINUTES) + snsPerCheck;
   // fast, 6 runs a minute (262,800 a month): 3 metrics, 2 alarm metrics as storefront; raw 1 WRU per run, rollup updates
   // 567 WRU an hour (360 runs: k = 1..154 under 1 KB, 155..359 under 2 KB, the 360th 2,050 B: 154 + 205 × 2 + 3);
   // 120,960 raw items of 950 B, 160 B, 9,600 rollups of 250 + 1,800 + 100 B.
   const ownFast =
-    3 * 0.3 + 2 * alarm + (6 * MINUTES + 730 * 567) * wru + storage(120_960 * 950 + 160 + 9_600 * 2_150) + resultLogsUsd(6 * MINUTES) + snsPerCheck;
+    3 * 0.3 + 2 * alarm + (6 * MINUTES + 730 * 567) * wru + storedUsd(120_960 * 950 + 160 + 9_600 * 2_150) + resultLogsUsd(6 * MINUTES) + snsPerCheck;
   // Shared by every check of the shard, in both configs: the scheduled invocation at the minute's start runs api (300 ms) +
-  // 100 ms overhead; its request, its schedule, its one PutMetricData (at most 7 datums), 1 KB of logs, its claim (1 WRU),
-  // a 600 ms cold start an hour; LocationAlive and SkippedRuns (2 × $0.30), 3 self-monitoring alarm metrics.
+  // 100 ms overhead; its request, its schedule, its one PutMetricData (LocationAlive and api's Failed and DurationMs: 3 datums),
+  // 1 KB of logs, its claim (1 WRU), a 600 ms cold start an hour; LocationAlive ($0.30), 4 self-monitoring alarm metrics
+  // (location silent, probe errors, probe throttles, dead letters).
   const scheduled =
     MINUTES * (req + P.scheduler.invocations.usd / PER_MILLION + 0.4 * MEMORY_GB * gbSecond + put + logKb + wru) + INIT_GB_S_PER_SHARD * gbSecond;
-  const region = 2 * 0.3 + 3 * alarm;
+  const region = 0.3 + 4 * alarm;
+  // Shared by every check and region of the deployment (one region here): the alert path's 3 alarm metrics, the alert
+  // topic's key and a data key per publish of its `checks` checks.
+  const deployment = (checks: number) => 3 * alarm + kmsUsd(checks);
 
   describe('one 30 s check and one 1-minute check', () => {
     const e = estimateMonthlyCost(config({ checks: [storefront, api] }));
     const row = (id: string) => e.perCheckRegion.find((c) => c.checkId === id) ?? assert.fail(`no row ${id}`);
-    // storefront's grid: due at 15.767 s and 45.767 s of every minute. Both are 2 s or more after the minute's start, so the
-    // scheduled invocation waits for neither: each goes to a continuation that arrives 14 s and 44 s into the minute
-    // (floor((due − 1 s lead) / 1 s)) and lasts 1,767 ms of waiting + 300 ms of run + 100 ms overhead = 2,167 ms.
-    // Per minute: 2 requests, 2 × 2,167 ms at 0.5 GB, 2 PutMetricData, 2 KB of logs, 2 window claims of 1 WRU, and
-    // 1 SendMessageBatch + 2 receives + 2 deletes + 15 idle long polls (5 pollers, one 20 s poll each) = 20 SQS requests.
-    const continuations = MINUTES * (2 * req + 2 * 2.167 * MEMORY_GB * gbSecond + 2 * put + 2 * logKb + 2 * wru + 20 * sqs);
+    // storefront's grid in AWS: due at 0 s and 30 s of every minute. The scheduled invocation of a minute hands both runs of
+    // the next minute to continuations, which arrive on their due time (delays of 60 and 90 s, whole seconds) and last
+    // 300 ms of run + 100 ms overhead = 400 ms. Per minute: 2 requests, 2 × 400 ms at 0.5 GB, 2 PutMetricData, 2 KB of
+    // logs, 2 window claims of 1 WRU, and 1 SendMessageBatch + 2 receives + 2 deletes + 15 idle long polls (5 pollers,
+    // one 20 s poll each) = 20 SQS requests.
+    const continuations = MINUTES * (2 * req + 2 * 0.4 * MEMORY_GB * gbSecond + 2 * put + 2 * logKb + 2 * wru + 20 * sqs);
     const homeShare = home(2, 2, 1, 100).perPair(2);
+    // What the two check-regions pay together, evenly: the shard's scheduled invocation, the region's, the deployment's.
+    const together = scheduled + region + deployment(2);
 
     it('finds the grid the arithmetic assumes', () => {
-      assert.equal(spreadOffsetMs('storefront', 30_000), 15_767);
       assert.equal(e.deployment.probeRegions[0]?.continuationsPerMonth, 2 * MINUTES);
+      close(item(e, 'lambda.duration'), (MINUTES * (0.4 + 2 * 0.4) * MEMORY_GB) * gbSecond, 'scheduled 400 ms, continuations 2 × 400 ms');
       close(item(e, 'sqs.requests'), MINUTES * 20 * sqs, 'the queue: its sends, receives, deletes and idle polls');
     });
 
-    it("puts every continuation, SQS and in-process wait cost on the 30 s check's row and none on the 1-minute check's", () => {
-      close(row('api').monthlyUsd, ownApi + (scheduled + region) / 2 + homeShare, 'api: its own costs and half the scheduled invocation');
-      close(row('storefront').monthlyUsd, ownStorefront + continuations + (scheduled + region) / 2 + homeShare, 'storefront: its continuations too');
+    it("puts every continuation and SQS cost on the 30 s check's row and none on the 1-minute check's", () => {
+      close(row('api').monthlyUsd, ownApi + together / 2 + homeShare, 'api: its own costs and half the scheduled invocation');
+      close(row('storefront').monthlyUsd, ownStorefront + continuations + together / 2 + homeShare, 'storefront: its continuations too');
       close(row('api').sharedUsd, row('storefront').sharedUsd, 'the same share of what the shard pays together');
-      assert.ok(row('api').monthlyUsd < ownApi + (scheduled + region + continuations) / 2 + homeShare, 'less than under the even spread');
+      assert.ok(row('api').monthlyUsd < ownApi + (together + continuations) / 2 + homeShare, 'less than under the even spread');
     });
 
     it('moves dollars between rows, not the total: the even spread added up to the same', () => {
       // The even spread gave each check half of everything the shard and region paid, continuations included.
-      const even = [ownApi, ownStorefront].map((own) => own + (scheduled + region + continuations) / 2 + homeShare);
+      const even = [ownApi, ownStorefront].map((own) => own + (together + continuations) / 2 + homeShare);
       close(e.totals.monthlyUsd, even[0]! + even[1]!, 'total against the even spread');
       close(row('api').monthlyUsd + row('storefront').monthlyUsd, e.totals.monthlyUsd, 'rows add up to the total');
       close(row('api').monthlyUsd, even[0]! - continuations / 2, 'api sheds half the continuations');
@@ -483,30 +562,27 @@ describe('estimateMonthlyCost: continuations are costs of the sub-minute checks'
   describe('a 10 s, a 30 s and a 1-minute check in one shard', () => {
     const e = estimateMonthlyCost(config({ checks: [fast, storefront, api] }));
     const row = (id: string) => e.perCheckRegion.find((c) => c.checkId === id) ?? assert.fail(`no row ${id}`);
-    // Due times in every minute: fast at 1.382 s + k × 10 s, storefront at 15.767 s and 45.767 s, api at 0.
-    // The scheduled invocation keeps fast's 1.382 s run (under 2 s after the start): it runs api at once (300 ms) and
-    // stays until fast's run ends at 1,682 ms, 1,382 ms more than the 300 ms it needs for api.
-    const inProcessWait = MINUTES * 1.382 * MEMORY_GB * gbSecond;
-    // Continuations, arriving 10, 20, 30, 40 and 50 s into the minute: [11.382, 21.382) runs fast at 11.382 s and storefront at
-    // 15.767 s: 5,767 + 300 + 100 = 6,167 ms; [41.382, 51.382) the same; the other three one fast run: 1,382 + 300 + 100 = 1,782 ms.
-    // 6,167 × 2 + 1,782 × 3 = 17,680 ms a minute. 5 requests, PutMetricData, KB of logs and claims; SQS: 1 batch + 5 receives +
-    // 5 deletes + 15 idle polls = 26. They make 5 fast runs and 2 storefront runs a minute: 5/7 and 2/7.
-    const continuations = MINUTES * (5 * req + 17.68 * MEMORY_GB * gbSecond + 5 * put + 5 * logKb + 5 * wru + 26 * sqs);
+    // Due times in every minute: fast at k × 10 s, storefront at 0 and 30 s, api at the minute's start. The scheduled
+    // invocation runs api at once (300 ms + 100 ms) and hands the next minute's 8 sub-minute runs to 6 continuations, one per
+    // 10 s instant (storefront shares those at 0 and 30 s with fast), each arriving on its due time and lasting 300 ms of
+    // runs at once + 100 ms: 2,400 ms a minute, nothing waited in-process. 6 requests, PutMetricData, KB of logs and claims;
+    // SQS: 1 batch + 6 receives + 6 deletes + 15 idle polls = 28. They make 6 fast runs and 2 storefront runs: 6/8 and 2/8.
+    const continuations = MINUTES * (6 * req + 2.4 * MEMORY_GB * gbSecond + 6 * put + 6 * logKb + 6 * wru + 28 * sqs);
     const homeShare = home(3, 3, 1, 100).perPair(3);
+    const together = scheduled + region + deployment(3);
 
     it('finds the grid the arithmetic assumes', () => {
-      assert.equal(spreadOffsetMs('fast', 10_000), 1_382);
-      assert.equal(e.deployment.probeRegions[0]?.continuationsPerMonth, 5 * MINUTES);
-      close(item(e, 'lambda.duration'), (MINUTES * (0.4 + 1.382 + 17.68) * MEMORY_GB) * gbSecond, 'scheduled 400 + 1,382 ms waited, continuations 17,680 ms');
+      assert.equal(e.deployment.probeRegions[0]?.continuationsPerMonth, 6 * MINUTES);
+      close(item(e, 'lambda.duration'), (MINUTES * (0.4 + 2.4) * MEMORY_GB) * gbSecond, 'scheduled 400 ms, continuations 2,400 ms');
     });
 
-    it('splits continuations by the runs they make, and the in-process wait goes to the check waited for', () => {
-      const shared = (scheduled + region) / 3 + homeShare;
-      close(row('api').monthlyUsd, ownApi + shared, 'api: nothing of continuations, the queue or the wait');
-      close(row('storefront').monthlyUsd, ownStorefront + (2 / 7) * continuations + shared, 'storefront: 2 of 7 continuation runs');
-      close(row('fast').monthlyUsd, ownFast + inProcessWait + (5 / 7) * continuations + shared, 'fast: 5 of 7, and the wait');
+    it('splits continuations by the runs they make', () => {
+      const shared = together / 3 + homeShare;
+      close(row('api').monthlyUsd, ownApi + shared, 'api: nothing of continuations or the queue');
+      close(row('storefront').monthlyUsd, ownStorefront + (2 / 8) * continuations + shared, 'storefront: 2 of 8 continuation runs');
+      close(row('fast').monthlyUsd, ownFast + (6 / 8) * continuations + shared, 'fast: 6 of 8');
       close(e.perCheckRegion.reduce((sum, c) => sum + c.monthlyUsd, 0), e.totals.monthlyUsd, 'rows add up to the total');
-      close(e.totals.monthlyUsd, ownApi + ownStorefront + ownFast + scheduled + region + inProcessWait + continuations + 3 * homeShare, 'total by hand');
+      close(e.totals.monthlyUsd, ownApi + ownStorefront + ownFast + together + continuations + 3 * homeShare, 'total by hand');
     });
   });
 });
@@ -549,12 +625,113 @@ describe('estimateMonthlyCost: home-region functions', () => {
   });
 });
 
+describe('estimateMonthlyCost: continuous backups of the results table', () => {
+  // Two checks in us-east-1 (home) and eu-west-1: a global table of 2 replicas, 148 B of overhead an item.
+  const input = config({
+    defaults: { regions: ['us-east-1', 'eu-west-1'] },
+    checks: [
+      { id: 'api', type: 'http', url: 'https://api.example.com/' },
+      { id: 'cert', type: 'tls', host: 'example.com', interval: '1h' },
+    ],
+  });
+  const e = estimateMonthlyCost(input);
+  const noPitr = estimateMonthlyCost(input, { ...PRICES, dynamodb: { ...PRICES.dynamodb, pitrStorage: { ...PRICES.dynamodb.pitrStorage, usd: 0 } } });
+  // Per check-region in each of the 2 replicas: its raw items (14 d), its location item, its 9,600 rollups and its 400 day packs.
+  // api, 60 runs an hour: 20,160 raw items of 850 B, rollups of 250 + 300 B. cert, one run an hour: 336 of 1,400 B, rollups of 255 B.
+  const dayPacks = 400 * (3_072 + 148);
+  const apiBytes = 2 * (20_160 * (850 + 148) + (60 + 148) + 9_600 * (550 + 148) + dayPacks);
+  const certBytes = 2 * (336 * (1_400 + 148) + (60 + 148) + 9_600 * (255 + 148) + dayPacks);
+
+  it('bills point-in-time recovery on what every replica stores, at $0.20 a GB-month beside the $0.25 of storage', () => {
+    const gb = (2 * apiBytes + 2 * certBytes) / GB;
+    close(item(e, 'dynamodb.storage'), gb * 0.25, 'storage');
+    close(item(e, 'dynamodb.pitr'), gb * 0.2, 'continuous backups');
+    const line = e.lineItems.find((l) => l.id === 'dynamodb.pitr');
+    assert.equal(line?.item, 'point-in-time recovery × 2 replicas');
+    assert.equal(line?.quantity, e.lineItems.find((l) => l.id === 'dynamodb.storage')?.quantity, 'the same GB as storage');
+  });
+
+  it("puts each row's backups on that row: its own results and day packs, nothing on the others", () => {
+    for (const r of e.perCheckRegion) {
+      const before = noPitr.perCheckRegion.find((c) => c.checkId === r.checkId && c.region === r.region) ?? assert.fail(`no row ${r.checkId}`);
+      const bytes = r.checkId === 'api' ? apiBytes : certBytes;
+      close(r.directUsd - before.directUsd, (bytes / GB) * 0.2, `${r.checkId}@${r.region} direct`);
+      close(r.sharedUsd, before.sharedUsd, `${r.checkId}@${r.region} shared`);
+    }
+  });
+});
+
+describe('estimateMonthlyCost: the alert topic, its subscriptions and its key', () => {
+  const checks = [
+    { id: 'api', type: 'http', url: 'https://api.example.com/' },
+    { id: 'shop', type: 'http', url: 'https://shop.example.com/' },
+  ];
+  const quiet = estimateMonthlyCost(config({ checks }));
+  const alerts = { email: ['ops@example.com', 'oncall@example.com'], sms: ['+14155550100'], https: ['https://hooks.example.com/sns'] };
+  const loud = estimateMonthlyCost(config({ checks, alerts }));
+  // 2 checks × 8 notifications = 16 publishes. Each goes to 2 emails ($2.00 per 100,000), 1 US text message ($0.00581)
+  // and 1 https endpoint ($0.60 per million): per publish 2 × $0.00002 + $0.00581 + $0.0000006 = $0.0058506.
+  const perPublish = 2 * (2 / 100_000) + 0.00581 + 0.6 / PER_MILLION;
+
+  it('delivers every publish to each subscription of the config, priced by kind', () => {
+    close(item(loud, 'sns.publishes'), 16 * (0.5 / PER_MILLION), 'publishes');
+    close(item(loud, 'sns.deliveries'), 16 * perPublish, 'deliveries');
+    const line = loud.lineItems.find((l) => l.id === 'sns.deliveries');
+    assert.equal(line?.quantity, 16);
+    close(line?.unitPrice ?? NaN, perPublish, 'per publish');
+    assert.match(line?.assumption ?? '', /the config's 2 email, 1 sms and 1 https subscriptions/);
+  });
+
+  it('delivers nothing without subscriptions, and says what each would cost', () => {
+    close(item(quiet, 'sns.deliveries'), 0, 'no deliveries');
+    assert.match(quiet.lineItems.find((l) => l.id === 'sns.deliveries')?.assumption ?? '', /^no subscriptions in the config's alerts/);
+  });
+
+  it('bills the key a month and a request per publish and per delivery', () => {
+    close(item(loud, 'kms.key'), 1, 'one customer managed key');
+    // 16 publishes × (a data key + 4 deliveries' decrypts) = 80 requests at $0.03 per 10,000; 16 without subscriptions.
+    close(item(loud, 'kms.requests'), (80 / 10_000) * 0.03, 'requests with 4 subscriptions');
+    close(item(quiet, 'kms.key'), 1, 'the key whatever the subscriptions');
+    close(item(quiet, 'kms.requests'), (16 / 10_000) * 0.03, 'a data key per publish');
+    assert.equal(loud.totals.byService.KMS, item(loud, 'kms.key') + item(loud, 'kms.requests'));
+  });
+
+  it("puts each check's deliveries on its rows and spreads the key's cost evenly", () => {
+    for (const r of loud.perCheckRegion) {
+      const before = quiet.perCheckRegion.find((c) => c.checkId === r.checkId) ?? assert.fail(`no row ${r.checkId}`);
+      close(r.directUsd - before.directUsd, 8 * perPublish, `${r.checkId}: its 8 publishes delivered 4 times`);
+      close(r.sharedUsd - before.sharedUsd, ((80 - 16) / 10_000) * 0.03 / 2, `${r.checkId}: half the decrypts`);
+    }
+    // Without subscriptions each of the 2 rows carries half the key and half the 16 requests: against a free KMS, shared only.
+    const kms = P.kms;
+    const freeKms = estimateMonthlyCost(config({ checks }), { ...PRICES, kms: { customerManagedKeys: { ...kms.customerManagedKeys, usd: 0 }, requests: { ...kms.requests, usd: 0 } } });
+    for (const r of quiet.perCheckRegion) {
+      const before = freeKms.perCheckRegion.find((c) => c.checkId === r.checkId) ?? assert.fail(`no row ${r.checkId}`);
+      close(r.sharedUsd - before.sharedUsd, (1 + (16 / 10_000) * 0.03) / 2, `${r.checkId}: half the key and its requests`);
+      close(r.directUsd, before.directUsd, `${r.checkId}: no direct KMS cost`);
+    }
+  });
+});
+
+describe('estimateMonthlyCost: SkippedRuns', () => {
+  it('bills no SkippedRuns metric or datum when no run is skipped: 333 one-minute TLS checks fill one PutMetricData', () => {
+    // Each run puts Failed, DurationMs and TlsDaysRemaining: 333 × 3 + LocationAlive = 1,000 datums a minute, one request
+    // (with SkippedRuns every minute it would be 1,001: two). Metrics: 999 + 1 = 1,000 at $0.30.
+    const checks = Array.from({ length: 333 }, (_, i) => ({ id: `cert-${i}`, type: 'tls', host: 'example.com', timeout: '1s', retries: 0 }));
+    const e = estimateMonthlyCost(config({ checks }));
+    assert.equal(e.deployment.probeRegions[0]?.shards, 1);
+    close(item(e, 'cloudwatch.putMetricData'), (MINUTES / 1_000) * P.cloudwatch.putMetricDataRequests.usd, 'one request a minute');
+    assert.equal(e.lineItems.find((l) => l.id === 'cloudwatch.metrics')?.quantity, 1_000);
+    close(item(e, 'cloudwatch.metrics'), 1_000 * 0.3, 'metrics');
+  });
+});
+
 describe('estimateMonthlyCost: tiered custom metrics', () => {
   it('prices metrics past 10,000 at the second tier', () => {
-    // 5,001 checks × (Failed + DurationMs) + LocationAlive and SkippedRuns = 10,004 metrics.
+    // 5,001 checks × (Failed + DurationMs) + LocationAlive = 10,003 metrics.
     const checks = Array.from({ length: 5_001 }, (_, i) => ({ id: `c${i}`, type: 'tcp', host: 'db.example.com', port: 5432, interval: '1h' }));
     const e = estimateMonthlyCost(config({ checks }));
-    close(item(e, 'cloudwatch.metrics'), 10_000 * 0.3 + 4 * 0.1, 'tiered metrics');
+    close(item(e, 'cloudwatch.metrics'), 10_000 * 0.3 + 3 * 0.1, 'tiered metrics');
   });
 });
 
