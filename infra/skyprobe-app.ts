@@ -1,8 +1,8 @@
-import { App, RemovalPolicy, Tags, Validations, type Environment } from 'aws-cdk-lib';
+import { App, CfnResource, RemovalPolicy, Stack, Tags, Validations, type Environment } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Config } from '../lambdas/core/check.ts';
 import { resourceNames } from '../lambdas/core/deployment.ts';
-import { ConfigError } from '../lambdas/core/errors.ts';
+import { ConfigError, type ConfigIssue } from '../lambdas/core/errors.ts';
 import { deploymentIssues } from './deployment-rules.ts';
 import { HomeStack } from './home-stack.ts';
 import { probeRegionsOf } from './naming.ts';
@@ -59,12 +59,38 @@ export function addSkyprobeStacks(app: App, props: SkyprobeAppProps): SkyprobeSt
     stack.addStackDependency(home, 'the results table replica in this region is created by the home stack');
     probes.set(region, stack);
   }
+  const oversized = oversizedStacks(app, config);
+  if (oversized.length > 0) throw new ConfigError(oversized);
   // Dashboards left out: CloudFormation added Tags to AWS::CloudWatch::Dashboard only recently, and
   // linters (cfn-lint 1.51) and some partitions do not accept it yet; dashboards need no cost tag.
   Tags.of(app).add('skyprobe:project', config.project, { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] });
   // cdk-nag 3 is a policy validation plugin: synth fails on any unacknowledged error finding.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { home, probes };
+}
+
+/** CloudFormation's limit of resources in one stack (nested stacks count apart). */
+export const MAX_RESOURCES_PER_STACK = 500;
+
+/**
+ * Stacks over CloudFormation's resource limit, found before synth so the user gets one line saying what fills
+ * them rather than CDK's own error. The check-alarm and dashboard limits keep most configs far from it; what
+ * is left in the home stack grows with heartbeats, probe regions and failover services.
+ */
+function oversizedStacks(app: App, config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const stack of app.node.findAll().filter(Stack.isStack)) {
+    const resources = stack.node.findAll().filter((c) => CfnResource.isCfnResource(c) && Stack.of(c) === stack).length;
+    if (resources <= MAX_RESOURCES_PER_STACK) continue;
+    issues.push({
+      path: 'checks',
+      message:
+        `stack ${stack.node.path} would hold ${resources} resources, cloudformation allows ${MAX_RESOURCES_PER_STACK} in one stack ` +
+        `(${config.checks.length} checks, ${config.heartbeats.length} heartbeats, ${probeRegionsOf(config).length} probe regions, ${config.failover.length} failover services): ` +
+        `give some checks or heartbeats a project of their own`,
+    });
+  }
+  return issues;
 }
 
 /** `account` context or CDK_DEFAULT_ACCOUNT: twelve digits, or nothing (region-only stacks). */

@@ -99,6 +99,25 @@ describe('deployment rules', () => {
     assert.deepEqual(deploymentIssues(configOf({ checks: [check('fits', { timeout: '16s', retries: 2 }), check('alone', { interval: '5m', timeout: '50s', retries: 0 })] })), []);
   });
 
+  it('refuses, with one line, a config whose home stack would pass cloudformation\'s 500 resources', () => {
+    // 150 tls checks (3 alarms each) with 150 heartbeats in 4 probe regions: 501 resources in the home stack, which CDK
+    // itself would refuse at synth with an error of its own.
+    const input = {
+      defaults: { regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1', 'us-west-2'] },
+      checks: [
+        ...Array.from({ length: 150 }, (_, i) => ({ id: `cert-${i}`, type: 'tls', host: `h${i}.example.com`, interval: '1h' })),
+        ...Array.from({ length: 150 }, (_, i) => ({ type: 'heartbeat', id: `job-${i}`, every: '1d', grace: '1h' })),
+      ],
+    };
+    assert.deepEqual(deployErrors(input), [
+      'checks: stack skyprobe-home would hold 501 resources, cloudformation allows 500 in one stack ' +
+        '(150 checks, 150 heartbeats, 4 probe regions, 0 failover services): give some checks or heartbeats a project of their own',
+    ]);
+    // One tls check (its 3 alarms) fewer fits.
+    const fewer = { ...input, checks: input.checks.slice(1) };
+    assert.doesNotThrow(() => addSkyprobeStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), { config: configOf(fewer) }));
+  });
+
   it('reports every problem of every check at once', () => {
     const lines = deployErrors({ checks: [check('a', { interval: '45s', timeout: '5s' }), check('b', { regions: ELEVEN_REGIONS, interval: '25s', timeout: '5s' })] });
     assert.equal(lines.length, 3);
