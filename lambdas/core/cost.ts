@@ -1,6 +1,6 @@
 import { OVERVIEW_PAGE_MAX_CHECKS } from './dashboard-links.ts';
 import type { Check, Config } from './check.ts';
-import { CONTINUATION_LEAD_MS, CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsFor } from './deployment.ts';
+import { CONTINUATION_WINDOW_MS, HANDOFF_MS, INVOCATION_CONCURRENCY, shardOf, shardsFor } from './deployment.ts';
 import { dueTimesInMinute, planMinute, subMinuteSpanOf, type DueWindow } from './minute-plan.ts';
 import { PRICES, type PriceEntry, type PriceTable } from './pricing.ts';
 import { quorumReadsLocations } from './alert-policy.ts';
@@ -12,12 +12,12 @@ import { HEALTH_SOURCES, failoverHealthChecks, type FailoverService } from './fa
  *
  * Pure: a function of the normalized config, a price table and the documented
  * assumptions below. The deployment it prices: in every probe region,
- * `shardsNeeded` schedules fire once a minute (EventBridge Scheduler) and each
- * invokes the probe function (arm64, 512 MB), which runs its shard's due checks
- * INVOCATION_CONCURRENCY at a time; a shard with sub-minute intervals runs the
- * part of the minute due now and hands the later parts to continuation
- * invocations through an SQS queue (`planMinute`, the handler's own plan), each
- * of which claims its window with a conditional write, as the scheduled invocation claims its minute
+ * `shardsFor` schedules fire once a minute (EventBridge Scheduler) and each
+ * invokes the probe function (arm64, 512 MB), which runs its shard's checks of a
+ * minute or more due in its minute INVOCATION_CONCURRENCY at a time, and hands
+ * the sub-minute runs of the next minute to continuation invocations through an
+ * SQS queue (`planMinute`, the handler's own plan), each of which claims its
+ * window with a conditional write, as the scheduled invocation claims its minute
  * before it runs anything; each result writes a raw item and an hourly rollup update to a
  * DynamoDB global table (replicas in every probe region and the home region) and
  * one result line to the probe's log group; metrics go to the home region with
@@ -76,7 +76,6 @@ export const COST_ASSUMPTIONS = {
   resultLogBytesPerRun: 400,
   /** Incidents opened and closed per check a month (4 incidents), each published once to SNS. */
   notificationsPerCheckMonth: 8,
-  emailSubscribers: 1,
   /** Metrics a failover dashboard reads per failover service (its health checks' status). */
   failoverDashboardMetricsPerService: 2,
   /** Metrics the overview reads besides each check's one `Failed` (availability by region comes from Logs Insights): per probe region LocationAlive, SkippedRuns and the probe's Lambda Errors, Throttles, Duration; the notifier's Errors and Invocations. */
@@ -1015,8 +1014,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       invokeGbSeconds,
       lambdaDuration,
       `average invocation ${n(averageInvocationMs)} ms: runs of ~${a.runMs.httpStep} ms per HTTP step, ${a.runMs.tcp} ms TCP/DNS, ${a.runMs.tls} ms TLS, ` +
-        `${INVOCATION_CONCURRENCY} at once (the longest chain counts), waits under ${HANDOFF_MS / 1000} s between runs and a continuation's wait for its first run ` +
-        `(it arrives up to ${CONTINUATION_LEAD_MS / 1000 + 1} s early), +${a.invocationOverheadMs} ms overhead per invocation`,
+        `${INVOCATION_CONCURRENCY} at once (the longest chain counts); a continuation arrives on its due time or just after ` +
+        `(its delay is rounded up to whole seconds), so no invocation waits for its runs; +${a.invocationOverheadMs} ms overhead per invocation`,
     ),
     line(
       'lambda.init',

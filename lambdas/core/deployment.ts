@@ -85,19 +85,18 @@ export const HANDOFF_MS = 2_000;
 /** A continuation covers at least this much of the minute, so a minute has at most 60 s / 5 s = 12 of them, whatever the checks. */
 export const CONTINUATION_WINDOW_MS = 5_000;
 /**
- * A continuation is asked to arrive this much before its first run, on top of rounding its SQS delay down
- * to whole seconds (up to 1 s more). None: the rounding already has it arrive up to a second early, the
- * event source mapping's polling latency eats into that second, and waiting for the run is billed. A run
- * that starts a moment after its due time is still stamped with it.
+ * A continuation is asked to arrive this much before its first run; its SQS delay is then rounded up to whole
+ * seconds. None: arriving early means waiting, billed, for the run, while a run that starts a second after its
+ * due time is still stamped with it (whole-minute checks already start at whatever second the scheduler fires).
  */
 export const CONTINUATION_LEAD_MS = 0;
 
 /**
- * How long after an invocation starts its runs may still be starting, and ending: a continuation arrives up
- * to CONTINUATION_LEAD_MS + 1 s (SQS delays are whole seconds) before its first run; every run must end
- * RUN_MARGIN_MS before the cycle's deadline, PROBE_RESERVE_MS before Lambda's timeout.
+ * When, after an invocation starts, its first runs start (a second of slack for dispatch and the event source
+ * mapping's latency) and by when every run must have ended: RUN_MARGIN_MS before the cycle's deadline, which is
+ * PROBE_RESERVE_MS before Lambda's timeout.
  */
-export const RUN_FIRST_START_MS = CONTINUATION_LEAD_MS + 1_000;
+export const RUN_FIRST_START_MS = 1_000;
 export const RUN_LAST_END_MS = PROBE_TIMEOUT_MS - PROBE_RESERVE_MS - RUN_MARGIN_MS;
 /** The longest worst case one run may have: every attempt timing out, and the pauses between them. */
 export const MAX_WORST_CASE_RUN_MS = RUN_LAST_END_MS - RUN_FIRST_START_MS;

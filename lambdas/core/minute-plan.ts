@@ -96,7 +96,10 @@ export interface ContinuationPlanOptions {
 
 export interface PlannedContinuation {
   readonly event: ContinuationEvent;
-  /** Whole seconds (SQS DelaySeconds), rounded down so the message arrives early, never late. */
+  /**
+   * Whole seconds (SQS DelaySeconds), rounded up: the message arrives on its first due time or up to a second after
+   * (plus the poller's latency), so no invocation waits, billed, for its runs; they are stamped with their due times.
+   */
   readonly delaySeconds: number;
 }
 
@@ -140,7 +143,7 @@ export function planMinute(checks: readonly Pick<Check, 'id' | 'intervalMs'>[], 
   const owned: DueWindow = { startMs: minuteStartMs, endMs: wakes[0] ?? minuteEndMs };
   const continuations = wakes.map((wakeAtMs, k): PlannedContinuation => ({
     event: { kind: 'continuation', shard: options.shard, shards: options.shards, minuteStartMs, wakeAtMs, windowEndMs: wakes[k + 1] ?? minuteEndMs },
-    delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.floor((wakeAtMs - lead - nowMs) / 1000))),
+    delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((wakeAtMs - lead - nowMs) / 1000))),
   }));
   return { owned, continuations };
 }

@@ -179,7 +179,7 @@ describe('skyprobe cost', () => {
     // its canary in a region (730 runs at $0.0012 = $0.876): $0.01752.
     assert.match(
       run.stdout,
-      /\nOut of reach at list prices for 3 check-regions: the alarms their checks must have \(quorum, latency, tls expiry; \$0\.10 an alarm metric\) cost more than 1\/50 of their canaries: cert \$0\.1000 against \$0\.0175 a region\n/,
+      /\nOut of reach at list prices for 3 check-regions: the alarms its check must have \(quorum, latency, tls expiry; \$0\.10 an alarm metric\) cost more than 1\/50 of its canary: cert \$0\.1000 against \$0\.0175 a region\n/,
     );
     const json = JSON.parse((await runCost(['--config', file, '--json'])).stdout) as CostEstimate;
     assert.equal(json.canary.checkRegionsGoalUnattainable, 3);

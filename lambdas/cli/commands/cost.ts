@@ -100,9 +100,10 @@ function unattainable(estimate: CostEstimate): string[] {
   const byCheck = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!byCheck.has(r.checkId)) byCheck.set(r.checkId, r);
   const goal = estimate.canary.goalRatio;
+  const one = byCheck.size === 1;
   return [
-    `Out of reach at list prices for ${rows.length} check-region${rows.length === 1 ? '' : 's'}: the alarms ${rows.length === 1 ? 'its check' : 'their checks'} must have ` +
-      `(quorum, latency, tls expiry; ${unitPrice(PRICES.cloudwatch.standardAlarmMetrics.usd)} an alarm metric) cost more than ${ratio(goal)} of ${rows.length === 1 ? 'its canary' : 'their canaries'}: ` +
+    `Out of reach at list prices for ${rows.length} check-region${rows.length === 1 ? '' : 's'}: the alarms ${one ? 'its check' : 'their checks'} must have ` +
+      `(quorum, latency, tls expiry; ${unitPrice(PRICES.cloudwatch.standardAlarmMetrics.usd)} an alarm metric) cost more than ${ratio(goal)} of ${one ? 'its canary' : 'their canaries'}: ` +
       [...byCheck.values()].map((r) => `${r.checkId} ${money(r.requiredAlarmsUsd)} against ${money(r.canaryMonthlyUsd * goal)} a region`).join(', '),
   ];
 }
