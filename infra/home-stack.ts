@@ -4,7 +4,7 @@ import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import type { Check, Config } from '../lambdas/core/check.ts';
-import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames } from '../lambdas/core/deployment.ts';
+import { HANDLER_ENV, MAINTENANCE_SWEEP_EVENT, resourceNames, shardsFor } from '../lambdas/core/deployment.ts';
 import { alarmNames, alarmStateChangePattern, notifiedAlarms } from '../lambdas/core/alarm-names.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { alarmsInHomeStack, CHECK_GROUPS, checkGroupOf, checkGroupStackId, overviewPages, overviewPageStackId } from './check-groups.ts';
@@ -99,22 +99,25 @@ export class HomeStack extends Stack {
       latencyThresholdMillis,
       sloPercent: check.sloPercent,
     }));
-    const locationSilentAlarms = probeRegions.map(
-      (region) =>
-        new Alarm(this, `LocationSilent-${region}`, {
-          alarmName: alarmNames.locationSilent(project, region),
-          alarmDescription:
-            `probe location ${region} silent: it reported in fewer than ${LOCATION_SILENT_MINUTES} of the last ${LOCATION_WINDOW_MINUTES} minutes. ` +
-            'Skyprobe itself is not probing from there; this says nothing about the targets.',
-          metric: locationAliveMetric(project, region, Duration.minutes(1)),
-          threshold: 1,
-          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-          evaluationPeriods: LOCATION_WINDOW_MINUTES,
-          datapointsToAlarm: LOCATION_SILENT_MINUTES,
-          // Silence is the very thing this alarm is for.
-          treatMissingData: TreatMissingData.BREACHING,
-        }),
-    );
+    // Each shard's scheduled invocation puts one LocationAlive stamped with its minute, so a region with n shards
+    // puts n a minute: fewer means a shard (or the whole region) stopped probing.
+    const locationSilentAlarms = probeRegions.map((region) => {
+      const shards = shardsFor(config.checks.filter((c) => c.regions.includes(region)));
+      const every = shards === 1 ? 'its probe' : `all ${shards} of its probe shards`;
+      return new Alarm(this, `LocationSilent-${region}`, {
+        alarmName: alarmNames.locationSilent(project, region),
+        alarmDescription:
+          `probe location ${region} silent: ${every} did not report in ${LOCATION_SILENT_MINUTES} of the last ${LOCATION_WINDOW_MINUTES} minutes. ` +
+          'Skyprobe itself is not probing (all of its checks) from there; this says nothing about the targets.',
+        metric: locationAliveMetric(project, region, Duration.minutes(1)),
+        threshold: shards,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: LOCATION_WINDOW_MINUTES,
+        datapointsToAlarm: LOCATION_SILENT_MINUTES,
+        // Silence is the very thing this alarm is for.
+        treatMissingData: TreatMissingData.BREACHING,
+      });
+    });
 
     // Notifier: every state change of a skyprobe alarm (here, or forwarded from a probe region) reaches it.
     this.notifier = new HandlerFunction(this, 'Notifier', {

@@ -18,8 +18,10 @@ export const MAX_DATUMS_PER_PUT = 1000;
 export const MAX_PUT_BYTES = 900_000;
 
 export interface MetricDataOptions {
-  /** Epoch ms of the "location alive" datum: when the invocation ran. */
+  /** Epoch ms of the SkippedRuns datum: when the invocation ran. */
   readonly atMs: number;
+  /** Epoch ms of the LocationAlive datum (a scheduled invocation's nominal minute); null: none (a continuation). @default atMs */
+  readonly aliveAtMs?: number | null;
   /** Due runs the invocation skipped. @default 0 */
   readonly skippedRuns?: number;
 }
@@ -34,8 +36,10 @@ export interface MetricDataOptions {
  * - `DurationMs` (total time; left out for a run that made no attempt) with CheckId only: the latency
  *   alarm's p95 over every region (per-region latency comes from the result log lines);
  * - `TlsDaysRemaining` per TLS run, CheckId only: the expiry alarm reads its Minimum over every region.
- * Once per invocation, with Location only: `LocationAlive` = 1, and `SkippedRuns` when it skipped any (a 0
- * would make CloudWatch bill the metric every hour for a graph that shows nothing).
+ * Once per invocation, with Location only: `LocationAlive` = 1 for a scheduled invocation, stamped with its
+ * nominal minute (so a region's n shards put exactly n in each minute, which the "location silent" alarm
+ * expects), and `SkippedRuns` when it skipped any (a 0 would make CloudWatch bill the metric every hour for a
+ * graph that shows nothing).
  */
 export function metricDataFor(runs: readonly MeasuredRun[], location: string, options: MetricDataOptions): MetricDatum[] {
   const data: MetricDatum[] = [];
@@ -60,7 +64,10 @@ export function metricDataFor(runs: readonly MeasuredRun[], location: string, op
   }
   const locationOnly: Dimension[] = [{ Name: METRIC_DIMENSIONS.Location, Value: location }];
   const at = new Date(options.atMs);
-  data.push({ MetricName: METRICS.LocationAlive.name, Dimensions: locationOnly, Timestamp: at, Value: 1, Unit: METRICS.LocationAlive.unit });
+  const aliveAt = options.aliveAtMs === undefined ? options.atMs : options.aliveAtMs;
+  if (aliveAt !== null) {
+    data.push({ MetricName: METRICS.LocationAlive.name, Dimensions: locationOnly, Timestamp: new Date(aliveAt), Value: 1, Unit: METRICS.LocationAlive.unit });
+  }
   const skipped = options.skippedRuns ?? 0;
   if (skipped > 0) {
     data.push({ MetricName: AWS_PROBE_METRICS.SkippedRuns.name, Dimensions: locationOnly, Timestamp: at, Value: skipped, Unit: AWS_PROBE_METRICS.SkippedRuns.unit });
@@ -153,7 +160,7 @@ export class CloudWatchMetricsSink implements ProbeMetricsSink {
   }
 
   putCycle(cycle: CycleMetrics): Promise<void> {
-    return this.put(metricDataFor(cycle.runs, cycle.location, { atMs: cycle.atMs, skippedRuns: cycle.skippedRuns }));
+    return this.put(metricDataFor(cycle.runs, cycle.location, { atMs: cycle.atMs, aliveAtMs: cycle.aliveAtMs, skippedRuns: cycle.skippedRuns }));
   }
 
   /**

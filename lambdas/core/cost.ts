@@ -372,22 +372,23 @@ function continuationShardProfile(checks: readonly Check[]): ShardProfile {
       dueTimesInMinute(c, c.intervalMs < MINUTE_MS ? span : now).map((dueAt) => ({ check: c, dueAt, runMs: expectedRunMs(c), datums: datumsPerRun(c) })),
     );
     /** Billed time of one invocation: the chain of the runs due when it arrives, and how far its later runs reach past that. */
-    const invocation = (windows: readonly DueWindow[], arrivalMs: number) => {
+    /** `perRegionDatums`: the scheduled invocation's LocationAlive; a continuation puts none. */
+    const invocation = (windows: readonly DueWindow[], arrivalMs: number, perRegionDatums: number) => {
       const mine = runs.filter((r) => windows.some((w) => r.dueAt >= w.startMs && r.dueAt < w.endMs));
       const later = mine.filter((r) => r.dueAt > arrivalMs);
       const atOnceMs = longestChainMs(mine.filter((r) => r.dueAt <= arrivalMs).map((r) => r.runMs), INVOCATION_CONCURRENCY);
       const laterEndMs = Math.max(0, ...later.map((r) => r.dueAt - arrivalMs + r.runMs));
-      const puts = Math.ceil((COST_ASSUMPTIONS.metricsPerRegion + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
+      const puts = Math.ceil((perRegionDatums + mine.reduce((sum, r) => sum + r.datums, 0)) / 1000);
       return { mine, later, atOnceMs, laterMs: Math.max(0, laterEndMs - atOnceMs), puts };
     };
     // Its own minute's checks of a minute or more, and the sub-minute runs it keeps (none when it fires at the minute's start).
-    const scheduled = invocation([{ startMs: now, endMs: now + MINUTE_MS }, plan.owned], now);
+    const scheduled = invocation([{ startMs: now, endMs: now + MINUTE_MS }, plan.owned], now, COST_ASSUMPTIONS.metricsPerRegion);
     scheduledMs += scheduled.atOnceMs + overhead;
     waitMs += scheduled.laterMs;
     scheduledPuts += scheduled.puts;
     count(waitedRuns, scheduled.later);
     for (const c of plan.continuations) {
-      const run = invocation([{ startMs: c.event.wakeAtMs, endMs: c.event.windowEndMs }], now + c.delaySeconds * 1000);
+      const run = invocation([{ startMs: c.event.wakeAtMs, endMs: c.event.windowEndMs }], now + c.delaySeconds * 1000, 0);
       continuationMs += run.atOnceMs + run.laterMs + overhead;
       continuationPuts += run.puts;
       count(continuationRuns, run.mine);

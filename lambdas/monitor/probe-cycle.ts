@@ -43,8 +43,14 @@ export interface CycleMetrics {
   /** Every run of the cycle, failed ones included; empty when nothing ran. */
   readonly runs: readonly MeasuredRun[];
   readonly skippedRuns: number;
-  /** Epoch ms the cycle ended: the time of the "location alive" datum. */
+  /** Epoch ms the cycle ended: the time of the SkippedRuns datum. */
   readonly atMs: number;
+  /**
+   * The scheduled minute this invocation reports its location alive for (its nominal minute), so each shard
+   * puts exactly one "alive" datum in each minute's period whatever second it fired at; null for a continuation,
+   * which reports nothing (a region whose schedules stopped is silent even if continuations still arrive).
+   */
+  readonly aliveAtMs: number | null;
 }
 
 export interface ProbeCycleInput {
@@ -75,6 +81,8 @@ export interface ProbeCycleInput {
   readonly minuteMs: number | null;
   /** Where the sub-minute due times that run here lie (the others belong to other invocations). */
   readonly windows: readonly DueWindow[];
+  /** See `CycleMetrics.aliveAtMs`. */
+  readonly aliveAtMs: number | null;
 }
 
 export interface ProbeCycleSummary {
@@ -267,7 +275,7 @@ export async function runProbeCycle(input: ProbeCycleInput): Promise<ProbeCycleS
 
   const [written, sent] = await Promise.allSettled([
     store.recordResults(results),
-    input.metrics.putCycle({ location: ctx.location, runs: measured, skippedRuns: skipped, atMs: clock.now() }),
+    input.metrics.putCycle({ location: ctx.location, runs: measured, skippedRuns: skipped, atMs: clock.now(), aliveAtMs: input.aliveAtMs }),
   ]);
   let report: WriteReport | null = null;
   if (written.status === 'fulfilled') report = written.value;

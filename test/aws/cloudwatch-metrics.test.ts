@@ -115,6 +115,16 @@ describe('metricDataFor', () => {
     );
   });
 
+  it("stamps LocationAlive with a scheduled invocation's nominal minute, and puts none for a continuation", () => {
+    const scheduled = metricDataFor([], LOCATION, { atMs: T0 + 61_500, aliveAtMs: T0, skippedRuns: 1 });
+    assert.deepEqual(
+      scheduled.map((d) => [d.MetricName, d.Timestamp?.getTime()]),
+      [['LocationAlive', T0], ['SkippedRuns', T0 + 61_500]],
+      'fired late in its minute and ended in the next: alive still counts in its own minute',
+    );
+    assert.deepEqual(metricDataFor(runs([result({ at: T0 })]), LOCATION, { atMs: T0 + 30_000, aliveAtMs: null }).map((d) => d.MetricName), ['Failed', 'DurationMs']);
+  });
+
   it('puts no SkippedRuns when the invocation skipped none (a 0 would be billed every hour)', () => {
     for (const options of [{ atMs: T0 }, { atMs: T0, skippedRuns: 0 }]) {
       assert.deepEqual(metricDataFor(runs([result({ at: T0 })]), LOCATION, options).map((d) => d.MetricName), ['Failed', 'DurationMs', 'LocationAlive']);
@@ -198,7 +208,7 @@ describe('CloudWatchMetricsSink against moto', () => {
   it('sends a cycle of 1200 results in 3 requests and every datum lands in the home region', async () => {
     const results = Array.from({ length: 1200 }, (_, i) => result({ at: T0 + i * 10, checkId: 'bulk', ok: i % 4 !== 0 }));
     puts = 0;
-    await new CloudWatchMetricsSink({ client, namespace: NAMESPACE }).putCycle({ location: LOCATION, runs: runs(results), skippedRuns: 2, atMs: T0 + 30_000 });
+    await new CloudWatchMetricsSink({ client, namespace: NAMESPACE }).putCycle({ location: LOCATION, runs: runs(results), skippedRuns: 2, atMs: T0 + 30_000, aliveAtMs: T0 });
     assert.equal(puts, 3);
     assert.equal(await sum('Failed', { CheckId: 'bulk' }, 'SampleCount'), 1200);
     assert.equal(await sum('Failed', { CheckId: 'bulk' }), 300);

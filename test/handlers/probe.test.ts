@@ -457,6 +457,8 @@ describe('probe handler with continuations (SQS)', () => {
       assert.equal(starts.length, 6, `fired ${firedAfter} ms into its minute: every due time of the next minute ran, once`);
       starts.forEach((t, k) => assert.ok(Math.abs(t - k * 10_000) < 500, `run ${k} at +${t} ms, due at +${k * 10_000}`));
       assert.equal((await resultsOf('minutely')).length, 1);
+      // Only the scheduled invocation says the location is alive, once, in its own minute: six continuations add nothing.
+      assert.equal(await metricSum('LocationAlive', { Location: LOCATION }, 'Sum', start), 1);
       if (firedAfter > 1_000) continue;
 
       // SQS delivers the first message again: its claim is there, nothing runs.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { metricNamespace, quorumAlarmDefinition, quorumReadsLocations } from '../../lambdas/core/alert-policy.ts';
 import type { Config } from '../../lambdas/core/check.ts';
-import { MAINTENANCE_SWEEP_EVENT, resourceNames } from '../../lambdas/core/deployment.ts';
+import { MAINTENANCE_SWEEP_EVENT, resourceNames, shardsFor } from '../../lambdas/core/deployment.ts';
 import { alarmNames, notifiedAlarms } from '../../lambdas/core/alarm-names.ts';
 import { CHECK_PLACEHOLDER, CHECK_VARIABLE_ID, checkDashboardPath } from '../../lambdas/core/dashboard-links.ts';
 import { probeRegionsOf } from '../../infra/naming.ts';
@@ -346,8 +346,25 @@ describe('home stack', () => {
         Period: 60,
         Stat: 'Sum',
       });
-      assert.match(String(alarm['AlarmDescription']), new RegExp(`^probe location ${region} silent`));
+      assert.match(String(alarm['AlarmDescription']), new RegExp(`^probe location ${region} silent: its probe did not report`));
     }
+  });
+
+  it('expects one LocationAlive a minute from each shard of a region, so a shard that stops is a silent location too', () => {
+    // 70 checks whose every attempt may time out (32 s a run) need 3 shards in eu-west-1; us-east-1's one check needs 1.
+    const sharded = configOf({
+      homeRegion: 'us-east-1',
+      checks: [
+        ...Array.from({ length: 70 }, (_, i) => ({ id: `api-${i}`, type: 'http', url: `https://api${i}.example.com/`, timeout: '10s', retries: 2, regions: ['eu-west-1'] })),
+        { id: 'home', type: 'http', url: 'https://example.com/', regions: ['us-east-1'] },
+      ],
+    });
+    const alarms = alarmsByName(synthesize({ config: sharded }), 'skyprobe-home');
+    const eu = alarms.get(alarmNames.locationSilent('skyprobe', 'eu-west-1'));
+    assert.equal(eu?.['Threshold'], shardsFor(sharded.checks.filter((c) => c.regions.includes('eu-west-1'))));
+    assert.equal(eu?.['Threshold'], 3);
+    assert.match(String(eu?.['AlarmDescription']), /^probe location eu-west-1 silent: all 3 of its probe shards did not report in 3 of the last 5 minutes/);
+    assert.equal(alarms.get(alarmNames.locationSilent('skyprobe', 'us-east-1'))?.['Threshold'], 1);
   });
 
   it('sends exactly this config\'s alarm state changes to the notifier, retried twice and then to the fallback', () => {
