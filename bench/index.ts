@@ -21,6 +21,7 @@ const SECTIONS: ReadonlyArray<{ readonly name: string; readonly load: () => Prom
   { name: 'runner', load: () => import('./runner.ts') },
   { name: 'bundle', load: () => import('./bundle.ts') },
   { name: 'report', load: () => import('./report.ts') },
+  { name: 'cost', load: () => import('./cost.ts') },
 ];
 
 function argValue(flag: string): string | undefined {
