@@ -75,22 +75,36 @@ export function snsAlertMessage(e: AlertEvent, project: string): SnsMessage {
 }
 
 export function snsNoticeMessage(n: Notice, project: string): SnsMessage {
-  const lines = [n.headline, '', ...n.details, '', `Alarm: ${n.alarmName} (${n.state === 'alarm' ? 'ALARM' : 'OK'} at ${n.at})`];
-  if (n.dashboardUrl !== null) lines.push(`Dashboard: ${n.dashboardUrl}`);
-  const attributes: Record<string, string> = { kind: n.kind, state: n.state, severity: n.severity, eventId: n.noticeId };
-  if (n.checkId !== null) attributes['checkId'] = n.checkId;
-  if (n.location !== null) attributes['location'] = n.location;
-  const headline = `[${project}] ${n.headline}`;
-  return { subject: snsSubject(headline), message: lines.join('\n'), sms: smsText(headline), attributes };
+  return alarmMessage(project, { ...n, eventId: n.noticeId, alarmState: n.state === 'alarm' ? 'ALARM' : 'OK' });
 }
 
 export function snsFallbackMessage(f: FallbackAlert, project: string): SnsMessage {
-  const lines = [f.headline, '', ...f.details, '', `Alarm: ${f.alarmName} (${f.alarmState} at ${f.at})`];
-  if (f.dashboardUrl !== null) lines.push(`Dashboard: ${f.dashboardUrl}`);
-  const attributes: Record<string, string> = { kind: f.kind, state: f.state, severity: f.severity, eventId: f.eventId };
-  if (f.checkId !== null) attributes['checkId'] = f.checkId;
-  if (f.location !== null) attributes['location'] = f.location;
-  const headline = `[${project}] ${f.headline}`;
+  return alarmMessage(project, f);
+}
+
+/** What a notice and a fallback message have in common: a headline and details about one alarm transition. */
+interface AlarmMessageParts {
+  readonly headline: string;
+  readonly details: readonly string[];
+  readonly alarmName: string;
+  readonly alarmState: string;
+  readonly at: string;
+  readonly dashboardUrl: string | null;
+  readonly kind: string;
+  readonly state: string;
+  readonly severity: string;
+  readonly eventId: string;
+  readonly checkId: string | null;
+  readonly location: string | null;
+}
+
+function alarmMessage(project: string, m: AlarmMessageParts): SnsMessage {
+  const lines = [m.headline, '', ...m.details, '', `Alarm: ${m.alarmName} (${m.alarmState} at ${m.at})`];
+  if (m.dashboardUrl !== null) lines.push(`Dashboard: ${m.dashboardUrl}`);
+  const attributes: Record<string, string> = { kind: m.kind, state: m.state, severity: m.severity, eventId: m.eventId };
+  if (m.checkId !== null) attributes['checkId'] = m.checkId;
+  if (m.location !== null) attributes['location'] = m.location;
+  const headline = `[${project}] ${m.headline}`;
   return { subject: snsSubject(headline), message: lines.join('\n'), sms: smsText(headline), attributes };
 }
 

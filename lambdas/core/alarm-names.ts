@@ -3,8 +3,9 @@ import { isAwsRegion, probeRegionsOf } from './regions.ts';
 
 /**
  * Names of every CloudWatch alarm skyprobe creates, defined once: the CDK app (infra/) builds alarms with
- * `alarmNames`, the notifier reads them back with `parseAlarmName`. A constant table: importing it has no
- * side effects and pulls in no SDK.
+ * `alarmNames`, and the notifier knows a config's own from `notifiedAlarms` (never from a name's shape, which
+ * another project's alarm can share). `parseAlarmName` reads a name back: the tests use it to hold that every
+ * name reads one way only. A constant table: importing it has no side effects and pulls in no SDK.
  *
  * Each kind ends with its own suffix and no suffix ends another one, so a name parses one way only even
  * when a check id contains dashes ("api-tls" has `p-api-tls-tls-expiry`, "api" has `p-api-tls-expiry`).

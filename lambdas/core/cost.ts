@@ -1245,6 +1245,7 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
     const canaryUsd = costOf(canaryRuns, canaryPrice);
     const monthlyUsd = p.direct + p.shared;
     const ratio = monthlyUsd / canaryUsd;
+    const required = requiredAlarmsUsd(p);
     return {
       checkId: p.check.id,
       region: p.region,
@@ -1256,8 +1257,8 @@ export function estimateMonthlyCost(config: Config, prices: PriceTable = PRICES,
       canaryMonthlyUsd: canaryUsd,
       ratio,
       goalMet: ratio <= a.goalRatio,
-      requiredAlarmsUsd: requiredAlarmsUsd(p),
-      goalAttainable: requiredAlarmsUsd(p) <= canaryUsd * a.goalRatio,
+      requiredAlarmsUsd: required,
+      goalAttainable: required <= canaryUsd * a.goalRatio,
     };
   });
   const canaryRuns = perCheckRegion.reduce((sum, c) => sum + c.canaryRunsPerMonth, 0);

@@ -148,7 +148,6 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
     context: LambdaContext,
     invocation: Pick<ProbeInvocation, 'shard' | 'shards'>,
     plan: (checks: readonly Check[]) => Promise<{ minuteMs: number | null; windows: readonly DueWindow[]; sent: number; runHere: number }>,
-    aliveAtMs: number | null,
   ): Promise<ProbeHandlerResult> => {
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - (deps.reserveMs ?? DEFAULT_RESERVE_MS);
     const { shard, shards } = invocation;
@@ -169,7 +168,8 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         unrunnable: resolved.unrunnable,
         minuteMs,
         windows,
-        aliveAtMs,
+        // The scheduled invocation reports its location alive for its minute; a continuation (no minute) does not.
+        aliveAtMs: minuteMs,
         ...(deps.wait === undefined ? {} : { wait: deps.wait }),
         ...(deps.marginMs === undefined ? {} : { marginMs: deps.marginMs }),
       });
@@ -225,7 +225,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         }));
       }
       return { minuteMs, windows: [minute.owned, ...report.failed.map((c) => windowOf(c.event))], sent: report.sent.length, runHere: report.failed.length };
-    }, minuteMs);
+    });
   };
 
   /** True when this call claimed `key`, false when it was claimed before; a claim that cannot be written runs anyway. */
@@ -262,7 +262,7 @@ export function createProbeHandler(deps: ProbeHandlerDeps): ProbeHandler {
         continue;
       }
       try {
-        results.push(await cycle(context, continuation, async () => ({ minuteMs: null, windows: [windowOf(continuation)], sent: 0, runHere: 0 }), null));
+        results.push(await cycle(context, continuation, async () => ({ minuteMs: null, windows: [windowOf(continuation)], sent: 0, runHere: 0 })));
       } catch (error) {
         errors.push(error);
       }

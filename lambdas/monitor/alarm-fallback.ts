@@ -4,7 +4,7 @@ import { describeError } from '../core/errors.ts';
 import { activeMaintenance } from '../core/maintenance.ts';
 import { alertPathAlarmNames } from '../core/alarm-names.ts';
 import { probeRegionsOf } from '../core/regions.ts';
-import { alarmsOf, topicSettlement, transitionNotice, type AlarmTransition, type DeliveryLedger } from './alarm-monitor.ts';
+import { alarmsOf, deliverOnce, topicSettlement, transitionNotice, type AlarmTransition, type DeliveryLedger } from './alarm-monitor.ts';
 
 /**
  * What reaches subscribers when the notifier cannot (the notifier's on-failure destination), and the relay of
@@ -166,19 +166,9 @@ function fallbackAlert(deps: FallbackDeps, t: AlarmTransition, error: string): F
 }
 
 async function publishOnce(deps: FallbackDeps, alert: FallbackAlert): Promise<FallbackOutcome> {
-  const { ledger } = deps;
-  const claimed = await ledger.claim(alert.eventId).catch((error: unknown) => {
-    deps.log(`fallback: could not claim ${alert.eventId} in the ledger (${describeError(error)}): publishing without it`);
-    return null;
-  });
-  if (claimed === false) return { action: 'already-published', note: `fallback ${alert.eventId} was already sent` };
-  try {
-    await deps.publisher.publishFallback(alert);
-  } catch (error) {
-    if (claimed === true) await ledger.release(alert.eventId).catch(() => undefined);
-    throw error;
-  }
-  if (claimed === true) await ledger.markSent(alert.eventId).catch((error: unknown) => deps.log(`fallback ${alert.eventId} was published but could not be marked sent: ${describeError(error)}`));
+  // Without the ledger, publish anyway: this message is the last chance the alert has.
+  const published = await deliverOnce(deps, alert.eventId, () => deps.publisher.publishFallback(alert), { sendWithoutLedger: true });
+  if (!published) return { action: 'already-published', note: `fallback ${alert.eventId} was already sent` };
   deps.log(JSON.stringify({ level: 'warn', fallback: 'published', alarm: alert.alarmName, state: alert.alarmState, at: alert.at, eventId: alert.eventId }));
   return { action: 'published', note: `fallback sent: ${alert.headline}` };
 }

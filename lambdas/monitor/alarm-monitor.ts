@@ -1,6 +1,6 @@
 import { periodLengthMs } from '../core/alert-policy.ts';
 import type { Check, Config } from '../core/check.ts';
-import type { ProbeError } from '../core/errors.ts';
+import { describeError, type ProbeError } from '../core/errors.ts';
 import { activeMaintenance, maintenanceEndedAt } from '../core/maintenance.ts';
 import { alertEvent, type AlertEvent } from '../core/notification.ts';
 import type { Incident, ResultsStore } from '../core/store.ts';
@@ -364,14 +364,32 @@ async function sendWebhooks(deps: AlertDeliveryDeps, event: AlertEvent): Promise
   }
 }
 
-/** Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. */
-async function deliverOnce(deps: Pick<AlarmMonitorDeps, 'ledger' | 'log'>, deliveryId: string, send: () => Promise<void>): Promise<boolean> {
-  if (!(await deps.ledger.claim(deliveryId))) return false;
+/**
+ * Claim, publish, mark: a failed publish releases the claim and rejects, so the retry tries again. Returns
+ * false when the delivery was sent (or is being sent) already. `sendWithoutLedger`: when the ledger cannot be
+ * reached to claim, send anyway (better a possible second copy than none) instead of rejecting.
+ */
+export async function deliverOnce(
+  deps: Pick<AlarmMonitorDeps, 'log'> & { readonly ledger: Pick<DeliveryLedger, 'claim' | 'markSent' | 'release'> },
+  deliveryId: string,
+  send: () => Promise<void>,
+  options: { readonly sendWithoutLedger?: boolean } = {},
+): Promise<boolean> {
+  let claimed: boolean;
+  try {
+    claimed = await deps.ledger.claim(deliveryId);
+  } catch (error) {
+    if (options.sendWithoutLedger !== true) throw error;
+    deps.log(`could not claim delivery ${deliveryId} in the ledger (${describeError(error)}): sending without it`);
+    await send();
+    return true;
+  }
+  if (!claimed) return false;
   try {
     await send();
   } catch (error) {
     await deps.ledger.release(deliveryId).catch((releaseError: unknown) => {
-      deps.log(`could not release delivery ${deliveryId} after a failed publish: ${(releaseError as Error).message}`);
+      deps.log(`could not release delivery ${deliveryId} after a failed publish: ${describeError(releaseError)}`);
     });
     throw error;
   }
@@ -379,7 +397,7 @@ async function deliverOnce(deps: Pick<AlarmMonitorDeps, 'ledger' | 'log'>, deliv
     await deps.ledger.markSent(deliveryId);
   } catch (error) {
     // Published already: failing now would make the retry publish it again once the claim goes stale.
-    deps.log(`delivery ${deliveryId} was published but could not be marked sent: ${(error as Error).message}`);
+    deps.log(`delivery ${deliveryId} was published but could not be marked sent: ${describeError(error)}`);
   }
   return true;
 }
